@@ -1,0 +1,84 @@
+"""Special campaigns (专项整治), their checklists and the register of sites."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base
+from .enums import Severity, values
+from .org import Unit, User
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(160))
+    category: Mapped[str] = mapped_column(String(40))
+    # One campaign, one lead leader, one responsible unit, one set of measures.
+    lead_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    responsible_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    measures_zh: Mapped[str] = mapped_column(Text, default="")
+    measures_en: Mapped[str] = mapped_column(Text, default="")
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    lead: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    responsible_unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
+    items: Mapped[list[ChecklistItem]] = relationship(
+        back_populates="campaign", order_by="ChecklistItem.position", lazy="selectin"
+    )
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_zh
+
+    def measures(self, lang: str) -> str:
+        return self.measures_en if lang == "en" else self.measures_zh
+
+
+class ChecklistItem(Base):
+    __tablename__ = "checklist_items"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "code", name="uq_checklist_items_campaign_code"),
+        CheckConstraint(f"severity IN {tuple(values(Severity))}", name="severity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    text_zh: Mapped[str] = mapped_column(String(300))
+    text_en: Mapped[str] = mapped_column(String(400))
+    severity: Mapped[str] = mapped_column(String(10))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="items", lazy="raise")
+
+    def text(self, lang: str) -> str:
+        return self.text_en if lang == "en" else self.text_zh
+
+
+class Site(Base):
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(160))
+    kind: Mapped[str] = mapped_column(String(30))
+    lat: Mapped[float] = mapped_column(Float, index=True)
+    lon: Mapped[float] = mapped_column(Float)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    unit: Mapped[Unit | None] = relationship(lazy="joined")
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_zh

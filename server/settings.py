@@ -1,0 +1,133 @@
+"""One frozen Settings object, read from the environment once at start-up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw not in (None, "") else default
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    secret_key: str = ""
+    demo_password: str = "xuncha-demo"
+    # The bureau's clock: naive EXIF times and every page are read in this zone.
+    timezone: str = "Asia/Shanghai"
+    default_language: str = "zh_CN"
+    secure_cookies: bool = False
+    debug: bool = False
+
+    session_ttl_hours: int = 14 * 24
+    token_ttl_hours: int = 30 * 24
+    login_max_failures: int = 5
+    login_lockout_seconds: int = 60
+    login_lockout_max_seconds: int = 15 * 60
+    # argon2id cost; tests lower it so that hundreds of logins stay quick.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 64 * 1024
+
+    max_photo_bytes: int = 20 * 1024 * 1024
+    max_photo_pixels: int = 40_000_000
+    max_photos_per_check: int = 20
+    photo_far_m: float = 200.0
+    clock_skew_minutes: int = 10
+
+    # The lead's desk (rectification workflow).
+    rectification_far_m: float = 50.0
+    duplicate_radius_m: float = 30.0
+    duplicate_days: int = 7
+    tile_url: str = ""
+    tile_attribution: str = ""
+    tile_crs: str = "wgs84"
+    map_center: tuple[float, float] = (32.6293, 110.7981)
+    deadline_sweep_seconds: int = 60
+
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def photo_dir(self) -> Path:
+        return self.data_dir / "photos"
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        data_dir = Path(os.environ.get("XUNCHA_DATA_DIR", "data"))
+        values: dict[str, Any] = {
+            "data_dir": data_dir,
+            "database_url": os.environ.get("XUNCHA_DATABASE_URL", ""),
+            "secret_key": os.environ.get("XUNCHA_SECRET_KEY", ""),
+            "demo_password": os.environ.get("XUNCHA_DEMO_PASSWORD", "xuncha-demo"),
+            "timezone": os.environ.get("XUNCHA_TIMEZONE", "Asia/Shanghai"),
+            "secure_cookies": _env_bool("XUNCHA_SECURE_COOKIES", False),
+            "debug": _env_bool("XUNCHA_DEBUG", False),
+            "max_photo_bytes": _env_int("XUNCHA_MAX_PHOTO_BYTES", 20 * 1024 * 1024),
+            "max_photo_pixels": _env_int("XUNCHA_MAX_PHOTO_PIXELS", 40_000_000),
+            "photo_far_m": _env_float("XUNCHA_PHOTO_FAR_M", 200.0),
+            "rectification_far_m": _env_float("XUNCHA_RECTIFICATION_FAR_M", 50.0),
+            "duplicate_radius_m": _env_float("XUNCHA_DUPLICATE_RADIUS_M", 30.0),
+            "duplicate_days": _env_int("XUNCHA_DUPLICATE_DAYS", 7),
+            "tile_url": os.environ.get("XUNCHA_TILE_URL", ""),
+            "tile_attribution": os.environ.get("XUNCHA_TILE_ATTRIBUTION", ""),
+            "tile_crs": os.environ.get("XUNCHA_TILE_CRS", "wgs84").lower(),
+            "deadline_sweep_seconds": _env_int("XUNCHA_DEADLINE_SWEEP_SECONDS", 60),
+        }
+        values.update(overrides)
+        return cls(**values).resolved()
+
+    def resolved(self) -> Settings:
+        """Fill in what depends on the data dir: the SQLite URL and the kept secret key."""
+        data_dir = self.data_dir.resolve()
+        database_url = self.database_url or f"sqlite+aiosqlite:///{data_dir / 'xuncha.db'}"
+        secret_key = self.secret_key or _kept_secret(data_dir)
+        if self.tile_crs not in {"wgs84", "gcj02"}:
+            raise ValueError("XUNCHA_TILE_CRS must be wgs84 or gcj02")
+        return replace(self, data_dir=data_dir, database_url=database_url, secret_key=secret_key)
+
+
+def _kept_secret(data_dir: Path) -> str:
+    # Generated once and kept, so sessions and tokens survive a restart.
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    # Write aside, then link into place: a second worker starting at the same moment
+    # either wins the link or reads a complete file, never a half-written one.
+    tmp = data_dir / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        key = path.read_text().strip()
+    finally:
+        tmp.unlink()
+    return key
