@@ -1,0 +1,47 @@
+"""Account administration shared by the CLI and the office's pages."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from ..db import Database
+from ..models import Role, Unit, User
+from ..settings import Settings
+from .passwords import Passwords, password_problem
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+
+
+async def create_user(
+    settings: Settings, username: str, role: str, unit_code: str, password: str, display_name: str
+) -> str:
+    username = username.strip().lower()
+    if not USERNAME.match(username):
+        raise ValueError("a username is 2-40 characters: lowercase letters, digits, dot, underscore, hyphen")
+    if role not in Role.__members__:
+        raise ValueError(f"unknown role {role!r}; one of {', '.join(Role.__members__)}")
+    problem = password_problem(password)
+    if problem:
+        raise ValueError(problem)
+    db = Database(settings)
+    try:
+        async with db.write() as session:
+            unit = await session.scalar(select(Unit).where(Unit.code == unit_code))
+            if unit is None:
+                raise ValueError(f"unknown unit {unit_code!r}")
+            if await session.scalar(select(User.id).where(User.username == username)) is not None:
+                raise ValueError(f"the username {username!r} is taken")
+            session.add(
+                User(
+                    username=username,
+                    display_name=display_name[:80],
+                    role=role,
+                    unit_id=unit.id,
+                    password_hash=Passwords(settings).hash_sync(password),
+                )
+            )
+    finally:
+        await db.dispose()
+    return f"created {username} ({role}, {unit_code})"

@@ -1,0 +1,38 @@
+"""Guards: every route says who may call it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers import BaseRouteHandler
+from litestar.types import Guard
+
+from ..i18n import gettext as _
+from ..models import Role
+
+
+def csrf_guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+    if connection.scope.get("state", {}).get("csrf_failed"):
+        raise PermissionDeniedException(
+            _("The form was out of date or came from elsewhere (CSRF check failed). Reload the page and try again.")
+        )
+
+
+def logged_in(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+    if connection.scope.get("user") is None:
+        raise NotAuthorizedException()
+
+
+def roles(*allowed: Role) -> Guard:
+    names = frozenset(role.value for role in allowed)
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+        user = connection.scope.get("user")
+        if user is None:
+            raise NotAuthorizedException()
+        if user.role not in names:
+            raise PermissionDeniedException(_("Your role may not do this."))
+
+    return guard

@@ -1,0 +1,153 @@
+"""Errors a client can cause, and how they are answered: JSON under /api, a page elsewhere.
+
+Messages are translated where they are raised (the request's locale is known there) and
+say what the person can do about it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from .i18n import gettext as _
+
+log = logging.getLogger("xuncha")
+
+
+class AppError(Exception):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        errors: list[dict[str, str]] | None = None,
+        code: str | None = None,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or []
+        if code:
+            self.code = code
+        self.extra = extra or {}
+        self.headers = headers or {}
+
+
+class Invalid(AppError):
+    status_code = 422
+    code = "invalid"
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "not_found"
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+
+
+class TooLarge(AppError):
+    status_code = 413
+    code = "too_large"
+
+
+class Unsupported(AppError):
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+class WrongCredentials(AppError):
+    status_code = 401
+    code = "wrong_credentials"
+
+
+class TooManyAttempts(AppError):
+    status_code = 429
+    code = "too_many_attempts"
+
+
+def wants_json(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")[:40]
+
+
+def _respond(request: Request[Any, Any, Any], status: int, code: str, message: str, **body: Any) -> Response[Any]:
+    headers = body.pop("headers", None) or {}
+    if wants_json(request):
+        payload = {"status": status, "error": code, "message": message}
+        payload.update({k: v for k, v in body.items() if v})
+        return Response(payload, status_code=status, headers=headers, media_type="application/json")
+    from .web import page_context
+
+    return Template(
+        "error.html",
+        context=page_context(request, status=status, message=message, errors=body.get("errors") or []),
+        status_code=status,
+        headers=headers,
+    )
+
+
+def app_error_handler(request: Request[Any, Any, Any], exc: AppError) -> Response[Any]:
+    return _respond(
+        request, exc.status_code, exc.code, exc.message, errors=exc.errors, headers=exc.headers, **exc.extra
+    )
+
+
+def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    if isinstance(exc, NotAuthorizedException):
+        if not wants_json(request):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return Redirect(path="/login", query_params={"next": target}, status_code=303)
+        return _respond(request, 401, "not_authenticated", _("Log in first: the session is missing or has expired."))
+    if isinstance(exc, PermissionDeniedException):
+        return _respond(request, 403, "forbidden", str(exc.detail) if exc.detail != "Forbidden" else _(
+            "Your role may not do this."))
+    if isinstance(exc, NotFoundException):
+        return _respond(request, 404, "not_found", _("There is nothing here."))
+    if isinstance(exc, ValidationException):
+        errors = []
+        for item in exc.extra or []:
+            if isinstance(item, dict):
+                errors.append({"field": str(item.get("key") or ""), "message": str(item.get("message") or "")})
+        return _respond(request, 400, "bad_request", _("The request could not be read: %(detail)s", detail=exc.detail),
+                        errors=errors)
+    if status == 413:
+        return _respond(request, 413, "too_large", _("The request body is too large."))
+    if status == 405:
+        return _respond(request, 405, "method_not_allowed", _("This address does not accept that method."))
+    return _respond(request, status, "error", str(exc.detail))
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _respond(
+        request, HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", _("Something went wrong on the server; nothing was saved.")
+    )
+
+
+EXCEPTION_HANDLERS = {
+    AppError: app_error_handler,
+    HTTPException: http_error_handler,
+    Exception: internal_error_handler,
+}

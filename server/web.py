@@ -1,0 +1,82 @@
+"""Rendering pages: the Jinja environment, its helpers, and the context every page gets."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment
+from litestar import Request
+from litestar.response import Template
+
+from . import i18n
+from .labels import label
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_DIR = ROOT / "web"
+STATIC_DIR = ROOT / "static"
+
+
+@cache
+def asset_version(path: str) -> str:
+    try:
+        return hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:10]
+    except OSError:
+        return "0"
+
+
+def asset(path: str) -> str:
+    """A static URL that changes when the file does, so caches never serve a stale copy."""
+    return f"/static/{path}?v={asset_version(path)}"
+
+
+def configure_environment(env: Environment, timezone: str) -> None:
+    zone = ZoneInfo(timezone)
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.autoescape = True
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+
+    def local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        if value is None:
+            return ""
+        return value.astimezone(zone).strftime(fmt)
+
+    def iso(value: datetime | None) -> str:
+        return value.isoformat() if value else ""
+
+    def metres(value: float | None) -> str:
+        if value is None:
+            return ""
+        return f"{value / 1000:.1f} km" if value >= 1000 else f"{value:.0f} m"
+
+    env.filters.update(local=local, iso=iso, metres=metres)
+    env.globals.update(
+        asset=asset,
+        label=label,
+        lang=i18n.lang,
+        html_lang=i18n.html_lang,
+        current_locale=i18n.current_locale,
+        LOCALES=i18n.LOCALES,
+        locale_name=i18n.locale_name,
+    )
+
+
+def page_context(request: Request[Any, Any, Any], **extra: Any) -> dict[str, Any]:
+    state = request.scope.get("state", {})
+    context: dict[str, Any] = {
+        "user": request.scope.get("user"),
+        "csrf_token": state.get("csrf_token", ""),
+        "is_htmx": request.headers.get("hx-request") == "true",
+    }
+    context.update(extra)
+    return context
+
+
+def page(request: Request[Any, Any, Any], template: str, status_code: int = 200, **extra: Any) -> Template:
+    return Template(template, context=page_context(request, **extra), status_code=status_code)
