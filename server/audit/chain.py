@@ -1,0 +1,104 @@
+"""Appending to the hash-chained audit trail.
+
+Each entry's hash covers the previous entry's hash and its own canonical JSON, which
+holds the audited state of the object after the change. `xuncha audit verify` can then
+detect an entry edited or removed outside the app, and also a record whose row was
+changed without an entry saying so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..models import AuditEntry, AuditHead, Check, Finding, Photo, utcnow
+
+GENESIS = "0" * 64
+
+# The columns whose values the trail vouches for, per audited object type.
+AUDITED_FIELDS: dict[str, tuple[str, ...]] = {
+    "check": (
+        "uuid", "author_id", "campaign_id", "kind", "recorded_at", "lat", "lon", "accuracy_m",
+        "location_source", "site_id", "target_unit_id", "note", "body_sha256", "status", "covert",
+        "disclosed_at", "disclosed_by_id",
+    ),
+    "finding": (
+        "check_id", "answer_id", "campaign_id", "item_id", "site_id", "severity", "status", "lat", "lon",
+        "found_at", "covert", "disclosed_at", "assigned_unit_id", "assigned_at", "deadline",
+        "submitted_at", "closed_at", "rework_count", "duplicate_of_id",
+    ),
+    "photo": (
+        "uuid", "check_id", "item_id", "uploader_id", "received_at", "media_type", "size_bytes", "sha256",
+        "width", "height", "taken_at", "exif_lat", "exif_lon", "far_from_check",
+    ),
+}
+MODELS: dict[str, Any] = {"check": Check, "finding": Finding, "photo": Photo}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def state_of(object_type: str, row: Any) -> dict[str, Any]:
+    return {name: _plain(getattr(row, name)) for name in AUDITED_FIELDS[object_type]}
+
+
+def canonical(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def entry_hash(prev_hash: str, seq: int, at: str, actor_id: int | None, action: str, object_type: str,
+               object_id: str, data: str) -> str:
+    body = canonical(
+        {"seq": seq, "at": at, "actor": actor_id, "action": action, "type": object_type, "id": object_id,
+         "data": data}
+    )
+    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+
+
+@dataclass
+class AuditLog:
+    """Entries gathered during a transaction and appended together at its end."""
+
+    actor_id: int | None
+    pending: list[tuple[str, str, Any, dict[str, Any]]] = field(default_factory=list)
+
+    def record(self, action: str, object_type: str, row: Any, **details: Any) -> None:
+        self.pending.append((action, object_type, row, {k: _plain(v) for k, v in details.items()}))
+
+    async def write(self, session: AsyncSession) -> None:
+        if not self.pending:
+            return
+        await session.flush()
+        # The head row is the chain's lock: concurrent writers append one after another.
+        head = (
+            await session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update())
+        ).one()
+        seq, prev = head.seq, head.hash
+        at = utcnow()
+        rows = []
+        for action, object_type, row, details in self.pending:
+            seq += 1
+            # The state is read after the flush, so it is exactly what this transaction commits.
+            data: dict[str, Any] = {"state": state_of(object_type, row)}
+            if details:
+                data["details"] = details
+            text = canonical(data)
+            object_id = str(row.id)
+            digest = entry_hash(prev, seq, at.isoformat(), self.actor_id, action, object_type, object_id, text)
+            rows.append(
+                {"seq": seq, "at": at, "actor_id": self.actor_id, "action": action, "object_type": object_type,
+                 "object_id": object_id, "data": text, "prev_hash": prev, "hash": digest}
+            )
+            prev = digest
+        await session.execute(insert(AuditEntry), rows)
+        await session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
+        self.pending.clear()

@@ -1,0 +1,231 @@
+"""The officer's pages: home, the check form (a plain form that htmx and the outbox enhance), a check."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid as uuidlib
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import anyio.to_thread
+from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from ..accounts.guards import logged_in, roles
+from ..campaigns.service import CampaignService
+from ..errors import AppError, Invalid, NotFound
+from ..geo import valid_position
+from ..deps import CampaignsDep, ChecksDep, PhotosDep, SettingsDep
+from ..i18n import gettext as _
+from ..models import KINDS_BY_ROLE, Campaign, Result, Role, User, utcnow
+from ..photos.pipeline import PhotoRejected, process_photo
+from ..photos.service import PhotoService, media_type_of, refuse_type
+from ..settings import Settings
+from ..web import page
+from .schemas import canonical_uuid
+from .service import CheckService
+
+RECORDERS = (Role.officer, Role.supervisor, Role.lead, Role.office)
+# Uniquely names a photo uploaded through the plain form from its check, field and bytes,
+# so a resubmitted form names the same photos and stays an identical replay.
+FORM_PHOTO_NS = uuidlib.UUID("6f1c7f9e-3a52-4d0e-9a57-0d5e3c7b8a10")
+FORM_BODY_LIMIT = 200 * 1024 * 1024
+
+
+def _kinds(user: User) -> list[str]:
+    order = ["patrol", "recheck", "open", "unannounced"]
+    allowed = {k.value for k in KINDS_BY_ROLE.get(Role(user.role), ())}
+    return [k for k in order if k in allowed]
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+class FieldPages(Controller):
+    guards = [roles(*RECORDERS)]
+
+    @get("/field", name="field")
+    async def home(self, request: Request[User, Any, Any], campaigns: CampaignsDep, checks: ChecksDep) -> Template:
+        user = request.user
+        recent = await checks.list_checks(user, author_me=True, limit=20)
+        return page(request, "field/home.html", campaigns=await campaigns.recordable_for(user), checks=recent.checks)
+
+    @get("/field/checks")
+    async def my_checks(
+        self, request: Request[User, Any, Any], checks: ChecksDep, before: FromQuery[int | None] = None
+    ) -> Template:
+        result = await checks.list_checks(request.user, author_me=True, before_id=before, limit=50)
+        return page(request, "field/checks.html", checks=result.checks, next_cursor=result.next_cursor)
+
+    @get("/field/{code:str}/new")
+    async def form(
+        self, request: Request[User, Any, Any], code: FromPath[str], campaigns: CampaignsDep, settings: SettingsDep
+    ) -> Template:
+        campaign = await _campaign(campaigns, code)
+        return await _form_page(request, campaign, campaigns, settings)
+
+    @post("/field/{code:str}/new", request_max_body_size=FORM_BODY_LIMIT)
+    async def submit(
+        self,
+        request: Request[User, Any, Any],
+        code: FromPath[str],
+        campaigns: CampaignsDep,
+        checks: ChecksDep,
+        photos: PhotosDep,
+        settings: SettingsDep,
+    ) -> Template | Redirect:
+        campaign = await _campaign(campaigns, code)
+        form = await request.form()
+        try:
+            check_uuid, body, uploads = await _body_from_form(form, campaign, settings)
+            await checks.put_check(request.user, check_uuid, body)
+        except AppError as exc:
+            return await _form_page(request, campaign, campaigns, settings, form=form, error=exc,
+                                    status_code=exc.status_code)
+        for photo_uuid, media_type, data, processed in uploads:
+            await photos.put_check_photo(request.user, check_uuid, photo_uuid, media_type, data, processed=processed)
+        return Redirect(f"/checks/{check_uuid}?saved=1", status_code=303)
+
+    @get("/field/sites-near")
+    async def sites_near(
+        self, request: Request[User, Any, Any], campaigns: CampaignsDep, lat: FromQuery[float], lon: FromQuery[float]
+    ) -> Template:
+        near = await campaigns.sites_near(lat, lon, 3000, limit=15) if valid_position(lat, lon) else []
+        return page(request, "field/_site_options.html", near=near, selected="")
+
+
+class CheckPages(Controller):
+    guards = [logged_in]
+
+    @get("/checks/{check_uuid:str}")
+    async def detail(
+        self,
+        request: Request[User, Any, Any],
+        check_uuid: FromPath[str],
+        checks: ChecksDep,
+        saved: FromQuery[str | None] = None,
+    ) -> Template:
+        canonical = canonical_uuid(check_uuid)
+        if canonical is None:
+            raise NotFound(_("There is no check with this UUID that you may see."))
+        check = await checks.get_check(request.user, canonical)
+        return page(request, "checks/detail.html", check=check, saved=bool(saved))
+
+
+async def _campaign(campaigns: CampaignService, code: str) -> Campaign:
+    campaign = await campaigns.campaign(code)
+    if campaign is None or not campaign.active:
+        raise NotFound(_("Unknown campaign code: %(code)s.", code=code))
+    return campaign
+
+
+async def _form_page(
+    request: Request[User, Any, Any],
+    campaign: Campaign,
+    campaigns: CampaignService,
+    settings: Settings,
+    *,
+    form: Any = None,
+    error: AppError | None = None,
+    status_code: int = 200,
+) -> Template:
+    now_local = utcnow().astimezone(ZoneInfo(settings.timezone)).replace(microsecond=0)
+    values = {k: v for k, v in (form or {}).items() if isinstance(v, str)}
+    field_errors: dict[str, str] = {}
+    if error is not None:
+        for e in error.errors:
+            field_errors.setdefault(e.get("field", ""), e.get("message", ""))
+    return page(
+        request,
+        "checks/form.html",
+        status_code=status_code,
+        campaign=campaign,
+        items=[i for i in campaign.items if i.active],
+        sites=await campaigns.sites(),
+        kinds=_kinds(request.user),
+        check_uuid=values.get("uuid") or str(uuidlib.uuid4()),
+        recorded_at=values.get("recorded_at") or now_local.isoformat(),
+        values=values,
+        error=error,
+        field_errors=field_errors,
+    )
+
+
+async def _body_from_form(
+    form: Any, campaign: Campaign, settings: Settings
+) -> tuple[str, dict[str, Any], list[tuple[str, str, bytes, Any]]]:
+    """The same body a phone would PUT, built from the plain form's fields."""
+    check_uuid = canonical_uuid(form.get("uuid"))
+    if check_uuid is None:
+        raise Invalid(_("The form lost its check UUID; reload the page."),
+                      errors=[{"field": "uuid", "message": _("Reload the page.")}])
+    lat, lon = _float(form.get("lat")), _float(form.get("lon"))
+    source = form.get("source") or "gps"
+    if lat is None or lon is None:
+        lat, lon, source = _float(form.get("manual_lat")), _float(form.get("manual_lon")), "manual"
+    location: dict[str, Any] | None = None
+    if lat is not None and lon is not None:
+        location = {"lat": lat, "lon": lon, "accuracy_m": _float(form.get("accuracy_m")), "source": source}
+        if source == "manual":
+            location["accuracy_m"] = None
+    answers, uploads, photos = [], [], []
+    for item in campaign.items:
+        result = form.get(f"r_{item.code}")
+        if result not in {r.value for r in Result}:
+            continue
+        answer: dict[str, Any] = {"item": item.code, "result": result}
+        if result == Result.failed:
+            answer["severity"] = form.get(f"s_{item.code}") or item.severity
+            answer["note"] = form.get(f"n_{item.code}") or ""
+        answers.append(answer)
+    answered = {a["item"] for a in answers}
+    for field in [f"p_{i.code}" for i in campaign.items] + ["p__check"]:
+        item_code = field[2:] if field != "p__check" else None
+        if item_code is not None and item_code not in answered:
+            continue
+        for upload in form.getall(field, []):
+            if not isinstance(upload, UploadFile) or not upload.filename:
+                continue
+            data = await upload.read()
+            if not data:
+                continue
+            media_type = media_type_of(upload.content_type)
+            refuse_type(media_type)
+            try:
+                processed = await anyio.to_thread.run_sync(
+                    lambda d=data, m=media_type: process_photo(
+                        d, m, max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels
+                    )
+                )
+            except PhotoRejected as exc:
+                raise Invalid(_("A photo was refused: %(reason)s", reason=exc.message),
+                              errors=[{"field": field, "message": exc.message}]) from None
+            digest = hashlib.sha256(data).hexdigest()
+            photo_uuid = str(uuidlib.uuid5(FORM_PHOTO_NS, f"{check_uuid}/{field}/{digest}"))
+            if any(p["uuid"] == photo_uuid for p in photos):
+                continue
+            photos.append({"uuid": photo_uuid, "item": item_code})
+            uploads.append((photo_uuid, media_type, data, processed))
+    body = {
+        "campaign": campaign.code,
+        "kind": form.get("kind") or "patrol",
+        "recorded_at": form.get("recorded_at"),
+        "location": location,
+        "site": form.get("site") or None,
+        "target_unit": None,
+        "answers": answers,
+        "note": form.get("note") or "",
+        "photos": photos,
+    }
+    return check_uuid, body, uploads
+
+
+def local_now(settings: Settings) -> datetime:
+    return utcnow().astimezone(ZoneInfo(settings.timezone)) + timedelta(0)

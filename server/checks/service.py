@@ -1,0 +1,271 @@
+"""Recording checks through the sync API: idempotent by the client's UUID, all or nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..audit.chain import AuditLog
+from ..campaigns.service import CampaignService, Reference
+from ..db import Database
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..i18n import gettext as _
+from ..models import (
+    KINDS_BY_ROLE,
+    Answer,
+    Check,
+    CheckKind,
+    CheckStatus,
+    Finding,
+    Photo,
+    Result,
+    Role,
+    User,
+    utcnow,
+)
+from ..settings import Settings
+from .access import visible_checks
+from .schemas import CheckIn, Errors, parse_check
+
+
+def body_digest(body: Any) -> str:
+    # Key order and whitespace do not make a different check; content does.
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CheckPage:
+    checks: list[Check]
+    next_cursor: int | None
+
+
+class CheckService:
+    def __init__(self, db: Database, settings: Settings, campaigns: CampaignService) -> None:
+        self.db = db
+        self.settings = settings
+        self.campaigns = campaigns
+
+    async def put_check(self, user: User, check_uuid: str, body: Any) -> tuple[int, dict[str, Any]]:
+        inp = parse_check(
+            body,
+            max_photos=self.settings.max_photos_per_check,
+            clock_skew=timedelta(minutes=self.settings.clock_skew_minutes),
+        )
+        if inp.kind not in KINDS_BY_ROLE.get(Role(user.role), frozenset()):
+            raise Forbidden(_("Your role may not record a check of this kind."), code="kind_not_allowed")
+        digest = body_digest(body)
+        ref = await self.campaigns.reference()
+        async with self.db.write() as session:
+            existing = await session.scalar(select(Check).where(Check.uuid == check_uuid))
+            if existing is not None:
+                if existing.author_id != user.id:
+                    raise Conflict(_("This check UUID is already used by someone else; make a new UUID."),
+                                   code="uuid_taken")
+                if existing.body_sha256 != digest:
+                    raise Conflict(
+                        _("A different check was already saved under this UUID; a saved check cannot be changed."),
+                        code="body_differs",
+                    )
+                return 200, await self._receipt(session, existing)
+            check = await self._insert(session, user, check_uuid, inp, digest, ref)
+            return 201, await self._receipt(session, check)
+
+    async def _insert(
+        self, session: Any, user: User, check_uuid: str, inp: CheckIn, digest: str, ref: Reference
+    ) -> Check:
+        errors = Errors()
+        campaign = ref.campaigns.get(inp.campaign)
+        if campaign is None or not campaign.active:
+            errors.add("campaign", _("Unknown campaign code: %(code)s.", code=inp.campaign))
+        else:
+            for i, answer in enumerate(inp.answers):
+                item = campaign.items_by_code.get(answer.item)
+                if item is None or not item.active:
+                    errors.add(f"answers[{i}].item", _("This campaign has no checklist item %(code)s.",
+                                                       code=answer.item))
+        site_id = ref.sites_by_code.get(inp.site) if inp.site else None
+        if inp.site and site_id is None:
+            errors.add("site", _("Unknown site code: %(code)s.", code=inp.site))
+        unit_id = ref.units_by_code.get(inp.target_unit) if inp.target_unit else None
+        if inp.target_unit and unit_id is None:
+            errors.add("target_unit", _("Unknown unit code: %(code)s.", code=inp.target_unit))
+        errors.raise_if_any(_("The check has mistakes; nothing was saved."))
+        assert campaign is not None
+
+        if inp.photos:
+            taken = (
+                await session.scalars(select(Photo.uuid).where(Photo.uuid.in_([p.uuid for p in inp.photos])))
+            ).all()
+            if taken:
+                raise Conflict(_("Photo UUID %(uuid)s already belongs to another record; make a new one.",
+                                 uuid=taken[0]), code="photo_uuid_taken")
+
+        now = utcnow()
+        covert = inp.kind == CheckKind.unannounced
+        check = Check(
+            uuid=check_uuid,
+            author_id=user.id,
+            campaign_id=campaign.id,
+            kind=inp.kind,
+            recorded_at=inp.recorded_at,
+            recorded_offset_min=inp.offset_min,
+            received_at=now,
+            lat=inp.location.lat,
+            lon=inp.location.lon,
+            accuracy_m=inp.location.accuracy_m,
+            location_source=inp.location.source,
+            site_id=site_id,
+            target_unit_id=unit_id,
+            note=inp.note,
+            body_sha256=digest,
+            status=CheckStatus.awaiting_photos if inp.photos else CheckStatus.complete,
+            covert=covert,
+        )
+        session.add(check)
+        await session.flush()
+        audit = AuditLog(actor_id=user.id)
+        audit.record("check.recorded", "check", check)
+
+        answers = [
+            Answer(
+                check_id=check.id,
+                item_id=campaign.items_by_code[a.item].id,
+                position=pos,
+                result=a.result,
+                severity=(a.severity or campaign.items_by_code[a.item].severity) if a.result == Result.failed else None,
+                note=a.note,
+            )
+            for pos, a in enumerate(inp.answers)
+        ]
+        session.add_all(answers)
+        await session.flush()
+        for answer in answers:
+            if answer.result != Result.failed:
+                continue
+            finding = Finding(
+                check_id=check.id,
+                answer_id=answer.id,
+                campaign_id=campaign.id,
+                item_id=answer.item_id,
+                site_id=site_id,
+                severity=answer.severity,
+                lat=check.lat,
+                lon=check.lon,
+                found_at=check.recorded_at,
+                created_at=now,
+                updated_at=now,
+                covert=covert,
+            )
+            session.add(finding)
+            audit.record("finding.opened", "finding", finding)
+        for pos, p in enumerate(inp.photos):
+            photo = Photo(
+                uuid=p.uuid,
+                check_id=check.id,
+                item_id=campaign.items_by_code[p.item].id if p.item else None,
+                position=pos,
+                uploader_id=user.id,
+                declared_at=now,
+                client_taken_at=p.taken_at,
+                client_lat=p.lat,
+                client_lon=p.lon,
+            )
+            session.add(photo)
+            audit.record("photo.declared", "photo", photo)
+        await audit.write(session)
+        return check
+
+    async def _receipt(self, session: Any, check: Check) -> dict[str, Any]:
+        ref = await self.campaigns.reference()
+        campaign = ref.campaigns_by_id[check.campaign_id]
+        items = {i.id: i.code for i in campaign.items}
+        findings = (
+            await session.execute(
+                select(Finding.id, Finding.item_id, Finding.severity, Finding.status)
+                .where(Finding.check_id == check.id)
+                .order_by(Finding.id)
+            )
+        ).all()
+        missing = (
+            await session.scalars(
+                select(Photo.uuid)
+                .where(Photo.check_id == check.id, Photo.received_at.is_(None))
+                .order_by(Photo.position)
+            )
+        ).all()
+        return {
+            "uuid": check.uuid,
+            "status": check.status,
+            "missing_photos": list(missing),
+            "findings": [
+                {"id": f.id, "item": items.get(f.item_id), "severity": f.severity, "status": f.status}
+                for f in findings
+            ],
+            "received_at": check.received_at.isoformat(),
+        }
+
+    async def get_check(self, user: User, check_uuid: str) -> Check:
+        """The check with its answers, photos and findings, or 404 for anyone who may not see it."""
+        async with self.db.read() as session:
+            check = await session.scalar(
+                select(Check)
+                .where(Check.uuid == check_uuid, visible_checks(user))
+                .options(selectinload(Check.answers), selectinload(Check.photos))
+            )
+            if check is None:
+                raise NotFound(_("There is no check with this UUID that you may see."))
+            findings = (
+                await session.scalars(select(Finding).where(Finding.check_id == check.id).order_by(Finding.id))
+            ).all()
+        check.__dict__["findings"] = list(findings)
+        return check
+
+    async def list_checks(
+        self,
+        user: User,
+        *,
+        author_me: bool = False,
+        since: datetime | None = None,
+        campaign_id: int | None = None,
+        before_id: int | None = None,
+        limit: int = 50,
+    ) -> CheckPage:
+        query = select(Check).where(visible_checks(user))
+        if author_me:
+            query = query.where(Check.author_id == user.id)
+        if since is not None:
+            query = query.where(Check.received_at >= since)
+        if campaign_id is not None:
+            query = query.where(Check.campaign_id == campaign_id)
+        if before_id is not None:
+            query = query.where(Check.id < before_id)
+        query = query.order_by(Check.id.desc()).limit(limit + 1)
+        async with self.db.read() as session:
+            checks = list((await session.scalars(query)).unique().all())
+            counts: dict[int, tuple[int, int]] = {}
+            if checks:
+                ids = [c.id for c in checks[:limit]]
+                rows = await session.execute(
+                    select(Finding.check_id, func.count()).where(Finding.check_id.in_(ids)).group_by(Finding.check_id)
+                )
+                counts = {cid: n for cid, n in rows.all()}  # type: ignore[misc]
+        for c in checks:
+            c.__dict__["finding_count"] = counts.get(c.id, 0)
+        more = len(checks) > limit
+        return CheckPage(checks[:limit], checks[limit - 1].id if more else None)
+
+
+def recorded_local(check: Check) -> datetime:
+    """The capture time in the phone's own offset, as it was sent."""
+    return check.recorded_at.astimezone(timezone(timedelta(minutes=check.recorded_offset_min)))
+
+
+def aware_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)

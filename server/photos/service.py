@@ -1,0 +1,176 @@
+"""Receiving a check's photos: process off the loop, store the files, then record them.
+
+The order matters for "nothing half-saved": the bytes are checked and processed first,
+the files are written (content-addressed, so a retry rewrites the same names), and only
+then does one transaction mark the photo received. A failure anywhere before that leaves
+the photo still "missing", and the client simply sends it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import anyio.to_thread
+from sqlalchemy import func, select
+
+from ..audit.chain import AuditLog
+from ..checks.access import visible_checks
+from ..db import Database
+from ..errors import AppError, Conflict, Forbidden, Invalid, NotFound, TooLarge, Unsupported
+from ..geo import distance_m
+from ..i18n import gettext as _
+from ..models import Check, CheckStatus, Photo, Role, User, utcnow
+from ..settings import Settings
+from .pipeline import ACCEPTED_TYPES, PhotoRejected, ProcessedPhoto, process_photo
+from .store import PhotoStore
+
+_REJECTIONS: dict[int, type[AppError]] = {413: TooLarge, 415: Unsupported, 422: Invalid}
+
+
+def media_type_of(content_type: str | None) -> str:
+    return (content_type or "").split(";")[0].strip().lower()
+
+
+def refuse_type(media_type: str) -> None:
+    if media_type not in ACCEPTED_TYPES:
+        raise Unsupported(
+            _("Send the photo as image/jpeg, image/png or image/webp (got %(type)s).", type=media_type or "nothing"),
+            code="unsupported_type",
+        )
+
+
+def photo_json(photo: Photo) -> dict[str, Any]:
+    lat, lon = photo.exif_lat, photo.exif_lon
+    return {
+        "uuid": photo.uuid,
+        "sha256": photo.sha256,
+        "width": photo.width,
+        "height": photo.height,
+        "taken_at": photo.taken_at.isoformat() if photo.taken_at else None,
+        "exif_location": {"lat": lat, "lon": lon} if lat is not None and lon is not None else None,
+    }
+
+
+class PhotoService:
+    def __init__(self, db: Database, settings: Settings, store: PhotoStore) -> None:
+        self.db = db
+        self.settings = settings
+        self.store = store
+        self.zone = ZoneInfo(settings.timezone)
+
+    async def put_check_photo(
+        self,
+        user: User,
+        check_uuid: str,
+        photo_uuid: str,
+        content_type: str | None,
+        data: bytes,
+        *,
+        processed: ProcessedPhoto | None = None,
+    ) -> tuple[int, dict[str, Any]]:
+        media_type = media_type_of(content_type)
+        async with self.db.read() as session:
+            check = await session.scalar(select(Check).where(Check.uuid == check_uuid, visible_checks(user)))
+            if check is None:
+                raise NotFound(_("There is no check with this UUID that you may see; send the check first."))
+            if check.author_id != user.id:
+                raise Forbidden(_("Only the check's author may add its photos."))
+            photo = await session.scalar(select(Photo).where(Photo.uuid == photo_uuid, Photo.check_id == check.id))
+        if photo is None:
+            raise NotFound(_("The check does not list a photo with this UUID."), code="photo_not_declared")
+        refuse_type(media_type)
+        if len(data) > self.settings.max_photo_bytes:
+            raise TooLarge(self._too_large(len(data)), code="too_large")
+        sha = hashlib.sha256(data).hexdigest()
+        if photo.received_at is not None:
+            return self._replay(photo, sha, check)
+
+        processed = processed or await self._process(data, media_type)
+        await anyio.to_thread.run_sync(
+            self.store.save, processed.sha256, processed.media_type, data, processed.display_jpeg, processed.thumb_jpeg
+        )
+        async with self.db.write() as session:
+            photo = await session.get(Photo, photo.id, populate_existing=True)
+            check = await session.get(Check, check.id, populate_existing=True)
+            assert photo is not None and check is not None
+            if photo.received_at is not None:  # a concurrent upload won the race
+                return self._replay(photo, sha, check)
+            self._fill(photo, processed, check.lat, check.lon)
+            audit = AuditLog(actor_id=user.id)
+            audit.record("photo.received", "photo", photo)
+            missing = await session.scalar(
+                select(func.count()).where(
+                    Photo.check_id == check.id, Photo.received_at.is_(None), Photo.id != photo.id
+                )
+            )
+            if not missing and check.status != CheckStatus.complete:
+                check.status = CheckStatus.complete
+                audit.record("check.completed", "check", check)
+            await audit.write(session)
+            body = photo_json(photo) | {"check_status": check.status}
+        return 201, body
+
+    def _replay(self, photo: Photo, sha: str, check: Check) -> tuple[int, dict[str, Any]]:
+        if photo.sha256 != sha:
+            raise Conflict(
+                _("Other bytes were already received under this photo UUID; a received photo cannot be replaced."),
+                code="photo_differs",
+            )
+        return 200, photo_json(photo) | {"check_status": check.status}
+
+    def _too_large(self, size: int) -> str:
+        return _("The photo is %(size).1f MB; the limit is %(limit).0f MB.",
+                 size=size / 1048576, limit=self.settings.max_photo_bytes / 1048576)
+
+    async def _process(self, data: bytes, media_type: str) -> ProcessedPhoto:
+        try:
+            return await anyio.to_thread.run_sync(
+                lambda: process_photo(
+                    data, media_type, max_bytes=self.settings.max_photo_bytes, max_pixels=self.settings.max_photo_pixels
+                )
+            )
+        except PhotoRejected as exc:
+            error = _REJECTIONS.get(exc.status_code, Invalid)
+            raise error(_(exc.message), code=exc.code) from None
+
+    def _fill(self, photo: Photo, processed: ProcessedPhoto, near_lat: float, near_lon: float) -> None:
+        photo.received_at = utcnow()
+        photo.media_type = processed.media_type
+        photo.size_bytes = processed.size_bytes
+        photo.sha256 = processed.sha256
+        photo.width, photo.height = processed.width, processed.height
+        photo.phash = processed.phash
+        taken_at, assumed = self._taken_at(processed.taken_at)
+        if taken_at is None and photo.client_taken_at is not None:
+            taken_at, assumed = photo.client_taken_at, False
+        photo.taken_at, photo.taken_at_zone_assumed = taken_at, assumed
+        if processed.exif_lat is not None and processed.exif_lon is not None:
+            photo.exif_lat, photo.exif_lon, photo.exif_source = processed.exif_lat, processed.exif_lon, "file"
+        elif photo.client_lat is not None and photo.client_lon is not None:
+            photo.exif_lat, photo.exif_lon, photo.exif_source = photo.client_lat, photo.client_lon, "client"
+        if photo.exif_lat is not None and photo.exif_lon is not None:
+            photo.distance_m = distance_m(near_lat, near_lon, photo.exif_lat, photo.exif_lon)
+            photo.far_from_check = photo.distance_m > self.settings.photo_far_m
+
+    def _taken_at(self, value: datetime | None) -> tuple[datetime | None, bool]:
+        if value is None:
+            return None, False
+        if value.tzinfo is None:
+            # A camera clock without an offset is read as the bureau's local time.
+            return value.replace(tzinfo=self.zone).astimezone(UTC), True
+        return value.astimezone(UTC), False
+
+    async def photo_for(self, user: User, photo_uuid: str) -> Photo:
+        async with self.db.read() as session:
+            photo = await session.scalar(
+                select(Photo).join(Check, Check.id == Photo.check_id).where(Photo.uuid == photo_uuid, visible_checks(user))
+            )
+        if photo is None or photo.received_at is None or photo.sha256 is None:
+            raise NotFound(_("There is no photo with this UUID that you may see."))
+        return photo
+
+    def original_allowed(self, user: User) -> bool:
+        return user.role == Role.office
