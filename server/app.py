@@ -6,14 +6,14 @@ import logging
 from typing import Any
 
 from litestar import Litestar, MediaType, Request, get
-from litestar.response import Redirect
 from litestar.config.compression import CompressionConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
 
     async def on_shutdown(app: Litestar) -> None:
+        await app.state.checks.writer.close()
         await app.state.db.dispose()
 
     return Litestar(
@@ -97,7 +98,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
         state=state,
-        dependencies={name: _from_state(name) for name in ("settings", "db", "accounts", "campaigns", "checks", "photos")},
+        dependencies={
+            name: _from_state(name)
+            for name in ("settings", "db", "accounts", "campaigns", "checks", "photos")
+        },
         middleware=[DefineMiddleware(AuthMiddleware)],
         guards=[csrf_guard],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

@@ -21,6 +21,8 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         proxy_headers=True,
         forwarded_allow_ips=args.forwarded_allow_ips,
+        # Behind the reverse proxy, which logs every request already; --access-log for local debugging.
+        access_log=args.access_log,
         log_level="info",
     )
     return 0
@@ -84,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    serve.add_argument("--access-log", action="store_true", help="log every request")
     serve.set_defaults(func=_serve)
 
     demo = sub.add_parser("demo", help="load the demo data (idempotent)")
@@ -99,7 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     user_sub = user.add_subparsers(dest="user_command", required=True)
     create = user_sub.add_parser("create", help="add an account (password from the terminal or stdin)")
     create.add_argument("username")
-    create.add_argument("--role", required=True, choices=["officer", "lead", "supervisor", "handler", "office"])
+    create.add_argument(
+        "--role", required=True, choices=["officer", "lead", "supervisor", "handler", "office"]
+    )
     create.add_argument("--unit", required=True, help="unit code")
     create.add_argument("--name", help="display name")
     create.set_defaults(func=_user_create)

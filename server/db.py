@@ -30,7 +30,11 @@ def make_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo, pool_size=8, max_overflow=8, pool_pre_ping=False)
+        # Every session ends its own transaction, so the pool's extra rollback on return
+        # would only cost a round trip to the driver's thread.
+        engine = create_async_engine(
+            url, echo=echo, pool_size=8, max_overflow=8, pool_pre_ping=False, pool_reset_on_return=None
+        )
         _configure_sqlite(engine)
         return engine
     return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)

@@ -88,10 +88,14 @@ class TooManyAttempts(AppError):
 
 
 def wants_json(request: Request[Any, Any, Any]) -> bool:
-    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")[:40]
+    return (
+        request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")[:40]
+    )
 
 
-def _respond(request: Request[Any, Any, Any], status: int, code: str, message: str, **body: Any) -> Response[Any]:
+def _respond(
+    request: Request[Any, Any, Any], status: int, code: str, message: str, **body: Any
+) -> Response[Any]:
     headers = body.pop("headers", None) or {}
     if wants_json(request):
         payload = {"status": status, "error": code, "message": message}
@@ -119,19 +123,32 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
         if not wants_json(request):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return Redirect(path="/login", query_params={"next": target}, status_code=303)
-        return _respond(request, 401, "not_authenticated", _("Log in first: the session is missing or has expired."))
+        return _respond(
+            request, 401, "not_authenticated", _("Log in first: the session is missing or has expired.")
+        )
     if isinstance(exc, PermissionDeniedException):
-        return _respond(request, 403, "forbidden", str(exc.detail) if exc.detail != "Forbidden" else _(
-            "Your role may not do this."))
+        return _respond(
+            request,
+            403,
+            "forbidden",
+            str(exc.detail) if exc.detail != "Forbidden" else _("Your role may not do this."),
+        )
     if isinstance(exc, NotFoundException):
         return _respond(request, 404, "not_found", _("There is nothing here."))
     if isinstance(exc, ValidationException):
         errors = []
         for item in exc.extra or []:
             if isinstance(item, dict):
-                errors.append({"field": str(item.get("key") or ""), "message": str(item.get("message") or "")})
-        return _respond(request, 400, "bad_request", _("The request could not be read: %(detail)s", detail=exc.detail),
-                        errors=errors)
+                errors.append(
+                    {"field": str(item.get("key") or ""), "message": str(item.get("message") or "")}
+                )
+        return _respond(
+            request,
+            400,
+            "bad_request",
+            _("The request could not be read: %(detail)s", detail=exc.detail),
+            errors=errors,
+        )
     if status == 413:
         return _respond(request, 413, "too_large", _("The request body is too large."))
     if status == 405:
@@ -142,7 +159,10 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _respond(
-        request, HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", _("Something went wrong on the server; nothing was saved.")
+        request,
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "internal_error",
+        _("Something went wrong on the server; nothing was saved."),
     )
 
 

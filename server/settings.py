@@ -31,7 +31,7 @@ class Settings:
     data_dir: Path = Path("data")
     database_url: str = ""
     secret_key: str = ""
-    demo_password: str = "xuncha-demo"
+    demo_password: str = "xuncha-demo"  # noqa: S105 - the documented password of the demo accounts
     # The bureau's clock: naive EXIF times and every page are read in this zone.
     timezone: str = "Asia/Shanghai"
     default_language: str = "zh_CN"

@@ -11,8 +11,8 @@ from litestar.datastructures import Cookie
 from litestar.params import FromQuery, JSONBody
 from litestar.response import Redirect, Template
 
-from ..errors import Invalid, TooManyAttempts, WrongCredentials
 from ..deps import AccountsDep, SettingsDep
+from ..errors import Invalid, TooManyAttempts, WrongCredentials
 from ..i18n import LANG_COOKIE, LOCALES, lang
 from ..i18n import gettext as _
 from ..models import Role, User
@@ -20,7 +20,6 @@ from ..settings import Settings
 from ..web import page
 from .guards import logged_in
 from .middleware import SESSION_COOKIE
-from .service import AccountService
 
 HOME_BY_ROLE = {
     Role.officer.value: "/field",
@@ -76,7 +75,9 @@ def _session_cookie(settings: Settings, value: str, max_age: int | None) -> Cook
 
 class AccountController(Controller):
     @get("/login", name="login")
-    async def login_page(self, request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Template | Redirect:
+    async def login_page(
+        self, request: Request[Any, Any, Any], next: FromQuery[str | None] = None
+    ) -> Template | Redirect:
         user = request.scope.get("user")
         if user is not None:
             return Redirect(safe_next(next) or home_of(user), status_code=303)
@@ -100,8 +101,14 @@ class AccountController(Controller):
             else:
                 message = _("Wrong username or password.")
                 status = 401
-            return page(request, "accounts/login.html", status_code=status, error=message,
-                        next=next_path, username=username)
+            return page(
+                request,
+                "accounts/login.html",
+                status_code=status,
+                error=message,
+                next=next_path,
+                username=username,
+            )
         raw, _expires = await accounts.issue(result.user, "session", request.headers.get("user-agent", ""))
         # A fresh session id at every login: a session fixed before login is worthless.
         old = request.cookies.get(SESSION_COOKIE)
@@ -112,7 +119,9 @@ class AccountController(Controller):
         return response
 
     @post("/logout", status_code=303, guards=[logged_in])
-    async def logout(self, request: Request[Any, Any, Any], accounts: AccountsDep, settings: SettingsDep) -> Redirect:
+    async def logout(
+        self, request: Request[Any, Any, Any], accounts: AccountsDep, settings: SettingsDep
+    ) -> Redirect:
         raw = request.cookies.get(SESSION_COOKIE)
         if raw:
             await accounts.revoke(raw)
@@ -125,11 +134,19 @@ class AccountController(Controller):
         form = await request.form()
         locale = _field(form, "locale", 10)
         if locale not in LOCALES:
-            raise Invalid(_("Unknown language."), errors=[{"field": "locale", "message": _("Choose zh_CN or en.")}])
+            raise Invalid(
+                _("Unknown language."), errors=[{"field": "locale", "message": _("Choose zh_CN or en.")}]
+            )
         response = Redirect(safe_next(_field(form, "next", 2000)) or "/", status_code=303)
         response.cookies.append(
-            Cookie(key=LANG_COOKIE, value=locale, samesite="lax", path="/", max_age=365 * 24 * 3600,
-                   secure=settings.secure_cookies)
+            Cookie(
+                key=LANG_COOKIE,
+                value=locale,
+                samesite="lax",
+                path="/",
+                max_age=365 * 24 * 3600,
+                secure=settings.secure_cookies,
+            )
         )
         return response
 
@@ -141,8 +158,10 @@ class AccountController(Controller):
         if result.user is None:
             if result.locked_for:
                 raise TooManyAttempts(
-                    _("Too many wrong passwords for this account. Try again in %(minutes)s minute(s).",
-                      minutes=max(1, -(-result.locked_for // 60))),
+                    _(
+                        "Too many wrong passwords for this account. Try again in %(minutes)s minute(s).",
+                        minutes=max(1, -(-result.locked_for // 60)),
+                    ),
                     headers={"Retry-After": str(result.locked_for)},
                 )
             raise WrongCredentials(_("Wrong username or password."))

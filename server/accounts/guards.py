@@ -1,4 +1,7 @@
-"""Guards: every route says who may call it."""
+"""Guards: every route says who may call it.
+
+Async on purpose: Litestar runs a sync guard in a worker thread, a hop per request.
+"""
 
 from __future__ import annotations
 
@@ -13,14 +16,16 @@ from ..i18n import gettext as _
 from ..models import Role
 
 
-def csrf_guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+async def csrf_guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
     if connection.scope.get("state", {}).get("csrf_failed"):
         raise PermissionDeniedException(
-            _("The form was out of date or came from elsewhere (CSRF check failed). Reload the page and try again.")
+            _(
+                "The form was out of date or came from elsewhere (CSRF check failed). Reload the page and try again."
+            )
         )
 
 
-def logged_in(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+async def logged_in(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
     if connection.scope.get("user") is None:
         raise NotAuthorizedException()
 
@@ -28,7 +33,7 @@ def logged_in(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRout
 def roles(*allowed: Role) -> Guard:
     names = frozenset(role.value for role in allowed)
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
         user = connection.scope.get("user")
         if user is None:
             raise NotAuthorizedException()

@@ -68,14 +68,15 @@ class AuthMiddleware:
                 else:
                     session_raw = None
 
+        bearer = authorization[:7].lower() == "bearer "
         anon_raw = cookies.get(CSRF_COOKIE) or ""
-        new_anon = not anon_raw
+        # Programs with a bearer token have no use for the browser's CSRF cookie.
+        new_anon = not anon_raw and not bearer
         if new_anon:
             anon_raw = secrets.token_urlsafe(24)
         expected = csrf_token_for(state.settings.secret_key, session_raw, anon_raw)
         scope.setdefault("state", {})["csrf_token"] = expected
 
-        bearer = authorization[:7].lower() == "bearer "
         content_type = request.headers.get("content-type", "")
         is_form = content_type.startswith(FORM_TYPES)
         # Ambient authority (the session cookie) is what a forged request would abuse;

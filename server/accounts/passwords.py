@@ -11,7 +11,9 @@ from ..settings import Settings
 
 class Passwords:
     def __init__(self, settings: Settings) -> None:
-        self._hasher = PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib)
+        self._hasher = PasswordHasher(
+            time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib
+        )
         # Verified against when the username is unknown, so the answer takes as long
         # as for a real account and does not reveal which usernames exist.
         self._dummy = self._hasher.hash("not a password of anyone")
@@ -25,7 +27,9 @@ class Passwords:
     async def verify(self, password_hash: str | None, password: str) -> bool:
         def _verify() -> bool:
             try:
-                return self._hasher.verify(password_hash or self._dummy, password) and password_hash is not None
+                return (
+                    self._hasher.verify(password_hash or self._dummy, password) and password_hash is not None
+                )
             except (VerificationError, InvalidHashError):
                 return False
 

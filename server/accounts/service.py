@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,6 +18,11 @@ from .passwords import Passwords
 
 # last_seen is refreshed at most this often, so most requests only read.
 _TOUCH_EVERY = timedelta(minutes=10)
+# A resolved token is trusted for this long without asking the database again. A token
+# revoked in another worker process stays usable for at most this long; in this process
+# revocation takes effect at once.
+_CACHE_SECONDS = 30.0
+_CACHE_MAX = 10_000
 
 
 def token_hash(raw: str) -> str:
@@ -41,6 +47,7 @@ class AccountService:
         self.db = db
         self.settings = settings
         self.passwords = passwords
+        self._cache: dict[str, tuple[float, Authenticated, datetime]] = {}
 
     async def login(self, username: str, password: str) -> LoginResult:
         """Check a password; after repeated failures the account waits, for a while only."""
@@ -68,7 +75,9 @@ class AccountService:
             if over >= 0:
                 # Doubling waits, capped: a guesser is slowed to a crawl, the owner is
                 # never locked out for longer than the cap.
-                wait = min(self.settings.login_lockout_seconds * (2**over), self.settings.login_lockout_max_seconds)
+                wait = min(
+                    self.settings.login_lockout_seconds * (2**over), self.settings.login_lockout_max_seconds
+                )
                 fresh.locked_until = now + timedelta(seconds=wait)
                 return LoginResult(None, locked_for=wait)
             return LoginResult(None)
@@ -92,13 +101,19 @@ class AccountService:
     async def resolve(self, raw: str, kind: str) -> Authenticated | None:
         if not raw or len(raw) > 100:
             return None
+        digest = token_hash(raw)
+        cached = self._cache.get(digest)
+        now_mono = time.monotonic()
+        if cached is not None and now_mono - cached[0] < _CACHE_SECONDS and cached[1].kind == kind:
+            if cached[2] > utcnow():
+                return cached[1]
         async with self.db.read() as session:
             row = (
                 await session.execute(
                     select(AuthToken, User)
                     .join(User, User.id == AuthToken.user_id)
                     .options(joinedload(User.unit))
-                    .where(AuthToken.token_hash == token_hash(raw), AuthToken.kind == kind)
+                    .where(AuthToken.token_hash == digest, AuthToken.kind == kind)
                 )
             ).first()
         if row is None:
@@ -109,7 +124,11 @@ class AccountService:
             return None
         if now - token.last_seen_at > _TOUCH_EVERY:
             await self._touch(token.id, kind, now)
-        return Authenticated(user=user, token_id=token.id, kind=kind)
+        found = Authenticated(user=user, token_id=token.id, kind=kind)
+        if len(self._cache) >= _CACHE_MAX:
+            self._cache.clear()
+        self._cache[digest] = (now_mono, found, token.expires_at)
+        return found
 
     async def _touch(self, token_id: int, kind: str, now: datetime) -> None:
         values: dict[str, datetime] = {"last_seen_at": now}
@@ -119,6 +138,7 @@ class AccountService:
             await session.execute(update(AuthToken).where(AuthToken.id == token_id).values(**values))
 
     async def revoke(self, raw: str) -> None:
+        self._cache.pop(token_hash(raw), None)
         async with self.db.write() as session:
             await session.execute(delete(AuthToken).where(AuthToken.token_hash == token_hash(raw)))
 

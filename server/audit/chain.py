@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -20,22 +20,66 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..models import AuditEntry, AuditHead, Check, Finding, Photo, utcnow
 
 GENESIS = "0" * 64
+# Core tables: appending is on every write path, and the ORM's bulk machinery costs more.
+ENTRIES, HEAD = AuditEntry.__table__, AuditHead.__table__
 
 # The columns whose values the trail vouches for, per audited object type.
 AUDITED_FIELDS: dict[str, tuple[str, ...]] = {
     "check": (
-        "uuid", "author_id", "campaign_id", "kind", "recorded_at", "lat", "lon", "accuracy_m",
-        "location_source", "site_id", "target_unit_id", "note", "body_sha256", "status", "covert",
-        "disclosed_at", "disclosed_by_id",
+        "uuid",
+        "author_id",
+        "campaign_id",
+        "kind",
+        "recorded_at",
+        "lat",
+        "lon",
+        "accuracy_m",
+        "location_source",
+        "site_id",
+        "target_unit_id",
+        "note",
+        "body_sha256",
+        "status",
+        "covert",
+        "disclosed_at",
+        "disclosed_by_id",
     ),
     "finding": (
-        "check_id", "answer_id", "campaign_id", "item_id", "site_id", "severity", "status", "lat", "lon",
-        "found_at", "covert", "disclosed_at", "assigned_unit_id", "assigned_at", "deadline",
-        "submitted_at", "closed_at", "rework_count", "duplicate_of_id",
+        "check_id",
+        "answer_id",
+        "campaign_id",
+        "item_id",
+        "site_id",
+        "severity",
+        "status",
+        "lat",
+        "lon",
+        "found_at",
+        "covert",
+        "disclosed_at",
+        "assigned_unit_id",
+        "assigned_at",
+        "deadline",
+        "submitted_at",
+        "closed_at",
+        "rework_count",
+        "duplicate_of_id",
     ),
     "photo": (
-        "uuid", "check_id", "item_id", "uploader_id", "received_at", "media_type", "size_bytes", "sha256",
-        "width", "height", "taken_at", "exif_lat", "exif_lon", "far_from_check",
+        "uuid",
+        "check_id",
+        "item_id",
+        "uploader_id",
+        "received_at",
+        "media_type",
+        "size_bytes",
+        "sha256",
+        "width",
+        "height",
+        "taken_at",
+        "exif_lat",
+        "exif_lon",
+        "far_from_check",
     ),
 }
 MODELS: dict[str, Any] = {"check": Check, "finding": Finding, "photo": Photo}
@@ -43,11 +87,15 @@ MODELS: dict[str, Any] = {"check": Check, "finding": Finding, "photo": Photo}
 
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.isoformat()
+        # Normalised to UTC, as the database gives it back, so a state recorded from the
+        # values written compares equal to the state read from the row later.
+        return value.astimezone(UTC).isoformat()
     return value
 
 
 def state_of(object_type: str, row: Any) -> dict[str, Any]:
+    if isinstance(row, dict):
+        return {name: _plain(row.get(name)) for name in AUDITED_FIELDS[object_type]}
     return {name: _plain(getattr(row, name)) for name in AUDITED_FIELDS[object_type]}
 
 
@@ -55,11 +103,26 @@ def canonical(payload: dict[str, Any]) -> str:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def entry_hash(prev_hash: str, seq: int, at: str, actor_id: int | None, action: str, object_type: str,
-               object_id: str, data: str) -> str:
+def entry_hash(
+    prev_hash: str,
+    seq: int,
+    at: str,
+    actor_id: int | None,
+    action: str,
+    object_type: str,
+    object_id: str,
+    data: str,
+) -> str:
     body = canonical(
-        {"seq": seq, "at": at, "actor": actor_id, "action": action, "type": object_type, "id": object_id,
-         "data": data}
+        {
+            "seq": seq,
+            "at": at,
+            "actor": actor_id,
+            "action": action,
+            "type": object_type,
+            "id": object_id,
+            "data": data,
+        }
     )
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
@@ -69,10 +132,14 @@ class AuditLog:
     """Entries gathered during a transaction and appended together at its end."""
 
     actor_id: int | None
-    pending: list[tuple[str, str, Any, dict[str, Any]]] = field(default_factory=list)
+    pending: list[tuple[str, str, Any, int | None, dict[str, Any]]] = field(default_factory=list)
 
-    def record(self, action: str, object_type: str, row: Any, **details: Any) -> None:
-        self.pending.append((action, object_type, row, {k: _plain(v) for k, v in details.items()}))
+    def record(
+        self, action: str, object_type: str, row: Any, *, actor: int | None = None, **details: Any
+    ) -> None:
+        """Note a change of an ORM object, or of a row written with Core (a dict with its "id")."""
+        who = self.actor_id if actor is None else actor
+        self.pending.append((action, object_type, row, who, {k: _plain(v) for k, v in details.items()}))
 
     async def write(self, session: AsyncSession) -> None:
         if not self.pending:
@@ -80,25 +147,36 @@ class AuditLog:
         await session.flush()
         # The head row is the chain's lock: concurrent writers append one after another.
         head = (
-            await session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update())
+            await session.execute(
+                select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
+            )
         ).one()
         seq, prev = head.seq, head.hash
         at = utcnow()
         rows = []
-        for action, object_type, row, details in self.pending:
+        for action, object_type, row, actor, details in self.pending:
             seq += 1
             # The state is read after the flush, so it is exactly what this transaction commits.
             data: dict[str, Any] = {"state": state_of(object_type, row)}
             if details:
                 data["details"] = details
             text = canonical(data)
-            object_id = str(row.id)
-            digest = entry_hash(prev, seq, at.isoformat(), self.actor_id, action, object_type, object_id, text)
+            object_id = str(row["id"] if isinstance(row, dict) else row.id)
+            digest = entry_hash(prev, seq, at.isoformat(), actor, action, object_type, object_id, text)
             rows.append(
-                {"seq": seq, "at": at, "actor_id": self.actor_id, "action": action, "object_type": object_type,
-                 "object_id": object_id, "data": text, "prev_hash": prev, "hash": digest}
+                {
+                    "seq": seq,
+                    "at": at,
+                    "actor_id": actor,
+                    "action": action,
+                    "object_type": object_type,
+                    "object_id": object_id,
+                    "data": text,
+                    "prev_hash": prev,
+                    "hash": digest,
+                }
             )
             prev = digest
-        await session.execute(insert(AuditEntry), rows)
-        await session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
+        await session.execute(insert(ENTRIES), rows)
+        await session.execute(update(HEAD).where(HEAD.c.id == 1).values(seq=seq, hash=prev))
         self.pending.clear()

@@ -67,15 +67,25 @@ class CampaignService:
         if ref is not None and time.monotonic() - ref.loaded_at < _TTL_SECONDS:
             return ref
         async with self.db.read() as session:
-            campaigns = (await session.scalars(select(Campaign).order_by(Campaign.position, Campaign.id))).all()
+            campaigns = (
+                await session.scalars(select(Campaign).order_by(Campaign.position, Campaign.id))
+            ).all()
             units = (await session.execute(select(Unit.code, Unit.id).where(Unit.active))).all()
             sites = (await session.execute(select(Site.code, Site.id).where(Site.active))).all()
         refs = {}
         for c in campaigns:
             items = tuple(ItemRef(i.id, i.code, i.text_zh, i.text_en, i.severity, i.active) for i in c.items)
             refs[c.code] = CampaignRef(
-                c.id, c.code, c.name_zh, c.name_en, c.category, c.active, c.lead_id, c.responsible_unit_id,
-                items, {i.code: i for i in items},
+                c.id,
+                c.code,
+                c.name_zh,
+                c.name_en,
+                c.category,
+                c.active,
+                c.lead_id,
+                c.responsible_unit_id,
+                items,
+                {i.code: i for i in items},
             )
         ref = Reference(
             campaigns=refs,
@@ -104,7 +114,9 @@ class CampaignService:
             return []
         return await self.campaigns()
 
-    async def sites_near(self, lat: float, lon: float, radius_m: float, limit: int = 20) -> list[tuple[Site, float]]:
+    async def sites_near(
+        self, lat: float, lon: float, radius_m: float, limit: int = 20
+    ) -> list[tuple[Site, float]]:
         south, north, west, east = bounding_box(lat, lon, radius_m)
         async with self.db.read() as session:
             candidates = (

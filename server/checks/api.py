@@ -12,16 +12,14 @@ from litestar.response import File
 
 from ..accounts.controller import user_json
 from ..accounts.guards import logged_in
-from ..campaigns.service import CampaignService
-from ..errors import AppError, Invalid, NotFound
 from ..deps import CampaignsDep, ChecksDep, PhotosDep
+from ..errors import AppError, Invalid, NotFound
 from ..i18n import gettext as _
 from ..i18n import lang
 from ..models import KINDS_BY_ROLE, Check, Role, User
-from ..photos.service import PhotoService, media_type_of, refuse_type
+from ..photos.service import media_type_of, refuse_type
 from .presenters import check_json
 from .schemas import canonical_uuid
-from .service import CheckService
 
 # The body limit for photo uploads is enforced before the body is read; a little
 # headroom over the pipeline's own limit lets it give the more precise message.
@@ -78,12 +76,17 @@ class ReferenceController(Controller):
                 "name": c.name(language),
                 "category": c.category,
                 "lead": {"username": c.lead.username, "display_name": c.lead.name(language)},
-                "responsible_unit": {"code": c.responsible_unit.code, "name": c.responsible_unit.name(language)},
+                "responsible_unit": {
+                    "code": c.responsible_unit.code,
+                    "name": c.responsible_unit.name(language),
+                },
                 "measures": c.measures(language),
                 "starts_on": c.starts_on.isoformat() if c.starts_on else None,
                 "ends_on": c.ends_on.isoformat() if c.ends_on else None,
                 "items": [
-                    {"code": i.code, "text": i.text(language), "severity": i.severity} for i in c.items if i.active
+                    {"code": i.code, "text": i.text(language), "severity": i.severity}
+                    for i in c.items
+                    if i.active
                 ],
             }
             for c in await campaigns.campaigns()
@@ -103,12 +106,16 @@ class ReferenceController(Controller):
             lat_text, lon_text = near.split(",")
             lat, lon = float(lat_text), float(lon_text)
         except ValueError:
-            raise Invalid(_("near must be LAT,LON."), errors=[{"field": "near", "message": _("near must be LAT,LON.")}]) from None
+            raise Invalid(
+                _("near must be LAT,LON."), errors=[{"field": "near", "message": _("near must be LAT,LON.")}]
+            ) from None
         from ..geo import valid_position
 
         if not valid_position(lat, lon):
-            raise Invalid(_("near is not a position on Earth."),
-                          errors=[{"field": "near", "message": _("Latitude -90..90, longitude -180..180.")}])
+            raise Invalid(
+                _("near is not a position on Earth."),
+                errors=[{"field": "near", "message": _("Latitude -90..90, longitude -180..180.")}],
+            )
         return [_site_json(s, d, language) for s, d in await campaigns.sites_near(lat, lon, radius_m)]
 
 
@@ -140,7 +147,11 @@ class CheckApiController(Controller):
         status, receipt = await checks.put_check(request.user, check_uuid, body)
         return Response(receipt, status_code=status)
 
-    @put("/checks/{check_uuid:str}/photos/{photo_uuid:str}", request_max_body_size=PHOTO_BODY_LIMIT, status_code=200)
+    @put(
+        "/checks/{check_uuid:str}/photos/{photo_uuid:str}",
+        request_max_body_size=PHOTO_BODY_LIMIT,
+        status_code=200,
+    )
     async def put_photo(
         self,
         request: Request[User, Any, Any],
@@ -169,19 +180,31 @@ class CheckApiController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> dict[str, Any]:
         if author not in (None, "me"):
-            raise Invalid(_("author can only be me."), errors=[{"field": "author", "message": _("Use author=me.")}])
+            raise Invalid(
+                _("author can only be me."), errors=[{"field": "author", "message": _("Use author=me.")}]
+            )
         if since is not None and since.tzinfo is None:
-            raise Invalid(_("since needs its UTC offset."), errors=[{"field": "since", "message": _("Add an offset such as +08:00.")}])
+            raise Invalid(
+                _("since needs its UTC offset."),
+                errors=[{"field": "since", "message": _("Add an offset such as +08:00.")}],
+            )
         campaign_id = None
         if campaign:
             ref = await campaigns.reference()
             found = ref.campaigns.get(campaign)
             if found is None:
-                raise Invalid(_("Unknown campaign code: %(code)s.", code=campaign),
-                              errors=[{"field": "campaign", "message": _("Unknown campaign code.")}])
+                raise Invalid(
+                    _("Unknown campaign code: %(code)s.", code=campaign),
+                    errors=[{"field": "campaign", "message": _("Unknown campaign code.")}],
+                )
             campaign_id = found.id
         page = await checks.list_checks(
-            request.user, author_me=author == "me", since=since, campaign_id=campaign_id, before_id=before, limit=limit
+            request.user,
+            author_me=author == "me",
+            since=since,
+            campaign_id=campaign_id,
+            before_id=before,
+            limit=limit,
         )
         language = lang()
         next_url = None
@@ -189,11 +212,15 @@ class CheckApiController(Controller):
             params = request.query_params.dict()
             params = {k: v[-1] for k, v in params.items() if k != "before"}
             params["before"] = str(page.next_cursor)
-            next_url = str(request.url.with_replacements(query="&".join(f"{k}={v}" for k, v in params.items())))
+            next_url = str(
+                request.url.with_replacements(query="&".join(f"{k}={v}" for k, v in params.items()))
+            )
         return {"items": [check_json(c, language, full=False) for c in page.checks], "next": next_url}
 
     @get("/checks/{check_uuid:str}")
-    async def get_check(self, request: Request[User, Any, Any], check_uuid: FromPath[str], checks: ChecksDep) -> dict[str, Any]:
+    async def get_check(
+        self, request: Request[User, Any, Any], check_uuid: FromPath[str], checks: ChecksDep
+    ) -> dict[str, Any]:
         check: Check = await checks.get_check(request.user, _uuid(check_uuid, "The check UUID"))
         return check_json(check, lang(), full=True)
 
@@ -205,7 +232,11 @@ class PhotoApiController(Controller):
 
     @get("/{photo_uuid:str}")
     async def get_photo(
-        self, request: Request[User, Any, Any], photo_uuid: FromPath[str], photos: PhotosDep, size: FromQuery[str] = "display"
+        self,
+        request: Request[User, Any, Any],
+        photo_uuid: FromPath[str],
+        photos: PhotosDep,
+        size: FromQuery[str] = "display",
     ) -> File:
         photo = await photos.photo_for(request.user, _uuid(photo_uuid, "The photo UUID"))
         assert photo.sha256 is not None
@@ -220,12 +251,17 @@ class PhotoApiController(Controller):
             path = photos.store.derived_path(size, photo.sha256)
             media_type = "image/jpeg"
         else:
-            raise Invalid(_("size must be display, thumb or original."),
-                          errors=[{"field": "size", "message": _("Use display, thumb or original.")}])
+            raise Invalid(
+                _("size must be display, thumb or original."),
+                errors=[{"field": "size", "message": _("Use display, thumb or original.")}],
+            )
         return File(
             path=path,
             media_type=media_type,
             content_disposition_type="inline",
             filename=f"{photo.uuid}-{size}.{'jpg' if media_type == 'image/jpeg' else 'bin'}",
-            headers={"Cache-Control": "private, max-age=31536000, immutable", "ETag": f'"{photo.sha256}-{size}"'},
+            headers={
+                "Cache-Control": "private, max-age=31536000, immutable",
+                "ETag": f'"{photo.sha256}-{size}"',
+            },
         )

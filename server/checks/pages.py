@@ -16,17 +16,16 @@ from litestar.response import Redirect, Template
 
 from ..accounts.guards import logged_in, roles
 from ..campaigns.service import CampaignService
+from ..deps import CampaignsDep, ChecksDep, PhotosDep, SettingsDep
 from ..errors import AppError, Invalid, NotFound
 from ..geo import valid_position
-from ..deps import CampaignsDep, ChecksDep, PhotosDep, SettingsDep
 from ..i18n import gettext as _
 from ..models import KINDS_BY_ROLE, Campaign, Result, Role, User, utcnow
 from ..photos.pipeline import PhotoRejected, process_photo
-from ..photos.service import PhotoService, media_type_of, refuse_type
+from ..photos.service import media_type_of, refuse_type
 from ..settings import Settings
 from ..web import page
 from .schemas import canonical_uuid
-from .service import CheckService
 
 RECORDERS = (Role.officer, Role.supervisor, Role.lead, Role.office)
 # Uniquely names a photo uploaded through the plain form from its check, field and bytes,
@@ -52,10 +51,14 @@ class FieldPages(Controller):
     guards = [roles(*RECORDERS)]
 
     @get("/field", name="field")
-    async def home(self, request: Request[User, Any, Any], campaigns: CampaignsDep, checks: ChecksDep) -> Template:
+    async def home(
+        self, request: Request[User, Any, Any], campaigns: CampaignsDep, checks: ChecksDep
+    ) -> Template:
         user = request.user
         recent = await checks.list_checks(user, author_me=True, limit=20)
-        return page(request, "field/home.html", campaigns=await campaigns.recordable_for(user), checks=recent.checks)
+        return page(
+            request, "field/home.html", campaigns=await campaigns.recordable_for(user), checks=recent.checks
+        )
 
     @get("/field/checks")
     async def my_checks(
@@ -66,7 +69,11 @@ class FieldPages(Controller):
 
     @get("/field/{code:str}/new")
     async def form(
-        self, request: Request[User, Any, Any], code: FromPath[str], campaigns: CampaignsDep, settings: SettingsDep
+        self,
+        request: Request[User, Any, Any],
+        code: FromPath[str],
+        campaigns: CampaignsDep,
+        settings: SettingsDep,
     ) -> Template:
         campaign = await _campaign(campaigns, code)
         return await _form_page(request, campaign, campaigns, settings)
@@ -87,15 +94,22 @@ class FieldPages(Controller):
             check_uuid, body, uploads = await _body_from_form(form, campaign, settings)
             await checks.put_check(request.user, check_uuid, body)
         except AppError as exc:
-            return await _form_page(request, campaign, campaigns, settings, form=form, error=exc,
-                                    status_code=exc.status_code)
+            return await _form_page(
+                request, campaign, campaigns, settings, form=form, error=exc, status_code=exc.status_code
+            )
         for photo_uuid, media_type, data, processed in uploads:
-            await photos.put_check_photo(request.user, check_uuid, photo_uuid, media_type, data, processed=processed)
+            await photos.put_check_photo(
+                request.user, check_uuid, photo_uuid, media_type, data, processed=processed
+            )
         return Redirect(f"/checks/{check_uuid}?saved=1", status_code=303)
 
     @get("/field/sites-near")
     async def sites_near(
-        self, request: Request[User, Any, Any], campaigns: CampaignsDep, lat: FromQuery[float], lon: FromQuery[float]
+        self,
+        request: Request[User, Any, Any],
+        campaigns: CampaignsDep,
+        lat: FromQuery[float],
+        lon: FromQuery[float],
     ) -> Template:
         near = await campaigns.sites_near(lat, lon, 3000, limit=15) if valid_position(lat, lon) else []
         return page(request, "field/_site_options.html", near=near, selected="")
@@ -164,8 +178,10 @@ async def _body_from_form(
     """The same body a phone would PUT, built from the plain form's fields."""
     check_uuid = canonical_uuid(form.get("uuid"))
     if check_uuid is None:
-        raise Invalid(_("The form lost its check UUID; reload the page."),
-                      errors=[{"field": "uuid", "message": _("Reload the page.")}])
+        raise Invalid(
+            _("The form lost its check UUID; reload the page."),
+            errors=[{"field": "uuid", "message": _("Reload the page.")}],
+        )
     lat, lon = _float(form.get("lat")), _float(form.get("lon"))
     source = form.get("source") or "gps"
     if lat is None or lon is None:
@@ -205,8 +221,10 @@ async def _body_from_form(
                     )
                 )
             except PhotoRejected as exc:
-                raise Invalid(_("A photo was refused: %(reason)s", reason=exc.message),
-                              errors=[{"field": field, "message": exc.message}]) from None
+                raise Invalid(
+                    _("A photo was refused: %(reason)s", reason=exc.message),
+                    errors=[{"field": field, "message": exc.message}],
+                ) from None
             digest = hashlib.sha256(data).hexdigest()
             photo_uuid = str(uuidlib.uuid5(FORM_PHOTO_NS, f"{check_uuid}/{field}/{digest}"))
             if any(p["uuid"] == photo_uuid for p in photos):

@@ -20,7 +20,17 @@ NOTE_MAX = 2000
 ANSWER_NOTE_MAX = 1000
 MAX_ANSWERS = 200
 MAX_AGE = timedelta(days=366)
-KNOWN_FIELDS = {"campaign", "kind", "recorded_at", "location", "site", "target_unit", "answers", "note", "photos"}
+KNOWN_FIELDS = {
+    "campaign",
+    "kind",
+    "recorded_at",
+    "location",
+    "site",
+    "target_unit",
+    "answers",
+    "note",
+    "photos",
+}
 
 
 @dataclass(frozen=True)
@@ -112,7 +122,9 @@ def _text(value: Any, field: str, limit: int, errors: Errors) -> str:
         errors.add(field, _("Must be text."))
         return ""
     if len(value) > limit:
-        errors.add(field, _("Too long: %(length)s characters; at most %(limit)s.", length=len(value), limit=limit))
+        errors.add(
+            field, _("Too long: %(length)s characters; at most %(limit)s.", length=len(value), limit=limit)
+        )
         return ""
     if "\x00" in value:
         errors.add(field, _("Contains a character that is not allowed."))
@@ -225,10 +237,15 @@ def _photos(value: Any, errors: Errors, limit: int, skew: timedelta) -> tuple[Ph
         exif_location = raw.get("exif_location")
         if exif_location is not None:
             lat, lon = _number((exif_location or {}).get("lat")), _number((exif_location or {}).get("lon"))
-            if lat is None or lon is None or not (math.isfinite(lat) and math.isfinite(lon)) or not (
-                -90 <= lat <= 90 and -180 <= lon <= 180
+            if (
+                lat is None
+                or lon is None
+                or not (math.isfinite(lat) and math.isfinite(lon))
+                or not (-90 <= lat <= 90 and -180 <= lon <= 180)
             ):
-                errors.add(f"{path}.exif_location", _("The photo's position must be a valid latitude and longitude."))
+                errors.add(
+                    f"{path}.exif_location", _("The photo's position must be a valid latitude and longitude.")
+                )
                 lat = lon = None
         photos.append(PhotoIn(photo_uuid, item, taken_at, lat, lon))
     return tuple(photos)
@@ -237,7 +254,9 @@ def _photos(value: Any, errors: Errors, limit: int, skew: timedelta) -> tuple[Ph
 def parse_check(body: Any, *, max_photos: int, clock_skew: timedelta) -> CheckIn:
     errors = Errors()
     if not isinstance(body, dict):
-        raise Invalid(_("The body must be a JSON object."), errors=[{"field": "", "message": _("Expected an object.")}])
+        raise Invalid(
+            _("The body must be a JSON object."), errors=[{"field": "", "message": _("Expected an object.")}]
+        )
     for key in body:
         if key not in KNOWN_FIELDS:
             errors.add(str(key)[:40], _("Unknown field."))

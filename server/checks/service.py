@@ -2,42 +2,62 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ..audit.chain import AuditLog
-from ..campaigns.service import CampaignService, Reference
+from ..campaigns.service import CampaignRef, CampaignService, Reference
 from ..db import Database
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..i18n import gettext as _
 from ..models import (
     KINDS_BY_ROLE,
-    Answer,
     Check,
-    CheckKind,
-    CheckStatus,
     Finding,
     Photo,
-    Result,
     Role,
     User,
-    utcnow,
 )
 from ..settings import Settings
 from .access import visible_checks
 from .schemas import CheckIn, Errors, parse_check
+from .writer import CheckWriter, NewCheck, Outcome
 
 
 def body_digest(body: Any) -> str:
     # Key order and whitespace do not make a different check; content does.
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _resolve(inp: CheckIn, ref: Reference) -> tuple[CampaignRef, int | None, int | None]:
+    """The codes of a check against the reference data; unknown ones are a 422."""
+    errors = Errors()
+    campaign = ref.campaigns.get(inp.campaign)
+    if campaign is None or not campaign.active:
+        errors.add("campaign", _("Unknown campaign code: %(code)s.", code=inp.campaign))
+    else:
+        for i, answer in enumerate(inp.answers):
+            item = campaign.items_by_code.get(answer.item)
+            if item is None or not item.active:
+                errors.add(
+                    f"answers[{i}].item", _("This campaign has no checklist item %(code)s.", code=answer.item)
+                )
+    site_id = ref.sites_by_code.get(inp.site) if inp.site else None
+    if inp.site and site_id is None:
+        errors.add("site", _("Unknown site code: %(code)s.", code=inp.site))
+    unit_id = ref.units_by_code.get(inp.target_unit) if inp.target_unit else None
+    if inp.target_unit and unit_id is None:
+        errors.add("target_unit", _("Unknown unit code: %(code)s.", code=inp.target_unit))
+    errors.raise_if_any(_("The check has mistakes; nothing was saved."))
+    assert campaign is not None
+    return campaign, site_id, unit_id
 
 
 @dataclass(frozen=True)
@@ -51,6 +71,7 @@ class CheckService:
         self.db = db
         self.settings = settings
         self.campaigns = campaigns
+        self.writer = CheckWriter(db)
 
     async def put_check(self, user: User, check_uuid: str, body: Any) -> tuple[int, dict[str, Any]]:
         inp = parse_check(
@@ -62,141 +83,73 @@ class CheckService:
             raise Forbidden(_("Your role may not record a check of this kind."), code="kind_not_allowed")
         digest = body_digest(body)
         ref = await self.campaigns.reference()
-        async with self.db.write() as session:
-            existing = await session.scalar(select(Check).where(Check.uuid == check_uuid))
-            if existing is not None:
-                if existing.author_id != user.id:
-                    raise Conflict(_("This check UUID is already used by someone else; make a new UUID."),
-                                   code="uuid_taken")
-                if existing.body_sha256 != digest:
-                    raise Conflict(
-                        _("A different check was already saved under this UUID; a saved check cannot be changed."),
-                        code="body_differs",
-                    )
-                return 200, await self._receipt(session, existing)
-            check = await self._insert(session, user, check_uuid, inp, digest, ref)
-            return 201, await self._receipt(session, check)
-
-    async def _insert(
-        self, session: Any, user: User, check_uuid: str, inp: CheckIn, digest: str, ref: Reference
-    ) -> Check:
-        errors = Errors()
-        campaign = ref.campaigns.get(inp.campaign)
-        if campaign is None or not campaign.active:
-            errors.add("campaign", _("Unknown campaign code: %(code)s.", code=inp.campaign))
-        else:
-            for i, answer in enumerate(inp.answers):
-                item = campaign.items_by_code.get(answer.item)
-                if item is None or not item.active:
-                    errors.add(f"answers[{i}].item", _("This campaign has no checklist item %(code)s.",
-                                                       code=answer.item))
-        site_id = ref.sites_by_code.get(inp.site) if inp.site else None
-        if inp.site and site_id is None:
-            errors.add("site", _("Unknown site code: %(code)s.", code=inp.site))
-        unit_id = ref.units_by_code.get(inp.target_unit) if inp.target_unit else None
-        if inp.target_unit and unit_id is None:
-            errors.add("target_unit", _("Unknown unit code: %(code)s.", code=inp.target_unit))
-        errors.raise_if_any(_("The check has mistakes; nothing was saved."))
-        assert campaign is not None
-
-        if inp.photos:
-            taken = (
-                await session.scalars(select(Photo.uuid).where(Photo.uuid.in_([p.uuid for p in inp.photos])))
-            ).all()
-            if taken:
-                raise Conflict(_("Photo UUID %(uuid)s already belongs to another record; make a new one.",
-                                 uuid=taken[0]), code="photo_uuid_taken")
-
-        now = utcnow()
-        covert = inp.kind == CheckKind.unannounced
-        check = Check(
-            uuid=check_uuid,
-            author_id=user.id,
-            campaign_id=campaign.id,
-            kind=inp.kind,
-            recorded_at=inp.recorded_at,
-            recorded_offset_min=inp.offset_min,
-            received_at=now,
-            lat=inp.location.lat,
-            lon=inp.location.lon,
-            accuracy_m=inp.location.accuracy_m,
-            location_source=inp.location.source,
-            site_id=site_id,
-            target_unit_id=unit_id,
-            note=inp.note,
-            body_sha256=digest,
-            status=CheckStatus.awaiting_photos if inp.photos else CheckStatus.complete,
-            covert=covert,
+        try:
+            campaign, site_id, unit_id = _resolve(inp, ref)
+        except Invalid:
+            # An identical replay stays a replay even if a code has since been retired.
+            if await self._exists(check_uuid):
+                return await self._replay(user, check_uuid, digest, ref)
+            raise
+        loop = asyncio.get_running_loop()
+        result = await self.writer.submit(
+            NewCheck(user.id, check_uuid, inp, digest, campaign, site_id, unit_id, loop.create_future())
         )
-        session.add(check)
-        await session.flush()
-        audit = AuditLog(actor_id=user.id)
-        audit.record("check.recorded", "check", check)
+        if result is Outcome.exists:
+            return await self._replay(user, check_uuid, digest, ref)
+        if result is Outcome.photo_uuid_taken:
+            raise Conflict(
+                _("A photo UUID of this check already belongs to another record; make new ones."),
+                code="photo_uuid_taken",
+            )
+        assert isinstance(result, dict)
+        return 201, result
 
-        answers = [
-            Answer(
-                check_id=check.id,
-                item_id=campaign.items_by_code[a.item].id,
-                position=pos,
-                result=a.result,
-                severity=(a.severity or campaign.items_by_code[a.item].severity) if a.result == Result.failed else None,
-                note=a.note,
-            )
-            for pos, a in enumerate(inp.answers)
-        ]
-        session.add_all(answers)
-        await session.flush()
-        for answer in answers:
-            if answer.result != Result.failed:
-                continue
-            finding = Finding(
-                check_id=check.id,
-                answer_id=answer.id,
-                campaign_id=campaign.id,
-                item_id=answer.item_id,
-                site_id=site_id,
-                severity=answer.severity,
-                lat=check.lat,
-                lon=check.lon,
-                found_at=check.recorded_at,
-                created_at=now,
-                updated_at=now,
-                covert=covert,
-            )
-            session.add(finding)
-            audit.record("finding.opened", "finding", finding)
-        for pos, p in enumerate(inp.photos):
-            photo = Photo(
-                uuid=p.uuid,
-                check_id=check.id,
-                item_id=campaign.items_by_code[p.item].id if p.item else None,
-                position=pos,
-                uploader_id=user.id,
-                declared_at=now,
-                client_taken_at=p.taken_at,
-                client_lat=p.lat,
-                client_lon=p.lon,
-            )
-            session.add(photo)
-            audit.record("photo.declared", "photo", photo)
-        await audit.write(session)
-        return check
+    async def _exists(self, check_uuid: str) -> bool:
+        async with self.db.read() as session:
+            return await session.scalar(select(Check.id).where(Check.uuid == check_uuid)) is not None
 
-    async def _receipt(self, session: Any, check: Check) -> dict[str, Any]:
-        ref = await self.campaigns.reference()
-        campaign = ref.campaigns_by_id[check.campaign_id]
-        items = {i.id: i.code for i in campaign.items}
+    async def _replay(
+        self, user: User, check_uuid: str, digest: str, ref: Reference
+    ) -> tuple[int, dict[str, Any]]:
+        async with self.db.read() as session:
+            existing = (
+                await session.execute(
+                    select(Check.id, Check.author_id, Check.body_sha256).where(Check.uuid == check_uuid)
+                )
+            ).one()
+            if existing.author_id != user.id:
+                raise Conflict(
+                    _("This check UUID is already used by someone else; make a new UUID."), code="uuid_taken"
+                )
+            if existing.body_sha256 != digest:
+                raise Conflict(
+                    _(
+                        "A different check was already saved under this UUID; a saved check cannot be changed."
+                    ),
+                    code="body_differs",
+                )
+            return 200, await self._stored_receipt(session, existing.id, ref)
+
+    async def _stored_receipt(self, session: Any, check_id: int, ref: Reference) -> dict[str, Any]:
+        check = (
+            await session.execute(
+                select(Check.uuid, Check.status, Check.received_at, Check.campaign_id).where(
+                    Check.id == check_id
+                )
+            )
+        ).one()
+        codes = {i.id: i.code for i in ref.campaigns_by_id[check.campaign_id].items}
         findings = (
             await session.execute(
                 select(Finding.id, Finding.item_id, Finding.severity, Finding.status)
-                .where(Finding.check_id == check.id)
+                .where(Finding.check_id == check_id)
                 .order_by(Finding.id)
             )
         ).all()
         missing = (
             await session.scalars(
                 select(Photo.uuid)
-                .where(Photo.check_id == check.id, Photo.received_at.is_(None))
+                .where(Photo.check_id == check_id, Photo.received_at.is_(None))
                 .order_by(Photo.position)
             )
         ).all()
@@ -205,7 +158,7 @@ class CheckService:
             "status": check.status,
             "missing_photos": list(missing),
             "findings": [
-                {"id": f.id, "item": items.get(f.item_id), "severity": f.severity, "status": f.status}
+                {"id": f.id, "item": codes.get(f.item_id), "severity": f.severity, "status": f.status}
                 for f in findings
             ],
             "received_at": check.received_at.isoformat(),
@@ -222,7 +175,9 @@ class CheckService:
             if check is None:
                 raise NotFound(_("There is no check with this UUID that you may see."))
             findings = (
-                await session.scalars(select(Finding).where(Finding.check_id == check.id).order_by(Finding.id))
+                await session.scalars(
+                    select(Finding).where(Finding.check_id == check.id).order_by(Finding.id)
+                )
             ).all()
         check.__dict__["findings"] = list(findings)
         return check
@@ -253,7 +208,9 @@ class CheckService:
             if checks:
                 ids = [c.id for c in checks[:limit]]
                 rows = await session.execute(
-                    select(Finding.check_id, func.count()).where(Finding.check_id.in_(ids)).group_by(Finding.check_id)
+                    select(Finding.check_id, func.count())
+                    .where(Finding.check_id.in_(ids))
+                    .group_by(Finding.check_id)
                 )
                 counts = {cid: n for cid, n in rows.all()}  # type: ignore[misc]
         for c in checks:
@@ -265,7 +222,3 @@ class CheckService:
 def recorded_local(check: Check) -> datetime:
     """The capture time in the phone's own offset, as it was sent."""
     return check.recorded_at.astimezone(timezone(timedelta(minutes=check.recorded_offset_min)))
-
-
-def aware_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)

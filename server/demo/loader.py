@@ -62,7 +62,9 @@ async def load_demo(settings: Settings, database: Database | None = None) -> str
                 user = users.get(spec.username)
                 if user is None:
                     demo_hash = demo_hash or passwords.hash_sync(settings.demo_password)
-                    user = users[spec.username] = User(username=spec.username, password_hash=demo_hash, **values)
+                    user = users[spec.username] = User(
+                        username=spec.username, password_hash=demo_hash, **values
+                    )
                     session.add(user)
                     added += 1
                 elif _sync(user, values):
@@ -92,9 +94,7 @@ async def load_demo(settings: Settings, database: Database | None = None) -> str
                     updated += 1
             await session.flush()
 
-            items = {
-                (i.campaign_id, i.code): i for i in (await session.scalars(select(ChecklistItem))).all()
-            }
+            items = {(i.campaign_id, i.code): i for i in (await session.scalars(select(ChecklistItem))).all()}
             for spec in data.CAMPAIGNS:
                 campaign = campaigns[spec.code]
                 for position, item_spec in enumerate(spec.items):

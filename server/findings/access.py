@@ -16,7 +16,10 @@ def visible_findings(user: User) -> ColumnElement[bool]:
     if role == Role.office:
         return true()
     if role == Role.lead:
-        return Finding.campaign_id.in_(select(Campaign.id).where(Campaign.lead_id == user.id)) & _open_or_disclosed()
+        return (
+            Finding.campaign_id.in_(select(Campaign.id).where(Campaign.lead_id == user.id))
+            & _open_or_disclosed()
+        )
     if role == Role.handler:
         return (Finding.assigned_unit_id == user.unit_id) & _open_or_disclosed()
     if role in (Role.officer, Role.supervisor):

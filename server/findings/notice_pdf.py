@@ -116,14 +116,28 @@ class _ToUnicode(pdfdoc.PDFStream):
         entries = [f"<{lo:04X}> <{hi:04X}> <{lo:04X}>" for lo, hi in runs]
         lines = []
         for i in range(0, len(entries), 100):  # at most 100 entries per block
-            lines += [f"{len(entries[i:i + 100])} beginbfrange", *entries[i : i + 100], "endbfrange"]
-        self.content = "\n".join([
-            "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
-            "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
-            "/CMapName /Adobe-Identity-UCS def", "/CMapType 2 def", "3 begincodespacerange",
-            "<0000> <D7FF>", "<D800DC00> <DBFFDFFF>", "<E000> <FFFF>", "endcodespacerange", *lines,
-            "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end", "",
-        ])
+            lines += [f"{len(entries[i : i + 100])} beginbfrange", *entries[i : i + 100], "endbfrange"]
+        self.content = "\n".join(
+            [
+                "/CIDInit /ProcSet findresource begin",
+                "12 dict begin",
+                "begincmap",
+                "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
+                "/CMapName /Adobe-Identity-UCS def",
+                "/CMapType 2 def",
+                "3 begincodespacerange",
+                "<0000> <D7FF>",
+                "<D800DC00> <DBFFDFFF>",
+                "<E000> <FFFF>",
+                "endcodespacerange",
+                *lines,
+                "endcmap",
+                "CMapName currentdict /CMap defineresource pop",
+                "end",
+                "end",
+                "",
+            ]
+        )
         return super().format(document)
 
 
@@ -209,10 +223,14 @@ def _photo_grid(photos: tuple[NoticePhoto, ...], width: float) -> list:
     cells = [_photo_cell(p, cell_w, 62 * mm) for p in photos[:MAX_PHOTOS]]
     cells += [""] * (len(cells) % 2)
     grid = Table([cells[i : i + 2] for i in range(0, len(cells), 2)], colWidths=[width / 2] * 2)
-    grid.setStyle([
-        ("ALIGN", (0, 0), (-1, -1), "CENTER"), ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-        ("LEFTPADDING", (0, 0), (-1, -1), gap / 4), ("RIGHTPADDING", (0, 0), (-1, -1), gap / 4),
-    ])
+    grid.setStyle(
+        [
+            ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+            ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+            ("LEFTPADDING", (0, 0), (-1, -1), gap / 4),
+            ("RIGHTPADDING", (0, 0), (-1, -1), gap / 4),
+        ]
+    )
     if len(photos) <= MAX_PHOTOS:
         return [grid]
     more = f"另有{len(photos) - MAX_PHOTOS}张照片，请在巡查系统中查看。"
@@ -221,16 +239,24 @@ def _photo_grid(photos: tuple[NoticePhoto, ...], width: float) -> list:
 
 def _facts_table(n: NoticeData, width: float) -> Table:
     rows = [
-        ("专项整治", n.campaign_name), ("问题", n.finding_title), ("严重程度", n.severity),
-        ("地点", n.location), ("发现时间", format_datetime(n.found_at)),
-        ("整改期限", format_datetime(n.deadline)), ("牵头领导", n.lead_name),
+        ("专项整治", n.campaign_name),
+        ("问题", n.finding_title),
+        ("严重程度", n.severity),
+        ("地点", n.location),
+        ("发现时间", format_datetime(n.found_at)),
+        ("整改期限", format_datetime(n.deadline)),
+        ("牵头领导", n.lead_name),
     ]
     data = [[Paragraph(k, STYLES["key"]), Paragraph(_plain(v), STYLES["cell"])] for k, v in rows]
     table = Table(data, colWidths=[26 * mm, width - 26 * mm])
-    table.setStyle([
-        ("GRID", (0, 0), (-1, -1), 0.6, colors.black), ("BACKGROUND", (0, 0), (0, -1), LIGHT),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-    ])
+    table.setStyle(
+        [
+            ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
+            ("BACKGROUND", (0, 0), (0, -1), LIGHT),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+        ]
+    )
     return table
 
 
@@ -251,10 +277,18 @@ def _page_number(canvas, doc) -> None:
 def render_notice_pdf(notice: NoticeData) -> bytes:
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
-        buf, pagesize=A4, leftMargin=28 * mm, rightMargin=26 * mm, topMargin=22 * mm, bottomMargin=24 * mm,
-        title=f"整改通知书 {notice.number}", author=notice.issuer,
+        buf,
+        pagesize=A4,
+        leftMargin=28 * mm,
+        rightMargin=26 * mm,
+        topMargin=22 * mm,
+        bottomMargin=24 * mm,
+        title=f"整改通知书 {notice.number}",
+        author=notice.issuer,
         subject=f"{notice.campaign_name} · {notice.finding_title} · {notice.recipient_unit}",
-        creator="Xuncha", lang="zh-CN", displayDocTitle=1,
+        creator="Xuncha",
+        lang="zh-CN",
+        displayDocTitle=1,
     )
     width = doc.width - 12  # the frame keeps 6 pt of padding on each side
     story: list = [
@@ -266,17 +300,22 @@ def render_notice_pdf(notice: NoticeData) -> bytes:
         Paragraph(
             f"在{_plain(notice.campaign_name)}工作中，我局巡查人员于{format_datetime(notice.found_at)}"
             f"在{_plain(notice.location)}巡查发现，你单位责任范围内存在“{_plain(notice.finding_title)}”"
-            f"问题（严重程度：{_plain(notice.severity)}）。现将有关情况通知如下。", BODY),
+            f"问题（严重程度：{_plain(notice.severity)}）。现将有关情况通知如下。",
+            BODY,
+        ),
         Paragraph(
             f"请你单位高度重视，按照本专项整治措施，于<u>{format_datetime(notice.deadline)}</u>前"
-            "整改到位，并将整改情况报送我局。", BODY),
+            "整改到位，并将整改情况报送我局。",
+            BODY,
+        ),
     ]
     facts: list = [_facts_table(notice, width), Spacer(1, 6)]
     if notice.finding_note.strip():
         # The note flows as paragraphs, not a table cell: a cell cannot split across pages.
         facts += _section("现场情况：", _paragraphs(notice.finding_note))
     sections = [
-        ("问题情况", facts), ("整治措施", _paragraphs(notice.measures)),
+        ("问题情况", facts),
+        ("整治措施", _paragraphs(notice.measures)),
         ("整改要求", _paragraphs(notice.requirements)),
         ("现场照片", _photo_grid(notice.photos, width) if notice.photos else []),
     ]
@@ -288,7 +327,8 @@ def render_notice_pdf(notice: NoticeData) -> bytes:
     lines = [_plain(notice.issuer), format_date(notice.issued_at)]
     signature = Table(
         [[Paragraph(line, STYLES["sign"])] for line in lines],
-        colWidths=min(width * 0.55, 12 * max(len(notice.issuer), 8) + 24), hAlign="RIGHT",
+        colWidths=min(width * 0.55, 12 * max(len(notice.issuer), 8) + 24),
+        hAlign="RIGHT",
     )
     signature.setStyle([("RIGHTPADDING", (0, 0), (-1, -1), 12)])
     story.append(KeepTogether([Spacer(1, 18), signature]))

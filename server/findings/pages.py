@@ -9,7 +9,6 @@ from litestar.response import Template
 from sqlalchemy import func, select
 
 from ..accounts.guards import roles
-from ..checks.service import CheckService
 from ..db import Database
 from ..deps import ChecksDep, DatabaseDep
 from ..models import Campaign, Finding, Role, User
@@ -50,8 +49,13 @@ class RolePages(Controller):
             if user.role == Role.lead:
                 query = query.where(Campaign.lead_id == user.id)
             campaigns = list((await session.scalars(query)).unique().all())
-        return page(request, "desk/home.html", campaigns=campaigns, counts=await _counts(db, user),
-                    findings=await _findings(db, user))
+        return page(
+            request,
+            "desk/home.html",
+            campaigns=campaigns,
+            counts=await _counts(db, user),
+            findings=await _findings(db, user),
+        )
 
     @get("/unit", guards=[roles(Role.handler)])
     async def unit(self, request: Request[User, Any, Any], db: DatabaseDep) -> Template:

@@ -66,7 +66,9 @@ class Check(Base):
     answers: Mapped[list[Answer]] = relationship(
         back_populates="check", order_by="Answer.position", lazy="raise"
     )
-    photos: Mapped[list[Photo]] = relationship(back_populates="check", order_by="Photo.position", lazy="raise")
+    photos: Mapped[list[Photo]] = relationship(
+        back_populates="check", order_by="Photo.position", lazy="raise"
+    )
 
 
 class Answer(Base):

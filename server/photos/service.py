@@ -37,7 +37,10 @@ def media_type_of(content_type: str | None) -> str:
 def refuse_type(media_type: str) -> None:
     if media_type not in ACCEPTED_TYPES:
         raise Unsupported(
-            _("Send the photo as image/jpeg, image/png or image/webp (got %(type)s).", type=media_type or "nothing"),
+            _(
+                "Send the photo as image/jpeg, image/png or image/webp (got %(type)s).",
+                type=media_type or "nothing",
+            ),
             code="unsupported_type",
         )
 
@@ -78,7 +81,9 @@ class PhotoService:
                 raise NotFound(_("There is no check with this UUID that you may see; send the check first."))
             if check.author_id != user.id:
                 raise Forbidden(_("Only the check's author may add its photos."))
-            photo = await session.scalar(select(Photo).where(Photo.uuid == photo_uuid, Photo.check_id == check.id))
+            photo = await session.scalar(
+                select(Photo).where(Photo.uuid == photo_uuid, Photo.check_id == check.id)
+            )
         if photo is None:
             raise NotFound(_("The check does not list a photo with this UUID."), code="photo_not_declared")
         refuse_type(media_type)
@@ -90,7 +95,12 @@ class PhotoService:
 
         processed = processed or await self._process(data, media_type)
         await anyio.to_thread.run_sync(
-            self.store.save, processed.sha256, processed.media_type, data, processed.display_jpeg, processed.thumb_jpeg
+            self.store.save,
+            processed.sha256,
+            processed.media_type,
+            data,
+            processed.display_jpeg,
+            processed.thumb_jpeg,
         )
         async with self.db.write() as session:
             photo = await session.get(Photo, photo.id, populate_existing=True)
@@ -116,20 +126,28 @@ class PhotoService:
     def _replay(self, photo: Photo, sha: str, check: Check) -> tuple[int, dict[str, Any]]:
         if photo.sha256 != sha:
             raise Conflict(
-                _("Other bytes were already received under this photo UUID; a received photo cannot be replaced."),
+                _(
+                    "Other bytes were already received under this photo UUID; a received photo cannot be replaced."
+                ),
                 code="photo_differs",
             )
         return 200, photo_json(photo) | {"check_status": check.status}
 
     def _too_large(self, size: int) -> str:
-        return _("The photo is %(size).1f MB; the limit is %(limit).0f MB.",
-                 size=size / 1048576, limit=self.settings.max_photo_bytes / 1048576)
+        return _(
+            "The photo is %(size).1f MB; the limit is %(limit).0f MB.",
+            size=size / 1048576,
+            limit=self.settings.max_photo_bytes / 1048576,
+        )
 
     async def _process(self, data: bytes, media_type: str) -> ProcessedPhoto:
         try:
             return await anyio.to_thread.run_sync(
                 lambda: process_photo(
-                    data, media_type, max_bytes=self.settings.max_photo_bytes, max_pixels=self.settings.max_photo_pixels
+                    data,
+                    media_type,
+                    max_bytes=self.settings.max_photo_bytes,
+                    max_pixels=self.settings.max_photo_pixels,
                 )
             )
         except PhotoRejected as exc:
@@ -166,7 +184,9 @@ class PhotoService:
     async def photo_for(self, user: User, photo_uuid: str) -> Photo:
         async with self.db.read() as session:
             photo = await session.scalar(
-                select(Photo).join(Check, Check.id == Photo.check_id).where(Photo.uuid == photo_uuid, visible_checks(user))
+                select(Photo)
+                .join(Check, Check.id == Photo.check_id)
+                .where(Photo.uuid == photo_uuid, visible_checks(user))
             )
         if photo is None or photo.received_at is None or photo.sha256 is None:
             raise NotFound(_("There is no photo with this UUID that you may see."))
