@@ -132,7 +132,9 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
-async def token_for(client: AsyncTestClient[Any], username: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
+async def token_for(
+    client: AsyncTestClient[Any], username: str, password: str = DEMO_PASSWORD
+) -> dict[str, str]:
     response = await client.post("/api/v1/auth/token", json={"username": username, "password": password})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['token']}"}
