@@ -1,0 +1,100 @@
+"""The audit trail: a hash chain that `xuncha audit verify` checks end to end."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from sqlalchemy import text
+
+from conftest import check_body, new_uuid, token_for
+from server.audit.verify import verify
+from server.db import Database
+from tests.live import REPO
+
+
+def _verify_cli(settings) -> subprocess.CompletedProcess[str]:
+    env = dict(
+        os.environ,
+        XUNCHA_DATA_DIR=str(settings.data_dir),
+        XUNCHA_DATABASE_URL=settings.database_url,
+        XUNCHA_SECRET_KEY="x",
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "server.cli", "audit", "verify"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+
+async def _record_some(client) -> list[dict]:
+    headers = await token_for(client, "officer")
+    receipts = []
+    for _ in range(3):
+        response = await client.put(
+            f"/api/v1/checks/{new_uuid()}",
+            json=check_body(photos=[{"uuid": new_uuid(), "item": "san-01"}]),
+            headers=headers,
+        )
+        assert response.status_code == 201
+        receipts.append(response.json())
+    return receipts
+
+
+async def _execute(settings, sql: str, **params) -> None:
+    db = Database(settings)
+    try:
+        async with db.write() as session:
+            await session.execute(text(sql), params)
+    finally:
+        await db.dispose()
+
+
+async def test_an_untouched_trail_verifies(client, settings):
+    await _record_some(client)
+    db = Database(settings)
+    try:
+        report = await verify(db)
+    finally:
+        await db.dispose()
+    assert report.intact
+    assert report.entries == 9  # per check: the check, its finding, its declared photo
+    result = _verify_cli(settings)
+    assert result.returncode == 0, result.stderr
+    assert "intact" in result.stdout
+
+
+async def test_a_finding_changed_in_the_database_is_caught_at_its_entry(client, settings):
+    receipts = await _record_some(client)
+    finding_id = receipts[1]["findings"][0]["id"]
+    db = Database(settings)
+    async with db.read() as session:
+        seq = await session.scalar(
+            text("SELECT max(seq) FROM audit_entries WHERE object_type = 'finding' AND object_id = :id"),
+            {"id": str(finding_id)},
+        )
+    await db.dispose()
+    await _execute(settings, "UPDATE findings SET status = 'closed' WHERE id = :id", id=finding_id)
+    result = _verify_cli(settings)
+    assert result.returncode != 0
+    assert f"entry {seq}" in result.stderr
+    assert f"finding {finding_id}" in result.stderr and "status" in result.stderr
+
+
+async def test_an_edited_entry_breaks_the_chain_there(client, settings):
+    await _record_some(client)
+    await _execute(settings, "UPDATE audit_entries SET data = replace(data, 'patrol', 'open') WHERE seq = 4")
+    result = _verify_cli(settings)
+    assert result.returncode != 0
+    assert "entry 4" in result.stderr and "changed" in result.stderr
+
+
+async def test_a_deleted_entry_is_missed(client, settings):
+    await _record_some(client)
+    await _execute(settings, "DELETE FROM audit_entries WHERE seq = 5")
+    result = _verify_cli(settings)
+    assert result.returncode != 0
+    assert "entry 5" in result.stderr and "missing" in result.stderr
