@@ -22,7 +22,7 @@ from ..geo import valid_position
 from ..i18n import gettext as _
 from ..models import KINDS_BY_ROLE, Campaign, Result, Role, User, utcnow
 from ..photos.pipeline import PhotoRejected, process_photo
-from ..photos.service import media_type_of, refuse_type
+from ..photos.service import media_type_of, refuse_type, rejection_message
 from ..settings import Settings
 from ..web import page
 from .schemas import canonical_uuid
@@ -221,9 +221,10 @@ async def _body_from_form(
                     )
                 )
             except PhotoRejected as exc:
+                reason = rejection_message(exc, settings)
                 raise Invalid(
-                    _("A photo was refused: %(reason)s", reason=exc.message),
-                    errors=[{"field": field, "message": exc.message}],
+                    _("A photo was refused: %(reason)s", reason=reason),
+                    errors=[{"field": field, "message": reason}],
                 ) from None
             digest = hashlib.sha256(data).hexdigest()
             photo_uuid = str(uuidlib.uuid5(FORM_PHOTO_NS, f"{check_uuid}/{field}/{digest}"))

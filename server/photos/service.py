@@ -30,6 +30,24 @@ from .store import PhotoStore
 _REJECTIONS: dict[int, type[AppError]] = {413: TooLarge, 415: Unsupported, 422: Invalid}
 
 
+def rejection_message(exc: PhotoRejected, settings: Settings) -> str:
+    """The pipeline's refusal, said in the person's language."""
+    if exc.code == "too_large":
+        return _(
+            "The photo is too large; the limit is %(limit).0f MB.", limit=settings.max_photo_bytes / 1048576
+        )
+    if exc.code == "too_many_pixels":
+        return _(
+            "The photo has too many pixels; the limit is %(limit)s megapixels. Take it at a lower resolution.",
+            limit=settings.max_photo_pixels // 1_000_000,
+        )
+    if exc.code == "truncated":
+        return _("The photo is incomplete or damaged (the upload may have been cut off); send it again.")
+    if exc.code == "unsupported_type":
+        return _("This kind of file is not accepted; send a JPEG, PNG or WebP photo.")
+    return _("The file is not a readable photo.")
+
+
 def media_type_of(content_type: str | None) -> str:
     return (content_type or "").split(";")[0].strip().lower()
 
@@ -152,7 +170,7 @@ class PhotoService:
             )
         except PhotoRejected as exc:
             error = _REJECTIONS.get(exc.status_code, Invalid)
-            raise error(_(exc.message), code=exc.code) from None
+            raise error(rejection_message(exc, self.settings), code=exc.code) from None
 
     def _fill(self, photo: Photo, processed: ProcessedPhoto, near_lat: float, near_lon: float) -> None:
         photo.received_at = utcnow()
