@@ -28,7 +28,12 @@ from .checks.pages import CheckPages, FieldPages
 from .checks.service import CheckService
 from .db import Database
 from .errors import EXCEPTION_HANDLERS
+from .findings.api import FindingApiController
+from .findings.deadlines import DeadlineSweeper
 from .findings.pages import RolePages
+from .findings.rectifications import RectificationService
+from .findings.service import FindingService
+from .findings.workflow import Workflow
 from .photos.service import PhotoService
 from .photos.store import PhotoStore
 from .settings import Settings
@@ -55,6 +60,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     campaigns = CampaignService(db)
     checks = CheckService(db, settings, campaigns)
     photos = PhotoService(db, settings, PhotoStore(settings.photo_dir))
+    findings = FindingService(db, settings)
+    workflow = Workflow(db, settings)
+    rectifications = RectificationService(db, settings, photos)
 
     state = State(
         {
@@ -65,6 +73,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             "campaigns": campaigns,
             "checks": checks,
             "photos": photos,
+            "findings": findings,
+            "workflow": workflow,
+            "rectifications": rectifications,
         }
     )
 
@@ -80,7 +91,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         engine_callback=lambda engine: configure_environment(engine.engine, settings.timezone),
     )
 
+    sweeper = DeadlineSweeper(workflow, settings.deadline_sweep_seconds)
+
+    async def on_startup(app: Litestar) -> None:
+        if settings.deadline_sweep_seconds > 0:
+            sweeper.start()
+
     async def on_shutdown(app: Litestar) -> None:
+        await sweeper.stop()
         await app.state.checks.writer.close()
         await app.state.db.dispose()
 
@@ -94,13 +112,24 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             FieldPages,
             CheckPages,
             RolePages,
+            FindingApiController,
             root,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
         state=state,
         dependencies={
             name: _from_state(name)
-            for name in ("settings", "db", "accounts", "campaigns", "checks", "photos")
+            for name in (
+                "settings",
+                "db",
+                "accounts",
+                "campaigns",
+                "checks",
+                "photos",
+                "findings",
+                "workflow",
+                "rectifications",
+            )
         },
         middleware=[DefineMiddleware(AuthMiddleware)],
         guards=[csrf_guard],
@@ -110,6 +139,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         openapi_config=OpenAPIConfig(
             title="Xuncha", version="1", path="/api/v1/schema", render_plugins=[JsonRenderPlugin()]
         ),
+        on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         debug=settings.debug,
         logging_config=None,

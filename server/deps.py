@@ -8,6 +8,9 @@ from .accounts.service import AccountService
 from .campaigns.service import CampaignService
 from .checks.service import CheckService
 from .db import Database
+from .findings.rectifications import RectificationService
+from .findings.service import FindingService
+from .findings.workflow import Workflow
 from .photos.service import PhotoService
 from .settings import Settings
 
@@ -17,3 +20,6 @@ AccountsDep = NamedDependency[AccountService]
 CampaignsDep = NamedDependency[CampaignService]
 ChecksDep = NamedDependency[CheckService]
 PhotosDep = NamedDependency[PhotoService]
+FindingsDep = NamedDependency[FindingService]
+WorkflowDep = NamedDependency[Workflow]
+RectificationsDep = NamedDependency[RectificationService]

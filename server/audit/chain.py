@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..models import AuditEntry, AuditHead, Check, Finding, Photo, utcnow
+from ..models import AuditEntry, AuditHead, Check, Finding, Photo, Rectification, utcnow
 
 GENESIS = "0" * 64
 # Core tables: appending is on every write path, and the ORM's bulk machinery costs more.
@@ -25,64 +25,25 @@ ENTRIES, HEAD = AuditEntry.__table__, AuditHead.__table__
 
 # The columns whose values the trail vouches for, per audited object type.
 AUDITED_FIELDS: dict[str, tuple[str, ...]] = {
-    "check": (
-        "uuid",
-        "author_id",
-        "campaign_id",
-        "kind",
-        "recorded_at",
-        "lat",
-        "lon",
-        "accuracy_m",
-        "location_source",
-        "site_id",
-        "target_unit_id",
-        "note",
-        "body_sha256",
-        "status",
-        "covert",
-        "disclosed_at",
-        "disclosed_by_id",
+    "check": tuple(
+        "uuid author_id campaign_id kind recorded_at lat lon accuracy_m location_source site_id target_unit_id "
+        "note body_sha256 status covert disclosed_at disclosed_by_id".split()
     ),
-    "finding": (
-        "check_id",
-        "answer_id",
-        "campaign_id",
-        "item_id",
-        "site_id",
-        "severity",
-        "status",
-        "lat",
-        "lon",
-        "found_at",
-        "covert",
-        "disclosed_at",
-        "assigned_unit_id",
-        "assigned_at",
-        "deadline",
-        "submitted_at",
-        "closed_at",
-        "rework_count",
-        "duplicate_of_id",
+    "finding": tuple(
+        "check_id answer_id campaign_id item_id site_id severity status lat lon found_at covert disclosed_at "
+        "assigned_unit_id assigned_at deadline submitted_at closed_at rework_count duplicate_of_id notice_number "
+        "escalated_at".split()
     ),
-    "photo": (
-        "uuid",
-        "check_id",
-        "item_id",
-        "uploader_id",
-        "received_at",
-        "media_type",
-        "size_bytes",
-        "sha256",
-        "width",
-        "height",
-        "taken_at",
-        "exif_lat",
-        "exif_lon",
-        "far_from_check",
+    "photo": tuple(
+        "uuid check_id rectification_id item_id uploader_id received_at media_type size_bytes sha256 width height "
+        "taken_at exif_lat exif_lon far_from_check flags".split()
+    ),
+    "rectification": tuple(
+        "uuid finding_id unit_id author_id note recorded_at lat lon accuracy_m location_source body_sha256 status "
+        "completed_at".split()
     ),
 }
-MODELS: dict[str, Any] = {"check": Check, "finding": Finding, "photo": Photo}
+MODELS: dict[str, Any] = {"check": Check, "finding": Finding, "photo": Photo, "rectification": Rectification}
 
 
 def _plain(value: Any) -> Any:

@@ -115,7 +115,7 @@ def parse_datetime(value: Any, field: str, errors: Errors, *, max_skew: timedelt
     return parsed
 
 
-def _text(value: Any, field: str, limit: int, errors: Errors) -> str:
+def parse_text(value: Any, field: str, limit: int, errors: Errors) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -147,7 +147,7 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
-def _location(value: Any, errors: Errors) -> LocationIn | None:
+def parse_location(value: Any, errors: Errors) -> LocationIn | None:
     if not isinstance(value, dict):
         errors.add("location", _("The position is required: allow location access, or enter it by hand."))
         return None
@@ -197,7 +197,7 @@ def _answers(value: Any, errors: Errors) -> tuple[AnswerIn, ...]:
         if severity is not None and severity not in Severity.__members__:
             errors.add(f"{path}.severity", _("Severity must be one of minor, major, critical."))
             severity = None
-        note = _text(raw.get("note"), f"{path}.note", ANSWER_NOTE_MAX, errors)
+        note = parse_text(raw.get("note"), f"{path}.note", ANSWER_NOTE_MAX, errors)
         if item in seen:
             errors.add(f"{path}.item", _("This item is answered twice."))
         elif item and result:
@@ -206,7 +206,7 @@ def _answers(value: Any, errors: Errors) -> tuple[AnswerIn, ...]:
     return tuple(answers)
 
 
-def _photos(value: Any, errors: Errors, limit: int, skew: timedelta) -> tuple[PhotoIn, ...]:
+def parse_photos(value: Any, errors: Errors, limit: int, skew: timedelta) -> tuple[PhotoIn, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
@@ -265,12 +265,12 @@ def parse_check(body: Any, *, max_photos: int, clock_skew: timedelta) -> CheckIn
     if kind not in CheckKind.__members__:
         errors.add("kind", _("Kind must be one of patrol, unannounced, open, recheck."))
     recorded_at = parse_datetime(body.get("recorded_at"), "recorded_at", errors, max_skew=clock_skew)
-    location = _location(body.get("location"), errors)
+    location = parse_location(body.get("location"), errors)
     site = _code(body.get("site"), "site", errors, required=False)
     target_unit = _code(body.get("target_unit"), "target_unit", errors, required=False)
     answers = _answers(body.get("answers"), errors)
-    note = _text(body.get("note"), "note", NOTE_MAX, errors)
-    photos = _photos(body.get("photos"), errors, max_photos, clock_skew)
+    note = parse_text(body.get("note"), "note", NOTE_MAX, errors)
+    photos = parse_photos(body.get("photos"), errors, max_photos, clock_skew)
     answered = {a.item for a in answers}
     for i, photo in enumerate(photos):
         if photo.item is not None and photo.item not in answered:

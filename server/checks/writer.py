@@ -298,6 +298,8 @@ def _photo_rows(item: NewCheck, check: dict[str, Any], now: datetime) -> list[di
             "client_taken_at": p.taken_at,
             "client_lat": p.lat,
             "client_lon": p.lon,
+            "rectification_id": None,
+            "flags": "",
         }
         for pos, p in enumerate(item.inp.photos)
     ]

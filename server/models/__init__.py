@@ -15,7 +15,7 @@ from .enums import (
     Severity,
     UnitKind,
 )
-from .findings import Finding
+from .findings import Finding, FindingEvent, NoticeCounter, Notification, Rectification
 from .org import AuthToken, Unit, User
 
 __all__ = [
@@ -31,6 +31,10 @@ __all__ = [
     "CheckStatus",
     "ChecklistItem",
     "Finding",
+    "FindingEvent",
+    "NoticeCounter",
+    "Notification",
+    "Rectification",
     "FindingStatus",
     "LocationSource",
     "Photo",

@@ -99,11 +99,16 @@ class Photo(Base):
     """
 
     __tablename__ = "photos"
-    __table_args__ = (Index("ix_photos_check", "check_id"),)
+    __table_args__ = (
+        Index("ix_photos_check", "check_id"),
+        Index("ix_photos_rectification", "rectification_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(UUIDStr, unique=True)
     check_id: Mapped[int | None] = mapped_column(ForeignKey("checks.id", ondelete="CASCADE"))
+    # An after-photo belongs to a rectification instead of a check.
+    rectification_id: Mapped[int | None] = mapped_column(ForeignKey("rectifications.id", ondelete="CASCADE"))
     item_id: Mapped[int | None] = mapped_column(ForeignKey("checklist_items.id"))
     position: Mapped[int] = mapped_column(Integer, default=0)
     uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -127,6 +132,9 @@ class Photo(Base):
     client_lon: Mapped[float | None] = mapped_column(Float)
     distance_m: Mapped[float | None] = mapped_column(Float)
     far_from_check: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Anti-fake-rectification flags of an after-photo, space-separated codes:
+    # far, before_assignment, identical, near_identical, no_position.
+    flags: Mapped[str] = mapped_column(String(100), default="")
 
     check: Mapped[Check | None] = relationship(back_populates="photos", lazy="raise")
     item: Mapped[ChecklistItem | None] = relationship(lazy="joined")

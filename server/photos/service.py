@@ -9,20 +9,22 @@ the photo still "missing", and the client simply sends it again.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import anyio.to_thread
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from ..audit.chain import AuditLog
 from ..checks.access import visible_checks
 from ..db import Database
 from ..errors import AppError, Conflict, Forbidden, Invalid, NotFound, TooLarge, Unsupported
+from ..findings.access import visible_findings
 from ..geo import distance_m
 from ..i18n import gettext as _
-from ..models import Check, CheckStatus, Photo, Role, User, utcnow
+from ..models import Check, CheckStatus, Finding, Photo, Rectification, Role, User, utcnow
 from ..settings import Settings
 from .pipeline import ACCEPTED_TYPES, PhotoRejected, ProcessedPhoto, process_photo
 from .store import PhotoStore
@@ -92,7 +94,6 @@ class PhotoService:
         *,
         processed: ProcessedPhoto | None = None,
     ) -> tuple[int, dict[str, Any]]:
-        media_type = media_type_of(content_type)
         async with self.db.read() as session:
             check = await session.scalar(select(Check).where(Check.uuid == check_uuid, visible_checks(user)))
             if check is None:
@@ -104,12 +105,54 @@ class PhotoService:
             )
         if photo is None:
             raise NotFound(_("The check does not list a photo with this UUID."), code="photo_not_declared")
+
+        async def complete_check(
+            session: Any, photo: Photo, processed: ProcessedPhoto, audit: AuditLog
+        ) -> dict[str, Any]:
+            owner = await session.get(Check, photo.check_id, populate_existing=True)
+            self.fill(photo, processed, owner.lat, owner.lon)
+            photo.far_from_check = (
+                photo.distance_m is not None and photo.distance_m > self.settings.photo_far_m
+            )
+            audit.record("photo.received", "photo", photo)
+            if not await self.missing(session, Photo.check_id == owner.id, photo.id) and (
+                owner.status != CheckStatus.complete
+            ):
+                owner.status = CheckStatus.complete
+                audit.record("check.completed", "check", owner)
+            return {"check_status": owner.status}
+
+        async def check_status(session: Any, photo: Photo) -> dict[str, Any]:
+            return {
+                "check_status": await session.scalar(select(Check.status).where(Check.id == photo.check_id))
+            }
+
+        return await self.receive(user, photo, content_type, data, processed, complete_check, check_status)
+
+    async def receive(
+        self,
+        user: User,
+        photo: Photo,
+        content_type: str | None,
+        data: bytes,
+        processed: ProcessedPhoto | None,
+        on_received: Callable[[Any, Photo, ProcessedPhoto, AuditLog], Awaitable[dict[str, Any]]],
+        on_replay: Callable[[Any, Photo], Awaitable[dict[str, Any]]],
+    ) -> tuple[int, dict[str, Any]]:
+        """Check, process and store one declared photo's bytes, then mark it received.
+
+        The files are written before the transaction that marks the photo received, so a
+        failure anywhere leaves the photo "missing" and the client sends it again.
+        """
+        media_type = media_type_of(content_type)
         refuse_type(media_type)
         if len(data) > self.settings.max_photo_bytes:
             raise TooLarge(self._too_large(len(data)), code="too_large")
         sha = hashlib.sha256(data).hexdigest()
         if photo.received_at is not None:
-            return self._replay(photo, sha, check)
+            self._same_bytes(photo, sha)
+            async with self.db.read() as session:
+                return 200, photo_json(photo) | await on_replay(session, photo)
 
         processed = processed or await self._process(data, media_type)
         await anyio.to_thread.run_sync(
@@ -121,27 +164,27 @@ class PhotoService:
             processed.thumb_jpeg,
         )
         async with self.db.write() as session:
-            photo = await session.get(Photo, photo.id, populate_existing=True)
-            check = await session.get(Check, check.id, populate_existing=True)
-            assert photo is not None and check is not None
-            if photo.received_at is not None:  # a concurrent upload won the race
-                return self._replay(photo, sha, check)
-            self._fill(photo, processed, check.lat, check.lon)
+            fresh = await session.get(Photo, photo.id, populate_existing=True)
+            assert fresh is not None
+            if fresh.received_at is not None:  # a concurrent upload won the race
+                self._same_bytes(fresh, sha)
+                return 200, photo_json(fresh) | await on_replay(session, fresh)
             audit = AuditLog(actor_id=user.id)
-            audit.record("photo.received", "photo", photo)
-            missing = await session.scalar(
-                select(func.count()).where(
-                    Photo.check_id == check.id, Photo.received_at.is_(None), Photo.id != photo.id
-                )
-            )
-            if not missing and check.status != CheckStatus.complete:
-                check.status = CheckStatus.complete
-                audit.record("check.completed", "check", check)
+            extra = await on_received(session, fresh, processed, audit)
             await audit.write(session)
-            body = photo_json(photo) | {"check_status": check.status}
-        return 201, body
+            return 201, photo_json(fresh) | extra
 
-    def _replay(self, photo: Photo, sha: str, check: Check) -> tuple[int, dict[str, Any]]:
+    @staticmethod
+    async def missing(session: Any, owner_clause: Any, except_id: int) -> int:
+        return int(
+            await session.scalar(
+                select(func.count()).where(owner_clause, Photo.received_at.is_(None), Photo.id != except_id)
+            )
+            or 0
+        )
+
+    @staticmethod
+    def _same_bytes(photo: Photo, sha: str) -> None:
         if photo.sha256 != sha:
             raise Conflict(
                 _(
@@ -149,7 +192,6 @@ class PhotoService:
                 ),
                 code="photo_differs",
             )
-        return 200, photo_json(photo) | {"check_status": check.status}
 
     def _too_large(self, size: int) -> str:
         return _(
@@ -172,7 +214,8 @@ class PhotoService:
             error = _REJECTIONS.get(exc.status_code, Invalid)
             raise error(rejection_message(exc, self.settings), code=exc.code) from None
 
-    def _fill(self, photo: Photo, processed: ProcessedPhoto, near_lat: float, near_lon: float) -> None:
+    def fill(self, photo: Photo, processed: ProcessedPhoto, near_lat: float, near_lon: float) -> None:
+        """The photo's own facts, and its distance from the place it was meant to show."""
         photo.received_at = utcnow()
         photo.media_type = processed.media_type
         photo.size_bytes = processed.size_bytes
@@ -189,7 +232,6 @@ class PhotoService:
             photo.exif_lat, photo.exif_lon, photo.exif_source = photo.client_lat, photo.client_lon, "client"
         if photo.exif_lat is not None and photo.exif_lon is not None:
             photo.distance_m = distance_m(near_lat, near_lon, photo.exif_lat, photo.exif_lon)
-            photo.far_from_check = photo.distance_m > self.settings.photo_far_m
 
     def _taken_at(self, value: datetime | None) -> tuple[datetime | None, bool]:
         if value is None:
@@ -201,10 +243,20 @@ class PhotoService:
 
     async def photo_for(self, user: User, photo_uuid: str) -> Photo:
         async with self.db.read() as session:
+            # A before-photo is seen by whoever sees its check; an after-photo by whoever
+            # sees the finding it rectifies.
             photo = await session.scalar(
                 select(Photo)
-                .join(Check, Check.id == Photo.check_id)
-                .where(Photo.uuid == photo_uuid, visible_checks(user))
+                .outerjoin(Check, Check.id == Photo.check_id)
+                .outerjoin(Rectification, Rectification.id == Photo.rectification_id)
+                .outerjoin(Finding, Finding.id == Rectification.finding_id)
+                .where(
+                    Photo.uuid == photo_uuid,
+                    or_(
+                        and_(Photo.check_id.is_not(None), visible_checks(user)),
+                        and_(Photo.rectification_id.is_not(None), visible_findings(user)),
+                    ),
+                )
             )
         if photo is None or photo.received_at is None or photo.sha256 is None:
             raise NotFound(_("There is no photo with this UUID that you may see."))

@@ -1,0 +1,286 @@
+"""Findings API v1: the rectification workflow for programs, as the pages drive it for people."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post, put
+from litestar.params import FromPath, FromQuery, QueryParameter
+
+from ..accounts.guards import logged_in
+from ..checks.api import PHOTO_BODY_LIMIT, _uuid, read_json
+from ..deps import CampaignsDep, FindingsDep, PhotosDep, RectificationsDep, SettingsDep, WorkflowDep
+from ..errors import Invalid
+from ..i18n import gettext as _
+from ..i18n import lang
+from ..models import FindingStatus, Severity, User
+from ..photos.service import media_type_of, refuse_type
+from .notice import notice_pdf
+from .rectifications import rect_uuid_or_404
+from .service import FindingFilters, finding_json
+
+CHECK_BODY_LIMIT = 1024 * 1024
+
+
+async def filters_from_query(
+    campaigns: Any,
+    *,
+    campaign: str | None,
+    status: str | None,
+    unit: str | None,
+    site: str | None,
+    severity: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    overdue: bool,
+    due_soon: bool = False,
+    after: int | None = None,
+) -> FindingFilters:
+    ref = await campaigns.reference()
+    errors = []
+    campaign_id = unit_id = site_id = None
+    if campaign:
+        found = ref.campaigns.get(campaign)
+        if found is None:
+            errors.append(
+                {"field": "campaign", "message": _("Unknown campaign code: %(code)s.", code=campaign)}
+            )
+        else:
+            campaign_id = found.id
+    if unit:
+        unit_id = ref.units_by_code.get(unit)
+        if unit_id is None:
+            errors.append({"field": "unit", "message": _("Unknown unit code: %(code)s.", code=unit)})
+    if site:
+        site_id = ref.sites_by_code.get(site)
+        if site_id is None:
+            errors.append({"field": "site", "message": _("Unknown site code: %(code)s.", code=site)})
+    if status and status not in FindingStatus.__members__:
+        errors.append({"field": "status", "message": _("Unknown status.")})
+    if severity and severity not in Severity.__members__:
+        errors.append({"field": "severity", "message": _("Severity must be one of minor, major, critical.")})
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and value.tzinfo is None:
+            errors.append({"field": name, "message": _("Add an offset such as +08:00.")})
+    if errors:
+        raise Invalid(_("The filters have mistakes."), errors=errors)
+    return FindingFilters(
+        campaign_id=campaign_id,
+        status=status or None,
+        unit_id=unit_id,
+        site_id=site_id,
+        severity=severity or None,
+        since=since,
+        until=until,
+        overdue=overdue,
+        due_soon=due_soon,
+        after_id=after,
+    )
+
+
+def _event_json(event: Any, language: str) -> dict[str, Any]:
+    return {
+        "at": event.at.isoformat(),
+        "action": event.action,
+        "by": event.actor.username if event.actor else None,
+        "from": event.from_status,
+        "to": event.to_status,
+        "unit": event.unit.code if event.unit else None,
+        "deadline": event.deadline.isoformat() if event.deadline else None,
+        "reason": event.reason,
+        "related_finding": event.related_finding_id,
+    }
+
+
+def _photo_json(photo: Any) -> dict[str, Any]:
+    return {
+        "uuid": photo.uuid,
+        "received": photo.received_at is not None,
+        "url": f"/api/v1/photos/{photo.uuid}" if photo.received_at else None,
+        "thumb_url": f"/api/v1/photos/{photo.uuid}?size=thumb" if photo.received_at else None,
+        "taken_at": photo.taken_at.isoformat() if photo.taken_at else None,
+        "distance_m": round(photo.distance_m, 1) if photo.distance_m is not None else None,
+        "flags": photo.flags.split(),
+    }
+
+
+class FindingApiController(Controller):
+    path = "/api/v1"
+    guards = [logged_in]
+    tags = ["findings"]
+
+    @get("/findings")
+    async def list_findings(
+        self,
+        request: Request[User, Any, Any],
+        findings: FindingsDep,
+        campaigns: CampaignsDep,
+        campaign: FromQuery[str | None] = None,
+        status: FromQuery[str | None] = None,
+        unit: FromQuery[str | None] = None,
+        site: FromQuery[str | None] = None,
+        severity: FromQuery[str | None] = None,
+        since: FromQuery[datetime | None] = None,
+        until: FromQuery[datetime | None] = None,
+        overdue: FromQuery[bool] = False,
+        before: Annotated[int | None, QueryParameter(ge=1)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+    ) -> dict[str, Any]:
+        filters = await filters_from_query(
+            campaigns,
+            campaign=campaign,
+            status=status,
+            unit=unit,
+            site=site,
+            severity=severity,
+            since=since,
+            until=until,
+            overdue=overdue,
+        )
+        rows, next_cursor = await findings.list(request.user, filters, before_id=before, limit=limit)
+        language = lang()
+        next_url = None
+        if next_cursor:
+            params = {k: v[-1] for k, v in request.query_params.dict().items() if k != "before"}
+            params["before"] = str(next_cursor)
+            next_url = str(
+                request.url.with_replacements(query="&".join(f"{k}={v}" for k, v in params.items()))
+            )
+        return {"items": [finding_json(f, language) for f in rows], "next": next_url}
+
+    @get("/findings/{finding_id:int}")
+    async def get_finding(
+        self, request: Request[User, Any, Any], finding_id: FromPath[int], findings: FindingsDep
+    ) -> dict[str, Any]:
+        detail = await findings.detail(request.user, finding_id)
+        language = lang()
+        body = finding_json(detail.finding, language)
+        body["check"] = detail.check.uuid
+        body["photos"] = [_photo_json(p) for p in detail.check_photos]
+        body["history"] = [_event_json(e, language) for e in detail.events]
+        body["rectifications"] = [
+            {
+                "uuid": r.uuid,
+                "unit": r.unit.code,
+                "by": r.author.username,
+                "note": r.note,
+                "recorded_at": r.recorded_at.isoformat(),
+                "location": {
+                    "lat": r.lat,
+                    "lon": r.lon,
+                    "accuracy_m": r.accuracy_m,
+                    "source": r.location_source,
+                },
+                "status": r.status,
+                "photos": [_photo_json(p) for p in detail.after_photos.get(r.id, [])],
+            }
+            for r in detail.rectifications
+        ]
+        body["flags"] = sorted(
+            {flag for photos in detail.after_photos.values() for p in photos for flag in p.flags.split()}
+        )
+        body["merged"] = [f.id for f in detail.merged]
+        body["duplicate_candidates"] = [
+            {"id": f.id, "distance_m": round(d, 1), "status": f.status}
+            for f, d in detail.duplicate_candidates
+        ]
+        return body
+
+    @post("/findings/{finding_id:int}/assign", status_code=200)
+    async def assign(
+        self, request: Request[User, Any, Any], finding_id: FromPath[int], workflow: WorkflowDep
+    ) -> dict[str, Any]:
+        data = await read_json(request)
+        if not isinstance(data, dict):
+            raise Invalid(_("The body must be a JSON object."))
+        finding = await workflow.assign(
+            request.user, finding_id, data.get("unit"), data.get("deadline"), data.get("reason")
+        )
+        return finding_json(finding, lang())
+
+    @post("/findings/{finding_id:int}/verify", status_code=200)
+    async def verify(
+        self, request: Request[User, Any, Any], finding_id: FromPath[int], workflow: WorkflowDep
+    ) -> dict[str, Any]:
+        data = await read_json(request)
+        if not isinstance(data, dict):
+            raise Invalid(_("The body must be a JSON object."))
+        finding = await workflow.verify(
+            request.user, finding_id, data.get("outcome"), data.get("reason"), data.get("deadline")
+        )
+        return finding_json(finding, lang())
+
+    @post("/findings/{finding_id:int}/merge", status_code=200)
+    async def merge(
+        self, request: Request[User, Any, Any], finding_id: FromPath[int], workflow: WorkflowDep
+    ) -> dict[str, Any]:
+        data = await read_json(request)
+        if not isinstance(data, dict):
+            raise Invalid(_("The body must be a JSON object."))
+        finding = await workflow.merge(request.user, finding_id, data.get("into"))
+        return finding_json(finding, lang())
+
+    @post("/checks/{check_uuid:str}/disclose", status_code=200)
+    async def disclose(
+        self, request: Request[User, Any, Any], check_uuid: FromPath[str], workflow: WorkflowDep
+    ) -> dict[str, Any]:
+        count = await workflow.disclose(request.user, _uuid(check_uuid, "The check UUID"))
+        return {"uuid": check_uuid, "disclosed_findings": count}
+
+    @put(
+        "/findings/{finding_id:int}/rectifications/{rect_uuid:str}",
+        request_max_body_size=CHECK_BODY_LIMIT,
+        status_code=200,
+    )
+    async def put_rectification(
+        self,
+        request: Request[User, Any, Any],
+        finding_id: FromPath[int],
+        rect_uuid: FromPath[str],
+        rectifications: RectificationsDep,
+    ) -> Response[dict[str, Any]]:
+        body = await read_json(request)
+        status, receipt = await rectifications.put(
+            request.user, finding_id, rect_uuid_or_404(rect_uuid), body
+        )
+        return Response(receipt, status_code=status)
+
+    @put(
+        "/rectifications/{rect_uuid:str}/photos/{photo_uuid:str}",
+        request_max_body_size=PHOTO_BODY_LIMIT,
+        status_code=200,
+    )
+    async def put_rectification_photo(
+        self,
+        request: Request[User, Any, Any],
+        rect_uuid: FromPath[str],
+        photo_uuid: FromPath[str],
+        rectifications: RectificationsDep,
+    ) -> Response[dict[str, Any]]:
+        content_type = request.headers.get("content-type")
+        refuse_type(media_type_of(content_type))  # before reading a byte of the body
+        data = await request.body()
+        status, body = await rectifications.put_photo(
+            request.user, rect_uuid_or_404(rect_uuid), _uuid(photo_uuid, "The photo UUID"), content_type, data
+        )
+        return Response(body, status_code=status)
+
+    @get("/findings/{finding_id:int}/notice.pdf")
+    async def notice_pdf(
+        self,
+        request: Request[User, Any, Any],
+        finding_id: FromPath[int],
+        findings: FindingsDep,
+        photos: PhotosDep,
+        settings: SettingsDep,
+    ) -> Response[bytes]:
+        pdf, _number = await notice_pdf(findings, photos.store, settings, request.user, finding_id)
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": f"inline; filename=notice-{finding_id}.pdf",
+                "Cache-Control": "private, no-store",
+            },
+        )

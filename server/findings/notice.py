@@ -1,0 +1,87 @@
+"""The rectification notice (整改通知书) of an assigned finding: its facts, as a page and as a PDF.
+
+The notice is always in Chinese: it is an official document of the bureau, whatever
+language the person reading the desk prefers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import anyio.to_thread
+
+from ..errors import Conflict
+from ..i18n import gettext as _
+from ..models import User
+from ..photos.store import PhotoStore
+from ..settings import Settings
+from .notice_pdf import NoticeData, NoticePhoto, format_datetime, render_notice_pdf
+from .service import FindingDetail, FindingService
+
+ISSUER = "十堰市城市管理综合执法局"
+SEVERITY_ZH = {"minor": "一般", "major": "较重", "critical": "严重"}
+REQUIREMENTS = (
+    "请责任单位于整改期限前完成整改，并通过巡查系统提交整改后照片（须在问题现场拍摄）。"
+    "逾期未整改或整改不到位的，将予以通报，并纳入年度履职考评。"
+)
+MAX_PHOTOS = 4
+
+
+def notice_data(detail: FindingDetail, settings: Settings, store: PhotoStore) -> NoticeData:
+    finding, check = detail.finding, detail.check
+    if finding.notice_number is None or finding.deadline is None or finding.assigned_unit is None:
+        raise Conflict(
+            _("A rectification notice is issued when the finding is assigned; this one is not yet."),
+            code="no_notice",
+            extra={"finding_status": finding.status},
+        )
+    answer_note = next((a.note for a in check.answers if a.item_id == finding.item_id), "")
+    zone = ZoneInfo(settings.timezone)
+    place = finding.site.name_zh + "，" if finding.site else ""
+    photos = []
+    for index, photo in enumerate([p for p in detail.check_photos if p.received_at][:MAX_PHOTOS], start=1):
+        path = store.derived_path("display", photo.sha256 or "")
+        try:
+            jpeg = path.read_bytes()
+        except OSError:
+            continue
+        taken = photo.taken_at or check.recorded_at
+        photos.append(
+            NoticePhoto(jpeg=jpeg, caption=f"现场照片 {index} · {format_datetime(taken.astimezone(zone))}")
+        )
+    return NoticeData(
+        number=finding.notice_number,
+        issuer=ISSUER,
+        recipient_unit=finding.assigned_unit.name_zh,
+        campaign_name=finding.campaign.name_zh + "专项整治",
+        lead_name=finding.campaign.lead.display_name,
+        finding_title=finding.item.text_zh,
+        severity=SEVERITY_ZH.get(finding.severity, finding.severity),
+        finding_note=answer_note or check.note,
+        location=f"{place}北纬{finding.lat:.5f}°，东经{finding.lon:.5f}°",
+        found_at=finding.found_at.astimezone(zone),
+        issued_at=(finding.assigned_at or finding.created_at).astimezone(zone),
+        deadline=finding.deadline.astimezone(zone),
+        measures=finding.campaign.measures_zh,
+        requirements=REQUIREMENTS,
+        photos=tuple(photos),
+        verify_url=f"/findings/{finding.id}",
+    )
+
+
+async def notice_pdf(
+    findings: FindingService, store: PhotoStore, settings: Settings, user: User, finding_id: int
+) -> tuple[bytes, str]:
+    detail = await findings.detail(user, finding_id)
+    data = notice_data(detail, settings, store)
+    pdf = await anyio.to_thread.run_sync(render_notice_pdf, data)
+    return pdf, data.number
+
+
+def notice_context(detail: FindingDetail, settings: Settings, store: PhotoStore) -> dict[str, Any]:
+    data = notice_data(detail, settings, store)
+    return {
+        "notice": data,
+        "photo_uuids": [p.uuid for p in detail.check_photos if p.received_at][:MAX_PHOTOS],
+    }

@@ -1,0 +1,321 @@
+"""A unit's rectification with after-photos: the same idempotent sync semantics as checks,
+and the checks that catch a fake one (虚假整改).
+
+An after-photo is flagged when its position is far from the finding, when it was taken
+before the finding was assigned, or when it is the finding's own photo again (the same
+bytes, or nearly the same picture). The flags are for the lead who verifies; they do not
+refuse the upload, since a person must judge them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from ..audit.chain import AuditLog
+from ..checks.schemas import Errors, canonical_uuid, parse_datetime, parse_location, parse_photos, parse_text
+from ..db import Database
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..geo import distance_m
+from ..i18n import gettext as _
+from ..models import (
+    CheckStatus,
+    Finding,
+    FindingEvent,
+    FindingStatus,
+    Photo,
+    Rectification,
+    Role,
+    User,
+    utcnow,
+)
+from ..photos.pipeline import ProcessedPhoto, phash_distance
+from ..photos.service import PhotoService
+from ..settings import Settings
+from .access import visible_findings
+from .service import WAITING_FOR_UNIT
+from .workflow import refused
+
+NOTE_MAX = 2000
+NEAR_IDENTICAL_BITS = 6
+KNOWN_FIELDS = {"note", "recorded_at", "location", "photos"}
+PHOTOS, RECTIFICATIONS = Photo.__table__, Rectification.__table__
+
+
+def _digest(body: Any) -> str:
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def rectification_receipt(rect: Rectification, missing: list[str], finding: Finding) -> dict[str, Any]:
+    return {
+        "uuid": rect.uuid,
+        "finding": finding.id,
+        "status": rect.status,
+        "missing_photos": missing,
+        "finding_status": finding.status,
+        "received_at": rect.received_at.isoformat(),
+    }
+
+
+class RectificationService:
+    def __init__(self, db: Database, settings: Settings, photos: PhotoService) -> None:
+        self.db = db
+        self.settings = settings
+        self.photos = photos
+
+    def _parse(self, body: Any) -> tuple[str, Any, Any, Any]:
+        errors = Errors()
+        if not isinstance(body, dict):
+            raise Invalid(
+                _("The body must be a JSON object."),
+                errors=[{"field": "", "message": _("Expected an object.")}],
+            )
+        for key in body:
+            if key not in KNOWN_FIELDS:
+                errors.add(str(key)[:40], _("Unknown field."))
+        note = parse_text(body.get("note"), "note", NOTE_MAX, errors)
+        skew = timedelta(minutes=self.settings.clock_skew_minutes)
+        recorded_at = parse_datetime(body.get("recorded_at"), "recorded_at", errors, max_skew=skew)
+        if body.get("location") is None:
+            errors.add(
+                "location",
+                _(
+                    "An after-photo needs the position where it was taken: allow location access, "
+                    "or enter it by hand."
+                ),
+            )
+            location = None
+        else:
+            location = parse_location(body.get("location"), errors)
+        photos = parse_photos(body.get("photos"), errors, self.settings.max_photos_per_check, skew)
+        if not photos and not any(e["field"].startswith("photos") for e in errors.items):
+            errors.add("photos", _("A rectification needs at least one after-photo."))
+        for i, photo in enumerate(photos):
+            if photo.item is not None:
+                errors.add(f"photos[{i}].item", _("After-photos belong to the finding, not to an item."))
+        errors.raise_if_any(_("The rectification has mistakes; nothing was saved."))
+        return note, recorded_at, location, photos
+
+    async def put(self, user: User, finding_id: int, rect_uuid: str, body: Any) -> tuple[int, dict[str, Any]]:
+        note, recorded_at, location, photos = self._parse(body)
+        digest = _digest(body)
+        async with self.db.write() as session:
+            finding = await session.scalar(
+                select(Finding)
+                .where(Finding.id == finding_id, visible_findings(user))
+                .with_for_update(of=Finding)
+            )
+            if finding is None:
+                raise NotFound(_("There is no finding %(id)s that you may see.", id=finding_id))
+            if user.role != Role.handler or finding.assigned_unit_id != user.unit_id:
+                raise Forbidden(_("Only the unit the finding is assigned to may report its rectification."))
+            existing = await session.scalar(select(Rectification).where(Rectification.uuid == rect_uuid))
+            if existing is not None:
+                if existing.author_id != user.id or existing.finding_id != finding.id:
+                    raise Conflict(
+                        _("This rectification UUID is already used; make a new one."), code="uuid_taken"
+                    )
+                if existing.body_sha256 != digest:
+                    raise Conflict(
+                        _("A different rectification was already saved under this UUID."), code="body_differs"
+                    )
+                missing = await self._missing(session, existing.id)
+                return 200, rectification_receipt(existing, missing, finding)
+            if finding.status not in WAITING_FOR_UNIT:
+                raise refused(
+                    finding,
+                    _("Only an assigned finding, or one sent back for rework, takes a rectification."),
+                )
+            taken = (
+                await session.scalars(select(Photo.uuid).where(Photo.uuid.in_([p.uuid for p in photos])))
+            ).all()
+            if taken:
+                raise Conflict(
+                    _(
+                        "Photo UUID %(uuid)s already belongs to another record; make a new one.",
+                        uuid=taken[0],
+                    ),
+                    code="photo_uuid_taken",
+                )
+            now = utcnow()
+            offset = recorded_at.utcoffset() or timedelta(0)
+            rect = Rectification(
+                uuid=rect_uuid,
+                finding_id=finding.id,
+                unit_id=user.unit_id,
+                author_id=user.id,
+                note=note,
+                recorded_at=recorded_at,
+                recorded_offset_min=int(offset.total_seconds() // 60),
+                received_at=now,
+                lat=location.lat,
+                lon=location.lon,
+                accuracy_m=location.accuracy_m,
+                location_source=location.source,
+                body_sha256=digest,
+                status=CheckStatus.awaiting_photos,
+            )
+            session.add(rect)
+            await session.flush()
+            audit = AuditLog(actor_id=user.id)
+            audit.record("rectification.recorded", "rectification", rect)
+            rows = [
+                {
+                    "uuid": p.uuid,
+                    "rectification_id": rect.id,
+                    "check_id": None,
+                    "item_id": None,
+                    "position": pos,
+                    "uploader_id": user.id,
+                    "declared_at": now,
+                    "client_taken_at": p.taken_at,
+                    "client_lat": p.lat,
+                    "client_lon": p.lon,
+                    "flags": "",
+                }
+                for pos, p in enumerate(photos)
+            ]
+            ids = dict(
+                (await session.execute(insert(PHOTOS).returning(PHOTOS.c.uuid, PHOTOS.c.id), rows)).all()
+            )
+            for row in rows:
+                row.update(
+                    id=ids[row["uuid"]],
+                    received_at=None,
+                    media_type=None,
+                    size_bytes=None,
+                    sha256=None,
+                    width=None,
+                    height=None,
+                    taken_at=None,
+                    exif_lat=None,
+                    exif_lon=None,
+                    far_from_check=False,
+                )
+                audit.record("photo.declared", "photo", row)
+            await audit.write(session)
+            return 201, rectification_receipt(rect, [p.uuid for p in photos], finding)
+
+    @staticmethod
+    async def _missing(session: Any, rect_id: int) -> list[str]:
+        return list(
+            (
+                await session.scalars(
+                    select(Photo.uuid)
+                    .where(Photo.rectification_id == rect_id, Photo.received_at.is_(None))
+                    .order_by(Photo.position)
+                )
+            ).all()
+        )
+
+    async def put_photo(
+        self, user: User, rect_uuid: str, photo_uuid: str, content_type: str | None, data: bytes
+    ) -> tuple[int, dict[str, Any]]:
+        async with self.db.read() as session:
+            rect = await session.scalar(
+                select(Rectification)
+                .join(Finding, Finding.id == Rectification.finding_id)
+                .where(Rectification.uuid == rect_uuid, visible_findings(user))
+            )
+            if rect is None:
+                raise NotFound(_("There is no rectification with this UUID that you may see; send it first."))
+            if rect.author_id != user.id:
+                raise Forbidden(_("Only the rectification's author may add its photos."))
+            photo = await session.scalar(
+                select(Photo).where(Photo.uuid == photo_uuid, Photo.rectification_id == rect.id)
+            )
+        if photo is None:
+            raise NotFound(
+                _("The rectification does not list a photo with this UUID."), code="photo_not_declared"
+            )
+
+        async def on_received(
+            session: Any, photo: Photo, processed: ProcessedPhoto, audit: AuditLog
+        ) -> dict[str, Any]:
+            owner = await session.get(Rectification, photo.rectification_id, populate_existing=True)
+            finding = await session.scalar(
+                select(Finding).where(Finding.id == owner.finding_id).with_for_update(of=Finding)
+            )
+            self.photos.fill(photo, processed, finding.lat, finding.lon)
+            photo.flags = " ".join(await self._flags(session, photo, owner, finding))
+            audit.record("photo.received", "photo", photo)
+            if not await self.photos.missing(session, Photo.rectification_id == owner.id, photo.id):
+                now = utcnow()
+                owner.status, owner.completed_at = CheckStatus.complete, now
+                audit.record("rectification.completed", "rectification", owner)
+                if finding.status in WAITING_FOR_UNIT:
+                    before = finding.status
+                    finding.status, finding.submitted_at, finding.updated_at = (
+                        FindingStatus.submitted,
+                        now,
+                        now,
+                    )
+                    session.add(
+                        FindingEvent(
+                            finding_id=finding.id,
+                            at=now,
+                            actor_id=user.id,
+                            action="submitted",
+                            from_status=before,
+                            to_status=finding.status,
+                            rectification_id=owner.id,
+                        )
+                    )
+                    audit.record("finding.submitted", "finding", finding, rectification=owner.uuid)
+            return {
+                "rectification_status": owner.status,
+                "finding_status": finding.status,
+                "flags": photo.flags.split(),
+            }
+
+        async def on_replay(session: Any, photo: Photo) -> dict[str, Any]:
+            owner = await session.get(Rectification, photo.rectification_id)
+            status = await session.scalar(select(Finding.status).where(Finding.id == owner.finding_id))
+            return {
+                "rectification_status": owner.status,
+                "finding_status": status,
+                "flags": photo.flags.split(),
+            }
+
+        return await self.photos.receive(user, photo, content_type, data, None, on_received, on_replay)
+
+    async def _flags(self, session: Any, photo: Photo, rect: Rectification, finding: Finding) -> list[str]:
+        flags = []
+        # Where the after-photo was taken: its own EXIF position, else where the phone was.
+        if photo.exif_lat is not None and photo.exif_lon is not None:
+            distance = photo.distance_m
+        else:
+            flags.append("no_position")
+            distance = distance_m(finding.lat, finding.lon, rect.lat, rect.lon)
+            photo.distance_m = distance
+        if distance is not None and distance > self.settings.rectification_far_m:
+            flags.append("far")
+        taken = photo.taken_at or rect.recorded_at
+        if finding.assigned_at is not None and taken < finding.assigned_at:
+            flags.append("before_assignment")
+        before = (
+            await session.execute(
+                select(Photo.sha256, Photo.phash).where(
+                    Photo.check_id == finding.check_id, Photo.received_at.is_not(None)
+                )
+            )
+        ).all()
+        if any(sha == photo.sha256 for sha, _phash in before):
+            flags.append("identical")
+        elif photo.phash and any(
+            phash and phash_distance(phash, photo.phash) <= NEAR_IDENTICAL_BITS for _sha, phash in before
+        ):
+            flags.append("near_identical")
+        return flags
+
+
+def rect_uuid_or_404(value: str) -> str:
+    canonical = canonical_uuid(value)
+    if canonical is None:
+        raise NotFound(_("The rectification UUID is not a UUID."), code="bad_uuid")
+    return canonical

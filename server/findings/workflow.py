@@ -1,0 +1,374 @@
+"""The rectification workflow: who may move a finding where, and the record of every move.
+
+    new --assign--> assigned --(unit submits after-photos)--> submitted --close--> closed
+                                                                 |--rework--> rework --submit--> submitted ...
+    new/assigned/rework --merge--> merged (a duplicate; both records and all photos are kept)
+
+Each change is one transaction: the finding, an event saying who, when and why, and an
+audit entry with the finding's new state. A refused change answers 409 with the
+finding's current status; a role that may never do it answers 403; a finding the caller
+may not see answers 404.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..audit.chain import AuditLog
+from ..db import Database
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..i18n import gettext as _
+from ..labels import label
+from ..models import (
+    Campaign,
+    Check,
+    Finding,
+    FindingEvent,
+    FindingStatus,
+    NoticeCounter,
+    Notification,
+    Role,
+    Unit,
+    User,
+    utcnow,
+)
+from ..settings import Settings
+from .access import visible_findings
+from .service import WAITING_FOR_UNIT, acts_as_lead
+
+REASON_MAX = 1000
+MAX_DEADLINE = timedelta(days=366)
+
+
+def refused(finding: Finding, message: str) -> Conflict:
+    return Conflict(
+        message + " " + _("The finding is now: %(status)s.", status=label("finding_status", finding.status)),
+        code="transition_refused",
+        extra={"finding_status": finding.status},
+    )
+
+
+def parse_deadline(value: Any, field: str = "deadline") -> datetime:
+    if not isinstance(value, str) or len(value) > 40:
+        raise Invalid(
+            _("Give the deadline as a date and time with its offset."),
+            errors=[{"field": field, "message": _("For example 2026-12-05T18:00:00+08:00.")}],
+        )
+    try:
+        deadline = datetime.fromisoformat(value)
+    except ValueError:
+        raise Invalid(
+            _("Give the deadline as a date and time with its offset."),
+            errors=[{"field": field, "message": _("For example 2026-12-05T18:00:00+08:00.")}],
+        ) from None
+    if deadline.tzinfo is None:
+        raise Invalid(
+            _("The deadline needs its UTC offset, like +08:00."),
+            errors=[{"field": field, "message": _("Add an offset such as +08:00.")}],
+        )
+    now = utcnow()
+    if deadline <= now:
+        raise Invalid(
+            _("The deadline is in the past; give a later one."),
+            errors=[{"field": field, "message": _("The deadline must be in the future.")}],
+        )
+    if deadline > now + MAX_DEADLINE:
+        raise Invalid(
+            _("The deadline is more than a year away."),
+            errors=[{"field": field, "message": _("Give a deadline within a year.")}],
+        )
+    return deadline
+
+
+def parse_reason(value: Any, *, required: bool) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise Invalid(
+            _("The reason must be text."), errors=[{"field": "reason", "message": _("Must be text.")}]
+        )
+    value = value.strip()
+    if required and not value:
+        raise Invalid(
+            _("Say why the rectification is sent back, so the unit knows what to redo."),
+            errors=[{"field": "reason", "message": _("A reason is required.")}],
+        )
+    if len(value) > REASON_MAX:
+        raise Invalid(
+            _("The reason is too long."),
+            errors=[{"field": "reason", "message": _("At most %(limit)s characters.", limit=REASON_MAX)}],
+        )
+    return value
+
+
+class Workflow:
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        self.zone = ZoneInfo(settings.timezone)
+
+    async def _locked(self, session: Any, user: User, finding_id: int) -> Finding:
+        finding = await session.scalar(
+            select(Finding)
+            .where(Finding.id == finding_id, visible_findings(user))
+            .with_for_update(of=Finding)
+        )
+        if finding is None:
+            raise NotFound(_("There is no finding %(id)s that you may see.", id=finding_id))
+        return finding
+
+    @staticmethod
+    def _require_lead(user: User, finding: Finding) -> None:
+        if not acts_as_lead(user, finding.campaign):
+            raise Forbidden(_("Only the campaign's lead or the supervision office may do this."))
+
+    def _record(
+        self,
+        session: Any,
+        audit: AuditLog,
+        finding: Finding,
+        user: User | None,
+        action: str,
+        from_status: str,
+        **event: Any,
+    ) -> None:
+        finding.updated_at = utcnow()
+        session.add(
+            FindingEvent(
+                finding_id=finding.id,
+                at=finding.updated_at,
+                actor_id=user.id if user else None,
+                action=action,
+                from_status=from_status,
+                to_status=finding.status,
+                **event,
+            )
+        )
+        audit.record(
+            f"finding.{action}", "finding", finding, **{k: v for k, v in event.items() if v is not None}
+        )
+
+    async def assign(
+        self, user: User, finding_id: int, unit_code: Any, deadline_value: Any, reason_value: Any = None
+    ) -> Finding:
+        deadline = parse_deadline(deadline_value)
+        reason = parse_reason(reason_value, required=False)
+        if not isinstance(unit_code, str) or not unit_code:
+            raise Invalid(
+                _("Choose the unit that must rectify."),
+                errors=[{"field": "unit", "message": _("Give a code.")}],
+            )
+        async with self.db.write() as session:
+            finding = await self._locked(session, user, finding_id)
+            self._require_lead(user, finding)
+            unit = await session.scalar(select(Unit).where(Unit.code == unit_code, Unit.active))
+            if unit is None:
+                raise Invalid(
+                    _("Unknown unit code: %(code)s.", code=unit_code),
+                    errors=[{"field": "unit", "message": _("Unknown unit code: %(code)s.", code=unit_code)}],
+                )
+            if finding.status != FindingStatus.new:
+                raise refused(finding, _("Only a new finding can be assigned."))
+            if finding.covert and finding.disclosed_at is None:
+                raise refused(
+                    finding, _("A covert finding must be disclosed by the supervision office first.")
+                )
+            now = utcnow()
+            finding.status = FindingStatus.assigned
+            finding.assigned_unit_id = unit.id
+            finding.assigned_at = now
+            finding.deadline = deadline
+            finding.escalated_at = None
+            finding.notice_number = await self._next_notice_number(session, now)
+            audit = AuditLog(actor_id=user.id)
+            self._record(
+                session,
+                audit,
+                finding,
+                user,
+                "assigned",
+                FindingStatus.new,
+                unit_id=unit.id,
+                deadline=deadline,
+                reason=reason,
+            )
+            await audit.write(session)
+        return await self._reload(user, finding_id)
+
+    async def _next_notice_number(self, session: Any, now: datetime) -> str:
+        year = now.astimezone(self.zone).year
+        counter = await session.scalar(
+            select(NoticeCounter).where(NoticeCounter.year == year).with_for_update()
+        )
+        if counter is None:
+            try:
+                async with session.begin_nested():
+                    counter = NoticeCounter(year=year, last=0)
+                    session.add(counter)
+            except IntegrityError:  # another worker started the year's count a moment ago
+                counter = await session.scalar(
+                    select(NoticeCounter).where(NoticeCounter.year == year).with_for_update()
+                )
+        counter.last += 1
+        return f"十城管整改〔{year}〕第{counter.last:04d}号"
+
+    async def verify(
+        self, user: User, finding_id: int, outcome: Any, reason_value: Any, deadline_value: Any
+    ) -> Finding:
+        if outcome not in ("close", "rework"):
+            raise Invalid(
+                _("The outcome is close or rework."),
+                errors=[{"field": "outcome", "message": _("Use close or rework.")}],
+            )
+        rework = outcome == "rework"
+        reason = parse_reason(reason_value, required=rework)
+        deadline = parse_deadline(deadline_value) if rework else None
+        async with self.db.write() as session:
+            finding = await self._locked(session, user, finding_id)
+            self._require_lead(user, finding)
+            if finding.status != FindingStatus.submitted:
+                raise refused(finding, _("Only a finding whose rectification was submitted can be verified."))
+            audit = AuditLog(actor_id=user.id)
+            now = utcnow()
+            if rework:
+                finding.status = FindingStatus.rework
+                finding.rework_count += 1
+                finding.deadline = deadline
+                finding.escalated_at = None
+                self._record(
+                    session,
+                    audit,
+                    finding,
+                    user,
+                    "rework",
+                    FindingStatus.submitted,
+                    deadline=deadline,
+                    reason=reason,
+                )
+            else:
+                finding.status = FindingStatus.closed
+                finding.closed_at = now
+                self._record(session, audit, finding, user, "closed", FindingStatus.submitted, reason=reason)
+            await audit.write(session)
+        return await self._reload(user, finding_id)
+
+    async def merge(self, user: User, finding_id: int, into_id: Any) -> Finding:
+        if not isinstance(into_id, int) or isinstance(into_id, bool):
+            raise Invalid(
+                _("Say which finding this one duplicates."),
+                errors=[{"field": "into", "message": _("Give the other finding's number.")}],
+            )
+        if into_id == finding_id:
+            raise Invalid(
+                _("A finding cannot duplicate itself."),
+                errors=[{"field": "into", "message": _("Give another finding's number.")}],
+            )
+        async with self.db.write() as session:
+            finding = await self._locked(session, user, finding_id)
+            self._require_lead(user, finding)
+            target = await self._locked(session, user, into_id)
+            if target.campaign_id != finding.campaign_id or target.item_id != finding.item_id:
+                raise Invalid(
+                    _("Only findings of the same checklist item can be merged."),
+                    errors=[{"field": "into", "message": _("Not the same checklist item.")}],
+                )
+            if finding.status in (FindingStatus.closed, FindingStatus.merged):
+                raise refused(finding, _("A closed or merged finding cannot be merged again."))
+            if target.status in (FindingStatus.closed, FindingStatus.merged):
+                raise refused(target, _("A finding can only be merged into an open one."))
+            before = finding.status
+            finding.status = FindingStatus.merged
+            finding.duplicate_of_id = target.id
+            audit = AuditLog(actor_id=user.id)
+            self._record(session, audit, finding, user, "merged", before, related_finding_id=target.id)
+            self._record(
+                session, audit, target, user, "absorbed", target.status, related_finding_id=finding.id
+            )
+            await audit.write(session)
+        return await self._reload(user, finding_id)
+
+    async def disclose(self, user: User, check_uuid: str) -> int:
+        """The office discloses a covert check: its findings become visible to lead and unit."""
+        if user.role != Role.office:
+            raise Forbidden(_("Only the supervision office may disclose a covert check."))
+        async with self.db.write() as session:
+            check = await session.scalar(
+                select(Check).where(Check.uuid == check_uuid).with_for_update(of=Check)
+            )
+            if check is None:
+                raise NotFound(_("There is no check with this UUID that you may see."))
+            if not check.covert:
+                raise Conflict(
+                    _("This check is not covert; there is nothing to disclose."), code="not_covert"
+                )
+            if check.disclosed_at is not None:
+                return 0
+            now = utcnow()
+            check.disclosed_at, check.disclosed_by_id = now, user.id
+            audit = AuditLog(actor_id=user.id)
+            audit.record("check.disclosed", "check", check)
+            findings = (await session.scalars(select(Finding).where(Finding.check_id == check.id))).all()
+            for finding in findings:
+                finding.disclosed_at = now
+                self._record(session, audit, finding, user, "disclosed", finding.status)
+            await audit.write(session)
+            return len(findings)
+
+    async def sweep_deadlines(self, now: datetime | None = None) -> list[int]:
+        """Escalate findings whose deadline has passed, once each, whichever worker gets there first.
+
+        The UPDATE claims the rows atomically (only rows not yet escalated match), so two
+        workers sweeping at the same moment never escalate the same finding twice.
+        """
+        now = now or utcnow()
+        async with self.db.write() as session:
+            rows = (
+                await session.execute(
+                    update(Finding)
+                    .where(
+                        Finding.status.in_(WAITING_FOR_UNIT),
+                        Finding.deadline < now,
+                        Finding.escalated_at.is_(None),
+                    )
+                    .values(escalated_at=now, updated_at=now)
+                    .returning(Finding.id, Finding.campaign_id)
+                    .execution_options(synchronize_session=False)
+                )
+            ).all()
+            if not rows:
+                return []
+            leads = dict(
+                (
+                    await session.execute(
+                        select(Campaign.id, Campaign.lead_id).where(
+                            Campaign.id.in_({r.campaign_id for r in rows})
+                        )
+                    )
+                ).all()
+            )
+            findings = (
+                await session.scalars(select(Finding).where(Finding.id.in_([r.id for r in rows])))
+            ).all()
+            audit = AuditLog(actor_id=None)
+            for finding in findings:
+                session.add(
+                    Notification(
+                        user_id=leads[finding.campaign_id], at=now, kind="overdue", finding_id=finding.id
+                    )
+                )
+                self._record(
+                    session, audit, finding, None, "escalated", finding.status, deadline=finding.deadline
+                )
+            await audit.write(session)
+            return [r.id for r in rows]
+
+    async def _reload(self, user: User, finding_id: int) -> Finding:
+        async with self.db.read() as session:
+            finding = await session.scalar(select(Finding).where(Finding.id == finding_id))
+        assert finding is not None
+        return finding
