@@ -30,6 +30,7 @@ from .db import Database
 from .errors import EXCEPTION_HANDLERS
 from .findings.api import FindingApiController
 from .findings.deadlines import DeadlineSweeper
+from .findings.indicators import IndicatorService
 from .findings.pages import RolePages
 from .findings.rectifications import RectificationService
 from .findings.service import FindingService
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     findings = FindingService(db, settings)
     workflow = Workflow(db, settings)
     rectifications = RectificationService(db, settings, photos)
+    indicators = IndicatorService(db, settings.timezone)
 
     state = State(
         {
@@ -76,6 +78,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             "findings": findings,
             "workflow": workflow,
             "rectifications": rectifications,
+            "indicators": indicators,
         }
     )
 
@@ -117,20 +120,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
         state=state,
-        dependencies={
-            name: _from_state(name)
-            for name in (
-                "settings",
-                "db",
-                "accounts",
-                "campaigns",
-                "checks",
-                "photos",
-                "findings",
-                "workflow",
-                "rectifications",
-            )
-        },
+        # Every service in the state is injectable by its name.
+        dependencies={name: _from_state(name) for name in state.dict() if name != "passwords"},
         middleware=[DefineMiddleware(AuthMiddleware)],
         guards=[csrf_guard],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ from .accounts.service import AccountService
 from .campaigns.service import CampaignService
 from .checks.service import CheckService
 from .db import Database
+from .findings.indicators import IndicatorService
 from .findings.rectifications import RectificationService
 from .findings.service import FindingService
 from .findings.workflow import Workflow
@@ -23,3 +24,4 @@ PhotosDep = NamedDependency[PhotoService]
 FindingsDep = NamedDependency[FindingService]
 WorkflowDep = NamedDependency[Workflow]
 RectificationsDep = NamedDependency[RectificationService]
+IndicatorsDep = NamedDependency[IndicatorService]

@@ -10,12 +10,21 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 
 from ..accounts.guards import logged_in
 from ..checks.api import PHOTO_BODY_LIMIT, _uuid, read_json
-from ..deps import CampaignsDep, FindingsDep, PhotosDep, RectificationsDep, SettingsDep, WorkflowDep
+from ..deps import (
+    CampaignsDep,
+    FindingsDep,
+    IndicatorsDep,
+    PhotosDep,
+    RectificationsDep,
+    SettingsDep,
+    WorkflowDep,
+)
 from ..errors import Invalid
 from ..i18n import gettext as _
 from ..i18n import lang
 from ..models import FindingStatus, Severity, User
 from ..photos.service import media_type_of, refuse_type
+from .indicators import DEFINITIONS
 from .notice import notice_pdf
 from .rectifications import rect_uuid_or_404
 from .service import FindingFilters, finding_json
@@ -265,6 +274,47 @@ class FindingApiController(Controller):
             request.user, rect_uuid_or_404(rect_uuid), _uuid(photo_uuid, "The photo UUID"), content_type, data
         )
         return Response(body, status_code=status)
+
+    @get("/indicators")
+    async def indicators(
+        self,
+        indicators: IndicatorsDep,
+        campaigns: CampaignsDep,
+        campaign: FromQuery[str | None] = None,
+        unit: FromQuery[str | None] = None,
+        month: FromQuery[str | None] = None,
+    ) -> dict[str, Any]:
+        """Rates with their numerators and denominators; `value` is null when there is no data."""
+        filters = await filters_from_query(
+            campaigns,
+            campaign=campaign,
+            status=None,
+            unit=unit,
+            site=None,
+            severity=None,
+            since=None,
+            until=None,
+            overdue=False,
+        )
+        period = None
+        if month:
+            try:
+                period = datetime.strptime(month, "%Y-%m").date()
+            except ValueError:
+                raise Invalid(
+                    _("month must be YYYY-MM."),
+                    errors=[{"field": "month", "message": _("For example 2026-11.")}],
+                ) from None
+        result = await indicators.compute(
+            campaign_id=filters.campaign_id, unit_id=filters.unit_id, month=period
+        )
+        return {
+            "campaign": campaign,
+            "unit": unit,
+            "month": month,
+            "indicators": result.as_json(),
+            "definitions": {key: _(text) for key, text in DEFINITIONS.items()},
+        }
 
     @get("/findings/{finding_id:int}/notice.pdf")
     async def notice_pdf(

@@ -1,0 +1,191 @@
+"""Indicators of the rectification work, per campaign, per unit and per month.
+
+Every rate names its numerator and denominator (docs/indicators.md says them in full),
+and a rate whose denominator is empty is "no data", never 0 % or 100 %.
+
+Scope: the findings opened in the period (by the bureau's calendar), of the campaign and,
+for a unit, assigned to that unit; duplicates merged into another finding are left out,
+since they are counted as the finding they were merged into.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, case, func, select
+
+from ..db import Database
+from ..labels import N_
+from ..models import Finding, FindingStatus, utcnow
+
+SETTLED = (FindingStatus.submitted.value, FindingStatus.closed.value)
+WAITING = (FindingStatus.assigned.value, FindingStatus.rework.value)
+
+# Shown beside each figure on the desk; message ids are English, the page translates them.
+DEFINITIONS: dict[str, str] = {
+    "handling": N_(
+        "Handling rate (处置率): findings whose rectification was submitted at least once, "
+        "out of all findings opened in the period."
+    ),
+    "on_time": N_(
+        "On-time rate (按期处置率): findings submitted or closed by their deadline, out of the assigned "
+        "findings that are settled (submitted or closed) or whose deadline has passed."
+    ),
+    "rework": N_(
+        "Rework rate (返工率): findings sent back for rework at least once, out of the findings verified "
+        "at least once (closed, or sent back)."
+    ),
+    "overdue": N_(
+        "Overdue (超期): findings waiting for the unit (assigned or in rework) whose deadline has passed, now."
+    ),
+    "closure": N_("Closure rate (结案率): closed findings, out of all findings opened in the period."),
+}
+
+
+@dataclass(frozen=True)
+class Rate:
+    numerator: int
+    denominator: int
+
+    @property
+    def value(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+    def percent(self) -> str | None:
+        value = self.value
+        return None if value is None else f"{value * 100:.1f}%"
+
+    def as_json(self) -> dict[str, object]:
+        return {"numerator": self.numerator, "denominator": self.denominator, "value": self.value}
+
+
+@dataclass(frozen=True)
+class Indicators:
+    total: int
+    handling: Rate
+    on_time: Rate
+    rework: Rate
+    overdue: int
+    closure: Rate
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "total": self.total,
+            "handling_rate": self.handling.as_json(),
+            "on_time_rate": self.on_time.as_json(),
+            "rework_rate": self.rework.as_json(),
+            "overdue": self.overdue,
+            "closure_rate": self.closure.as_json(),
+        }
+
+
+def month_bounds(month: date, timezone: str) -> tuple[datetime, datetime]:
+    """The first instant of the month and of the next, in the bureau's zone."""
+    zone = ZoneInfo(timezone)
+    start = datetime.combine(month.replace(day=1), time(), tzinfo=zone)
+    following = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    return start, datetime.combine(following, time(), tzinfo=zone)
+
+
+def _sum(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def aggregate_columns(now: datetime) -> list[ColumnElement[int]]:
+    handled = Finding.submitted_at.is_not(None)
+    settled = Finding.status.in_(SETTLED)
+    due = and_(Finding.assigned_at.is_not(None), settled | (Finding.deadline < now))
+    on_time = and_(settled, Finding.submitted_at <= Finding.deadline)
+    verified = (Finding.status == FindingStatus.closed.value) | (Finding.rework_count > 0)
+    overdue = and_(Finding.status.in_(WAITING), Finding.deadline < now)
+    return [
+        func.count().label("total"),
+        _sum(handled).label("handled"),
+        _sum(due).label("due"),
+        _sum(on_time).label("on_time"),
+        _sum(verified).label("verified"),
+        _sum(Finding.rework_count > 0).label("reworked"),
+        _sum(overdue).label("overdue"),
+        _sum(Finding.status == FindingStatus.closed.value).label("closed"),
+    ]
+
+
+def _indicators(row: object) -> Indicators:
+    r = row  # a Row with the labels of aggregate_columns
+    return Indicators(
+        total=int(r.total),  # type: ignore[attr-defined]
+        handling=Rate(int(r.handled), int(r.total)),  # type: ignore[attr-defined]
+        on_time=Rate(int(r.on_time), int(r.due)),  # type: ignore[attr-defined]
+        rework=Rate(int(r.reworked), int(r.verified)),  # type: ignore[attr-defined]
+        overdue=int(r.overdue),  # type: ignore[attr-defined]
+        closure=Rate(int(r.closed), int(r.total)),  # type: ignore[attr-defined]
+    )
+
+
+def scope(
+    *, campaign_id: int | None, unit_id: int | None, start: datetime | None, end: datetime | None
+) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = [Finding.status != FindingStatus.merged.value]
+    if campaign_id is not None:
+        clauses.append(Finding.campaign_id == campaign_id)
+    if unit_id is not None:
+        clauses.append(Finding.assigned_unit_id == unit_id)
+    if start is not None:
+        clauses.append(Finding.created_at >= start)
+    if end is not None:
+        clauses.append(Finding.created_at < end)
+    return clauses
+
+
+class IndicatorService:
+    def __init__(self, db: Database, timezone: str) -> None:
+        self.db = db
+        self.timezone = timezone
+
+    async def compute(
+        self,
+        *,
+        campaign_id: int | None = None,
+        unit_id: int | None = None,
+        month: date | None = None,
+        now: datetime | None = None,
+    ) -> Indicators:
+        start, end = month_bounds(month, self.timezone) if month else (None, None)
+        query = select(*aggregate_columns(now or utcnow())).where(
+            *scope(campaign_id=campaign_id, unit_id=unit_id, start=start, end=end)
+        )
+        async with self.db.read() as session:
+            return _indicators((await session.execute(query)).one())
+
+    async def by_unit(
+        self, *, campaign_id: int | None, month: date | None = None, now: datetime | None = None
+    ) -> dict[int, Indicators]:
+        """One row per assigned unit (findings not yet assigned have no unit and are left out)."""
+        start, end = month_bounds(month, self.timezone) if month else (None, None)
+        query = (
+            select(Finding.assigned_unit_id, *aggregate_columns(now or utcnow()))
+            .where(
+                *scope(campaign_id=campaign_id, unit_id=None, start=start, end=end),
+                Finding.assigned_unit_id.is_not(None),
+            )
+            .group_by(Finding.assigned_unit_id)
+        )
+        async with self.db.read() as session:
+            return {row.assigned_unit_id: _indicators(row) for row in (await session.execute(query)).all()}
+
+    async def by_month(
+        self, *, campaign_id: int | None, year: int, unit_id: int | None = None, now: datetime | None = None
+    ) -> dict[date, Indicators]:
+        now = now or utcnow()
+        results = {}
+        async with self.db.read() as session:
+            for number in range(1, 13):
+                month = date(year, number, 1)
+                start, end = month_bounds(month, self.timezone)
+                query = select(*aggregate_columns(now)).where(
+                    *scope(campaign_id=campaign_id, unit_id=unit_id, start=start, end=end)
+                )
+                results[month] = _indicators((await session.execute(query)).one())
+        return results
