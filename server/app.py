@@ -37,6 +37,7 @@ from .findings.service import FindingService
 from .findings.workflow import Workflow
 from .photos.service import PhotoService
 from .photos.store import PhotoStore
+from .pwa import PwaController
 from .settings import Settings
 from .web import STATIC_DIR, TEMPLATE_DIR, configure_environment
 
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             CheckPages,
             RolePages,
             FindingApiController,
+            PwaController,
             root,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],

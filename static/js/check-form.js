@@ -1,24 +1,61 @@
-// The check form: position and time captured when the check starts, big choices,
-// nearest sites, photo previews, and one save per tap. The form still works without it.
+// The check form: position and time captured when the check starts, big choices, nearest sites,
+// photo previews. With the outbox loaded, saving keeps the check on the phone (the same body the
+// server would build from the plain form, photos shrunk on the phone with their EXIF position
+// and time read first) and sends it when it can. Without JavaScript the plain form posts as is.
 (function () {
   "use strict";
   var form = document.getElementById("check-form");
   if (!form) return;
   form.classList.remove("no-js");
-  var t = {};
-  try { t = JSON.parse(document.getElementById("xuncha-i18n").textContent); } catch (e) { /* English fallbacks */ }
+  var t = Object.assign({}, readJson("xuncha-i18n"), readJson("xuncha-pwa-i18n"));
+  var cfg = readJson("xuncha-pwa") || {};
+  var Outbox = window.XunchaOutbox;
+  var MAX_SIDE = 2048;
+  var QUALITY = 0.7;
+  var KEEP_AS_IS_BYTES = 1024 * 1024;
+  var MAX_PHOTOS = 20;
   var field = function (name) { return form.elements.namedItem(name); };
+  var saveButton = form.querySelector("[data-save]");
+  var saveState = form.querySelector("[data-save-state]");
+  var sendState = form.querySelector("[data-send-state]");
 
-  // A fresh UUID per check started on this page: the cached page's UUID is never reused.
-  if (window.crypto && crypto.randomUUID) field("uuid").value = crypto.randomUUID();
-  field("recorded_at").value = localIso(new Date());
+  function readJson(id) {
+    var el = document.getElementById(id);
+    try { return el ? JSON.parse(el.textContent) : {}; } catch (e) { return {}; }
+  }
+  function tr(key, fallback, vars) {
+    return String(t[key] || fallback).replace(/\{(\w+)\}/g, function (m, name) {
+      return vars && name in vars ? vars[name] : m;
+    });
+  }
+  function value(name) {
+    var el = field(name);
+    return el && typeof el.value === "string" ? el.value : "";
+  }
 
+  // The check is made here, on the phone, when it starts: a new UUID (never the cached page's)
+  // and the device's time.
+  var started = new Date();
+  field("uuid").value = newUuid();
+  field("recorded_at").value = localIso(started);
+
+  function newUuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
   function pad(n) { return (n < 10 ? "0" : "") + n; }
-  function localIso(d) {
+  function offsetOf(d) {
     var off = -d.getTimezoneOffset(), sign = off >= 0 ? "+" : "-";
     off = Math.abs(off);
+    return sign + pad(Math.floor(off / 60)) + ":" + pad(off % 60);
+  }
+  function localIso(d) {
     return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" + pad(d.getHours()) + ":" +
-      pad(d.getMinutes()) + ":" + pad(d.getSeconds()) + sign + pad(Math.floor(off / 60)) + ":" + pad(off % 60);
+      pad(d.getMinutes()) + ":" + pad(d.getSeconds()) + offsetOf(d);
   }
 
   // Position: taken once, when the check starts, with its accuracy. "Locate again" is explicit.
@@ -69,6 +106,106 @@
       .catch(function () { /* offline or server busy: the full list stays */ });
   }
 
+  // ---- photos: EXIF read from the original, then shrunk on the phone -------------------------
+
+  var prepared = new WeakMap(); // File -> Promise of {type, blob, taken_at?, exif_location?}
+  function prepare(file) {
+    if (!prepared.has(file)) prepared.set(file, prepareFile(file));
+    return prepared.get(file);
+  }
+  async function prepareFile(file) {
+    var facts = await readExif(file).catch(function () { return {}; });
+    var shrunk = await shrink(file).catch(function () { return null; });
+    return Object.assign({ type: shrunk ? shrunk.type : (file.type || "image/jpeg"), blob: shrunk ? shrunk.blob : file }, facts);
+  }
+
+  // exifr is loaded when the first photo is chosen, not with the form (the service worker keeps it).
+  var exifrLoading = null;
+  function loadExifr() {
+    if (window.exifr) return Promise.resolve(window.exifr);
+    if (!exifrLoading) {
+      exifrLoading = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = cfg.exifr;
+        script.async = true;
+        script.onload = function () { return window.exifr ? resolve(window.exifr) : reject(new Error("exifr")); };
+        script.onerror = function () { exifrLoading = null; reject(new Error("exifr")); };
+        document.head.appendChild(script);
+      });
+    }
+    return exifrLoading;
+  }
+
+  async function readExif(file) {
+    var exifr = await loadExifr();
+    // Per-block picks (a top-level pick breaks the lite build); raw values keep the camera's offset.
+    var tags = await exifr.parse(file, {
+      ifd0: false,
+      exif: ["DateTimeOriginal", "OffsetTimeOriginal"],
+      gps: ["GPSLatitude", "GPSLatitudeRef", "GPSLongitude", "GPSLongitudeRef"],
+      reviveValues: false
+    });
+    var facts = {};
+    if (!tags) return facts;
+    var taken = exifTime(tags.DateTimeOriginal, tags.OffsetTimeOriginal);
+    if (taken) facts.taken_at = taken;
+    var lat = tags.latitude, lon = tags.longitude;
+    if (isFinite(lat) && isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180 && (lat || lon)) {
+      facts.exif_location = { lat: Math.round(lat * 1e7) / 1e7, lon: Math.round(lon * 1e7) / 1e7 };
+    }
+    return facts;
+  }
+
+  // "2026:11:28 09:29:12" and "+08:00" -> ISO with the offset; the phone's own offset when the
+  // camera wrote none. A time the server would refuse (future, or over a year old) is left out
+  // rather than holding the whole check back.
+  function exifTime(text, offset) {
+    var m = /^(\d{4}):(\d\d):(\d\d) (\d\d):(\d\d):(\d\d)/.exec(String(text || ""));
+    if (!m) return null;
+    var local = new Date(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+    var off = /^[+-]\d\d:\d\d$/.test(String(offset || "")) ? offset : offsetOf(local);
+    var iso = m[1] + "-" + m[2] + "-" + m[3] + "T" + m[4] + ":" + m[5] + ":" + m[6] + off;
+    var at = Date.parse(iso);
+    if (isNaN(at) || at > Date.now() + 5 * 60000 || at < Date.now() - 360 * 24 * 3600 * 1000) return null;
+    return iso;
+  }
+
+  async function decode(file) {
+    if (window.createImageBitmap) {
+      try { return await createImageBitmap(file, { imageOrientation: "from-image" }); } catch (e) { /* try an <img> */ }
+    }
+    return new Promise(function (resolve, reject) {
+      var img = new Image();
+      var url = URL.createObjectURL(file);
+      img.onload = function () { URL.revokeObjectURL(url); resolve(img); };
+      img.onerror = function () { URL.revokeObjectURL(url); reject(new Error("decode")); };
+      img.src = url;
+    });
+  }
+
+  // Long side at most 2048 px, JPEG at 0.7: a 4 MB phone photo becomes a few hundred kB.
+  // A photo the phone cannot decode (HEIC on most browsers) goes as it is; the server decides.
+  async function shrink(file) {
+    var image = await decode(file);
+    var w = image.width, h = image.height;
+    var scale = Math.min(1, MAX_SIDE / Math.max(w, h));
+    if (scale === 1 && file.type === "image/jpeg" && file.size <= KEEP_AS_IS_BYTES) {
+      if (image.close) image.close();
+      return { blob: file, type: "image/jpeg" };
+    }
+    var canvas = document.createElement("canvas");
+    canvas.width = Math.round(w * scale);
+    canvas.height = Math.round(h * scale);
+    var ctx = canvas.getContext("2d");
+    ctx.imageSmoothingQuality = "high";
+    ctx.drawImage(image, 0, 0, canvas.width, canvas.height);
+    if (image.close) image.close();
+    var blob = await new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", QUALITY); });
+    canvas.width = canvas.height = 0;
+    if (!blob) throw new Error("encode");
+    return { blob: blob, type: "image/jpeg" };
+  }
+
   // A failed item opens its details: severity, note, photos.
   form.addEventListener("change", function (e) {
     var input = e.target;
@@ -76,6 +213,7 @@
       input.closest("[data-item]").classList.toggle("is-fail", input.value === "fail");
     }
     if (input.type === "file") {
+      if (Outbox) Array.prototype.forEach.call(input.files, prepare); // start early: saving is then quick
       var previews = input.closest("label").nextElementSibling;
       if (!previews || !previews.hasAttribute("data-previews")) return;
       previews.innerHTML = "";
@@ -89,11 +227,185 @@
     }
   });
 
-  // Plain submission (the outbox takes over when it is loaded): never twice.
+  // ---- the body: what server/checks/pages.py _body_from_form builds from the plain form -------
+
+  function number(text) {
+    if (String(text).trim() === "") return null;
+    var n = Number(text);
+    return isFinite(n) ? n : null;
+  }
+
+  function position() {
+    var lat = number(value("lat")), lon = number(value("lon")), source = value("source") || "gps";
+    if (lat === null || lon === null) {
+      lat = number(value("manual_lat"));
+      lon = number(value("manual_lon"));
+      source = "manual";
+    }
+    if (lat === null || lon === null) return null;
+    return { lat: lat, lon: lon, accuracy_m: source === "manual" ? null : number(value("accuracy_m")), source: source };
+  }
+
+  function answers() {
+    var out = [];
+    Array.prototype.forEach.call(form.querySelectorAll("[data-item]"), function (node) {
+      var code = node.getAttribute("data-item");
+      var result = value("r_" + code);
+      if (["pass", "fail", "na"].indexOf(result) < 0) return;
+      var answer = { item: code, result: result };
+      if (result === "fail") {
+        answer.severity = value("s_" + code) || null;
+        answer.note = value("n_" + code) || "";
+      }
+      out.push(answer);
+    });
+    return out;
+  }
+
+  // Photos of answered items and of the whole scene, in the form's order.
+  function photoInputs(answered) {
+    var codes = answered.map(function (a) { return a.item; });
+    return Array.prototype.filter.call(form.querySelectorAll("input[type=file]"), function (input) {
+      if (input.name === "p__check") return true;
+      return codes.indexOf(input.name.slice(2)) >= 0;
+    });
+  }
+
+  function problem() {
+    var answered = answers();
+    if (!answered.length) return tr("answerOne", "Answer at least one checklist item.");
+    var pos = position();
+    if (!pos || Math.abs(pos.lat) > 90 || Math.abs(pos.lon) > 180) {
+      return tr("positionRequired", "The position is required: allow location access, or enter it by hand.");
+    }
+    var count = photoInputs(answered).reduce(function (n, input) { return n + input.files.length; }, 0);
+    if (count > MAX_PHOTOS) return tr("tooManyPhotos", "At most {n} photos per check.", { n: MAX_PHOTOS });
+    return null;
+  }
+
+  async function build() {
+    var answered = answers();
+    var photos = [], blobs = [];
+    var inputs = photoInputs(answered);
+    for (var i = 0; i < inputs.length; i++) {
+      var item = inputs[i].name === "p__check" ? null : inputs[i].name.slice(2);
+      var files = Array.prototype.slice.call(inputs[i].files);
+      var ready = await Promise.all(files.map(prepare));
+      ready.forEach(function (p) {
+        var uuid = newUuid();
+        var entry = { uuid: uuid, item: item };
+        if (p.taken_at) entry.taken_at = p.taken_at;
+        if (p.exif_location) entry.exif_location = p.exif_location;
+        photos.push(entry);
+        blobs.push({ uuid: uuid, type: p.type, blob: p.blob });
+      });
+    }
+    var body = {
+      campaign: form.dataset.campaign,
+      kind: value("kind") || "patrol",
+      recorded_at: value("recorded_at"),
+      location: position(),
+      site: value("site") || null,
+      target_unit: null,
+      answers: answered,
+      note: value("note") || "",
+      photos: photos
+    };
+    return { body: body, photos: blobs };
+  }
+
+  // ---- saving ---------------------------------------------------------------------------
+
+  function say(node, text, kind, link) {
+    if (!node) return;
+    node.textContent = text;
+    node.className = node.className.replace(/\s*is-\w+/g, "") + (kind ? " is-" + kind : "");
+    if (link) {
+      var a = document.createElement("a");
+      a.href = link.href;
+      a.textContent = link.text;
+      node.appendChild(document.createTextNode(" "));
+      node.appendChild(a);
+    }
+  }
+
+  function follow(uuid) {
+    function show() {
+      Outbox.get(uuid).then(function (found) {
+        if (!found) return;
+        if (found.done) {
+          say(sendState, tr("sentOk", "Confirmed by the server at {time}.", {
+            time: new Date(found.done.receivedAt).toLocaleTimeString(document.documentElement.lang || undefined)
+          }), "ok");
+        } else if (found.queued.state === "sending") {
+          say(sendState, tr("sending", "Sending…"), "busy");
+        } else if (found.queued.state === "attention") {
+          var err = found.queued.error || {};
+          say(sendState, err.message || tr("httpError", "The server refused it (HTTP {status}).", { status: err.status }), "bad");
+        } else if (found.queued.state === "login") {
+          say(sendState, tr("loginAgain", "Your session has ended. Log in again to send the saved checks."), "bad",
+            { href: cfg.login || "/login", text: tr("loginLink", "Log in again") });
+        } else {
+          say(sendState, tr("waitingNet", "Waiting for a connection."), "");
+        }
+      }).catch(function () {});
+    }
+    Outbox.subscribe(function (detail) { if (!detail.uuid || detail.uuid === uuid) show(); });
+    show();
+  }
+
+  function saved(uuid) {
+    form.dataset.saved = uuid;
+    form.classList.add("is-saved");
+    say(saveState, tr("savedOnPhone", "Saved on this phone. It is sent as soon as there is a connection."), "ok");
+    saveButton.hidden = true;
+    Array.prototype.forEach.call(form.querySelectorAll("input, select, textarea"), function (el) { el.disabled = true; });
+    var actions = form.querySelector("[data-saved-actions]");
+    if (actions) actions.hidden = false;
+    follow(uuid);
+    if (window.XunchaPwa) window.XunchaPwa.afterSave();
+  }
+
+  async function keepOnPhone() {
+    var photosChosen = Array.prototype.some.call(form.querySelectorAll("input[type=file]"), function (i) { return i.files.length; });
+    if (photosChosen) say(saveState, tr("preparingPhotos", "Preparing the photos…"), "busy");
+    var built = await build();
+    say(saveState, tr("savingOnPhone", "Saving on this phone…"), "busy");
+    var uuid = value("uuid");
+    await Outbox.enqueue({
+      uuid: uuid,
+      user: cfg.user,
+      campaign: form.dataset.campaign,
+      label: (document.querySelector("h1") || {}).textContent || form.dataset.campaign,
+      body: built.body,
+      photos: built.photos,
+      madeAt: started.getTime()
+    });
+    return uuid;
+  }
+
   form.addEventListener("submit", function (e) {
-    if (e.defaultPrevented) return;
     if (form.dataset.submitting) { e.preventDefault(); return; }
+    if (!Outbox || !window.indexedDB || !cfg.user) {
+      // No outbox here: the plain form posts, never twice.
+      form.dataset.submitting = "1";
+      saveButton.disabled = true;
+      return;
+    }
+    e.preventDefault();
+    var wrong = problem();
+    if (wrong) { say(saveState, wrong, "bad"); return; }
     form.dataset.submitting = "1";
-    form.querySelector("[data-save]").disabled = true;
+    saveButton.disabled = true;
+    keepOnPhone().then(saved, function (err) {
+      if (navigator.onLine) {
+        // The phone would not keep it (storage refused, private mode): post the plain form instead.
+        form.submit();
+        return;
+      }
+      delete form.dataset.submitting;
+      saveButton.disabled = false;
+      say(saveState, tr("notSaved", "Could not save on this phone: {error}", { error: (err && err.message) || String(err) }), "bad");
+    });
   });
 })();

@@ -1,0 +1,163 @@
+"""Driving the PWA like an officer's phone, and asking the server what it holds."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from tests.live import LiveServer
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SHIYAN = {"latitude": 32.6293, "longitude": 110.7981, "accuracy": 8}
+ELSEWHERE = {"latitude": 32.6600, "longitude": 110.7500, "accuracy": 5}
+PASSWORD = "xuncha-demo"
+
+
+def chromium_path() -> str:
+    path = os.environ.get("XUNCHA_CHROMIUM") or "/usr/bin/chromium"
+    if not (Path(path).is_file() and os.access(path, os.X_OK)):
+        pytest.fail(
+            f"Chromium is needed for the browser tests and was not found at {path}: "
+            "install Debian's package (apt-get install chromium) or set XUNCHA_CHROMIUM to its path. "
+            "Never `playwright install`: nothing may be downloaded here.",
+            pytrace=False,
+        )
+    return path
+
+
+def launch(playwright: Playwright) -> Browser:
+    return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+
+
+def phone(browser: Browser, playwright: Playwright, live: LiveServer, **extra: Any) -> BrowserContext:
+    """A Pixel 7 in Shiyan, in English, with location allowed and service workers on."""
+    options: dict[str, Any] = dict(playwright.devices["Pixel 7"])
+    options.update(
+        base_url=live.url,
+        locale="en-US",
+        timezone_id="Asia/Shanghai",
+        geolocation=SHIYAN,
+        permissions=["geolocation", "background-sync"],
+        service_workers="allow",
+    )
+    options.update(extra)
+    context = browser.new_context(**options)
+    context.set_default_timeout(15_000)
+    return context
+
+
+def log_in(page: Page, username: str = "officer") -> None:
+    page.goto("/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.stack button")
+    page.wait_for_url("**/field")
+
+
+def wait_for_worker(page: Page) -> None:
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+
+def wait_offline_ready(page: Page, forms: tuple[str, ...] = ("sanitation",), timeout: float = 15) -> None:
+    """Until the officer's pages are kept on the phone."""
+    wait_for_worker(page)
+    paths = ["/field", "/field/checks", *(f"/field/{code}/new" for code in forms)]
+    until(
+        lambda: page.evaluate(
+            """async (paths) => {
+                const cache = await caches.open('xuncha-pages');
+                const hits = await Promise.all(paths.map(p => cache.match(p)));
+                return hits.every(Boolean);
+            }""",
+            paths,
+        ),
+        timeout,
+        "the officer's pages were not kept on the phone",
+    )
+
+
+def until(predicate: Any, timeout: float = 15, what: str = "condition", page: Page | None = None) -> Any:
+    """Poll a predicate (wait_for_function does not await an async one). With a page, waiting
+    lets Playwright dispatch its events meanwhile, so route handlers run."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s: {what}")
+        if page is not None:
+            page.wait_for_timeout(100)
+        else:
+            time.sleep(0.1)
+
+
+def open_form(page: Page, campaign: str = "sanitation") -> None:
+    page.goto(f"/field/{campaign}/new")
+    page.wait_for_selector(".position.ok")
+
+
+def answer(page: Page, item: str, result: str) -> None:
+    page.click(f"[data-item='{item}'] input[value='{result}'] + span")
+
+
+def save(page: Page) -> str:
+    uuid = page.input_value("input[name=uuid]")
+    page.click("[data-save]")
+    page.wait_for_selector("[data-save-state].is-ok")
+    return uuid
+
+
+def send_now(page: Page) -> None:
+    """Tap "send now" unless the outbox emptied itself first (page load, timer, Background Sync)."""
+    button = page.locator("[data-send-now]")
+    try:
+        button.click(timeout=5000)
+    except PlaywrightTimeout:
+        assert button.is_hidden(), "the send now button could not be tapped"
+
+
+def outbox_states(page: Page) -> dict[str, str]:
+    return page.eval_on_selector_all(
+        "[data-outbox-item]",
+        "items => Object.fromEntries(items.map(i => [i.dataset.outboxItem, i.dataset.state]))",
+    )
+
+
+class Server:
+    """The server's side of the story, read through the sync API with a bearer token."""
+
+    def __init__(self, live: LiveServer, username: str = "officer") -> None:
+        self.http = httpx.Client(base_url=live.url, timeout=10, headers={"Accept-Language": "en"})
+        response = self.http.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+        response.raise_for_status()
+        self.http.headers["Authorization"] = f"Bearer {response.json()['token']}"
+
+    def check(self, uuid: str) -> dict[str, Any] | None:
+        response = self.http.get(f"/api/v1/checks/{uuid}")
+        if response.status_code == 404:
+            return None
+        response.raise_for_status()
+        return response.json()
+
+    def my_checks(self) -> list[dict[str, Any]]:
+        response = self.http.get("/api/v1/checks", params={"author": "me", "limit": 200})
+        response.raise_for_status()
+        return response.json()["items"]
+
+    def close(self) -> None:
+        self.http.close()
