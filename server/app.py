@@ -34,6 +34,7 @@ from .findings.indicators import IndicatorService
 from .findings.pages import RolePages
 from .findings.rectifications import RectificationService
 from .findings.service import FindingService
+from .findings.unit_pages import UnitPages
 from .findings.workflow import Workflow
 from .photos.service import PhotoService
 from .photos.store import PhotoStore
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             FieldPages,
             CheckPages,
             RolePages,
+            UnitPages,
             FindingApiController,
             PwaController,
             root,

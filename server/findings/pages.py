@@ -57,10 +57,6 @@ class RolePages(Controller):
             findings=await _findings(db, user),
         )
 
-    @get("/unit", guards=[roles(Role.handler)])
-    async def unit(self, request: Request[User, Any, Any], db: DatabaseDep) -> Template:
-        return page(request, "unit/home.html", findings=await _findings(db, request.user))
-
     @get("/office", guards=[roles(Role.office)])
     async def office(self, request: Request[User, Any, Any], db: DatabaseDep, checks: ChecksDep) -> Template:
         recent = await checks.list_checks(request.user, limit=30)
