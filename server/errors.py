@@ -137,15 +137,19 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
         return _respond(request, 404, "not_found", _("There is nothing here."))
     if isinstance(exc, ValidationException):
         errors = []
+        named_parameter = False
         for item in exc.extra or []:
             if isinstance(item, dict):
                 errors.append(
                     {"field": str(item.get("key") or ""), "message": str(item.get("message") or "")}
                 )
+                named_parameter |= item.get("source") in ("query", "path", "header", "cookie")
+        # A value of a named parameter that is out of range or of the wrong type is a request
+        # that was read but is not acceptable (422); a body that cannot be read at all is 400.
         return _respond(
             request,
-            400,
-            "bad_request",
+            422 if named_parameter else 400,
+            "invalid" if named_parameter else "bad_request",
             _("The request could not be read: %(detail)s", detail=exc.detail),
             errors=errors,
         )

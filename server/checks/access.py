@@ -7,6 +7,7 @@ office discloses it; only then can the campaign's lead or the inspected unit see
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from sqlalchemy.orm import aliased
 
 from ..models import Campaign, Check, Finding, Role, User
 
@@ -25,7 +26,14 @@ def visible_checks(user: User) -> ColumnElement[bool]:
         return or_(mine, Check.campaign_id.in_(led) & _open_or_disclosed())
     if role == Role.handler:
         theirs = select(Campaign.id).where(Campaign.responsible_unit_id == user.unit_id)
-        assigned = exists().where(Finding.check_id == Check.id, Finding.assigned_unit_id == user.unit_id)
+        # Aliased and correlated to the check only, so that the rule still works in a query
+        # that has findings of its own in its FROM (a rectification photo's finding, say).
+        finding = aliased(Finding)
+        assigned = (
+            exists()
+            .where(finding.check_id == Check.id, finding.assigned_unit_id == user.unit_id)
+            .correlate(Check)
+        )
         return _open_or_disclosed() & or_(
             Check.campaign_id.in_(theirs), Check.target_unit_id == user.unit_id, assigned
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import json
 from datetime import datetime
 from typing import Annotated, Any
@@ -212,9 +214,7 @@ class CheckApiController(Controller):
             params = request.query_params.dict()
             params = {k: v[-1] for k, v in params.items() if k != "before"}
             params["before"] = str(page.next_cursor)
-            next_url = str(
-                request.url.with_replacements(query="&".join(f"{k}={v}" for k, v in params.items()))
-            )
+            next_url = str(request.url.with_replacements(query=urlencode(params)))
         return {"items": [check_json(c, language, full=False) for c in page.checks], "next": next_url}
 
     @get("/checks/{check_uuid:str}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -153,9 +155,7 @@ class FindingApiController(Controller):
         if next_cursor:
             params = {k: v[-1] for k, v in request.query_params.dict().items() if k != "before"}
             params["before"] = str(next_cursor)
-            next_url = str(
-                request.url.with_replacements(query="&".join(f"{k}={v}" for k, v in params.items()))
-            )
+            next_url = str(request.url.with_replacements(query=urlencode(params)))
         return {"items": [finding_json(f, language) for f in rows], "next": next_url}
 
     @get("/findings/{finding_id:int}")
@@ -186,8 +186,13 @@ class FindingApiController(Controller):
             }
             for r in detail.rectifications
         ]
+        # The flags in front of the lead are those of the rectification they are judging now:
+        # after a rework, the new report is judged on its own photos.
+        latest = detail.rectifications[-1] if detail.rectifications else None
         body["flags"] = sorted(
-            {flag for photos in detail.after_photos.values() for p in photos for flag in p.flags.split()}
+            {flag for p in detail.after_photos.get(latest.id, []) for flag in p.flags.split()}
+            if latest
+            else set()
         )
         body["merged"] = [f.id for f in detail.merged]
         body["duplicate_candidates"] = [
