@@ -269,9 +269,28 @@ class Workflow:
                 errors=[{"field": "into", "message": _("Give another finding's number.")}],
             )
         async with self.db.write() as session:
-            finding = await self._locked(session, user, finding_id)
+            # Both rows locked in one statement, in id order: two merges of the same pair in
+            # opposite directions would otherwise deadlock on PostgreSQL.
+            locked = {
+                f.id: f
+                for f in (
+                    await session.scalars(
+                        select(Finding)
+                        .where(Finding.id.in_((finding_id, into_id)), visible_findings(user))
+                        .order_by(Finding.id)
+                        .with_for_update(of=Finding)
+                    )
+                )
+                .unique()
+                .all()
+            }
+            finding = locked.get(finding_id)
+            if finding is None:
+                raise NotFound(_("There is no finding %(id)s that you may see.", id=finding_id))
             self._require_lead(user, finding)
-            target = await self._locked(session, user, into_id)
+            target = locked.get(into_id)
+            if target is None:
+                raise NotFound(_("There is no finding %(id)s that you may see.", id=into_id))
             if target.campaign_id != finding.campaign_id or target.item_id != finding.item_id:
                 raise Invalid(
                     _("Only findings of the same checklist item can be merged."),
@@ -279,6 +298,13 @@ class Workflow:
                 )
             if finding.status in (FindingStatus.closed, FindingStatus.merged):
                 raise refused(finding, _("A closed or merged finding cannot be merged again."))
+            if finding.status == FindingStatus.submitted:
+                raise refused(
+                    finding,
+                    _(
+                        "This finding's rectification awaits your verification; close it or send it back before merging."
+                    ),
+                )
             if target.status in (FindingStatus.closed, FindingStatus.merged):
                 raise refused(target, _("A finding can only be merged into an open one."))
             before = finding.status
