@@ -143,8 +143,11 @@ async def token_for(
 async def login(client: AsyncTestClient[Any], username: str, password: str = DEMO_PASSWORD) -> str:
     """Log in through the form like a browser; returns the session's CSRF token."""
     page = await client.get("/login")
+    # The test client follows redirects by default; the 303 itself is what a browser gets.
     response = await client.post(
-        "/login", data={"username": username, "password": password, "_csrf": csrf_from(page.text)}
+        "/login",
+        data={"username": username, "password": password, "_csrf": csrf_from(page.text)},
+        follow_redirects=False,
     )
     assert response.status_code == 303, response.text
     home = await client.get(response.headers["location"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from server.settings import Settings
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 # The real phone photos and Open311 schemas live beside the repository in shared/fixtures;
@@ -20,3 +22,41 @@ def fixture_photo(name: str) -> bytes:
             f"fixture photo {name} not found under {PHOTOS_DIR}; set XUNCHA_FIXTURES to the shared fixtures folder"
         )
     return path.read_bytes()
+
+
+def photo_fixture_names() -> list[str]:
+    """Every file in the photos folder, the malformed ones and the notes included; empty if it is missing."""
+    return sorted(p.name for p in PHOTOS_DIR.iterdir() if p.is_file()) if PHOTOS_DIR.is_dir() else []
+
+
+# What a request could leave behind: rows in these tables and files in the photo store.
+STORED_TABLES = ("checks", "answers", "findings", "photos", "audit_entries")
+
+
+async def row_counts(settings: Settings) -> dict[str, int]:
+    """Rows per table, and how many photos have been received, straight from the database."""
+    from sqlalchemy import text
+
+    from server.db import Database
+
+    db = Database(settings)
+    try:
+        async with db.read() as session:
+            counts = {
+                table: int(await session.scalar(text(f"SELECT count(*) FROM {table}")) or 0)
+                for table in STORED_TABLES
+            }
+            counts["photos received"] = int(
+                await session.scalar(text("SELECT count(*) FROM photos WHERE received_at IS NOT NULL")) or 0
+            )
+            return counts
+    finally:
+        await db.dispose()
+
+
+def stored_files(settings: Settings) -> list[str]:
+    """Every file under the photo store, temporary ones included."""
+    root = settings.photo_dir
+    if not root.exists():
+        return []
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())

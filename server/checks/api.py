@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 import json
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, put
 from litestar.params import FromPath, FromQuery, QueryParameter
@@ -47,7 +46,7 @@ async def read_json(request: Request[Any, Any, Any]) -> Any:
         # The standard parser accepts NaN and Infinity, so they reach the validator
         # and get a message about the field instead of a bare syntax error.
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise BadBody(_("The body is not valid JSON: %(detail)s", detail=str(exc)[:120])) from None
 
 

@@ -144,7 +144,15 @@ def _code(value: Any, field: str, errors: Errors, *, required: bool) -> str | No
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an integer with hundreds of digits is no coordinate
+        return None
+
+
+def _one_of(value: Any, allowed: Any) -> bool:
+    # JSON lists and objects are unhashable: asking a set whether it holds one raises.
+    return isinstance(value, str) and value in allowed
 
 
 def parse_location(value: Any, errors: Errors) -> LocationIn | None:
@@ -166,7 +174,7 @@ def parse_location(value: Any, errors: Errors) -> LocationIn | None:
             errors.add("location.accuracy_m", _("Accuracy must be a number of metres from 0 to 100000."))
             ok = False
     source = value.get("source", "gps")
-    if source not in LocationSource.__members__:
+    if not _one_of(source, LocationSource.__members__):
         errors.add("location.source", _("Source must be one of gps, exif, manual."))
         ok = False
     if not ok or lat is None or lon is None:
@@ -190,11 +198,11 @@ def _answers(value: Any, errors: Errors) -> tuple[AnswerIn, ...]:
             continue
         item = _code(raw.get("item"), f"{path}.item", errors, required=True)
         result = raw.get("result")
-        if result not in results:
+        if not _one_of(result, results):
             errors.add(f"{path}.result", _("Result must be one of pass, fail, na."))
             result = None
         severity = raw.get("severity")
-        if severity is not None and severity not in Severity.__members__:
+        if severity is not None and not _one_of(severity, Severity.__members__):
             errors.add(f"{path}.severity", _("Severity must be one of minor, major, critical."))
             severity = None
         note = parse_text(raw.get("note"), f"{path}.note", ANSWER_NOTE_MAX, errors)
@@ -236,7 +244,8 @@ def parse_photos(value: Any, errors: Errors, limit: int, skew: timedelta) -> tup
         lat = lon = None
         exif_location = raw.get("exif_location")
         if exif_location is not None:
-            lat, lon = _number((exif_location or {}).get("lat")), _number((exif_location or {}).get("lon"))
+            if isinstance(exif_location, dict):
+                lat, lon = _number(exif_location.get("lat")), _number(exif_location.get("lon"))
             if (
                 lat is None
                 or lon is None
@@ -262,7 +271,7 @@ def parse_check(body: Any, *, max_photos: int, clock_skew: timedelta) -> CheckIn
             errors.add(str(key)[:40], _("Unknown field."))
     campaign = _code(body.get("campaign"), "campaign", errors, required=True)
     kind = body.get("kind")
-    if kind not in CheckKind.__members__:
+    if not _one_of(kind, CheckKind.__members__):
         errors.add("kind", _("Kind must be one of patrol, unannounced, open, recheck."))
     recorded_at = parse_datetime(body.get("recorded_at"), "recorded_at", errors, max_skew=clock_skew)
     location = parse_location(body.get("location"), errors)

@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import func, select
@@ -28,6 +28,8 @@ from ..settings import Settings
 from .access import visible_checks
 from .schemas import CheckIn, Errors, parse_check
 from .writer import CheckWriter, NewCheck, Outcome
+
+_MAX_ID = 2**63 - 1
 
 
 def body_digest(body: Any) -> str:
@@ -196,10 +198,16 @@ class CheckService:
         if author_me:
             query = query.where(Check.author_id == user.id)
         if since is not None:
-            query = query.where(Check.received_at >= since)
+            try:
+                query = query.where(Check.received_at >= since.astimezone(UTC))
+            except OverflowError:
+                # A time at the very end of the calendar: past year 9999 in UTC nothing is newer;
+                # before year 1 everything is.
+                if since.year > 1:
+                    return CheckPage([], None)
         if campaign_id is not None:
             query = query.where(Check.campaign_id == campaign_id)
-        if before_id is not None:
+        if before_id is not None and before_id <= _MAX_ID:  # ids beyond the column's range: no limit
             query = query.where(Check.id < before_id)
         query = query.order_by(Check.id.desc()).limit(limit + 1)
         async with self.db.read() as session:

@@ -278,6 +278,7 @@ _EXIF_IFD, _GPS_IFD, _OFFSET_TIME = 0x8769, 0x8825, 0x9010
 _TIME_SOURCES = ((0x9003, 0x9291, 0x9011), (0x9004, 0x9292, 0x9012), (0x0132, 0x9290, 0x9010))
 _STAMP = re.compile(r"(\d{4})[:-](\d\d)[:-](\d\d)[ T](\d\d):(\d\d):(\d\d)")
 _OFFSET = re.compile(r"([+-])(\d\d):?(\d\d)")
+_PLAUSIBLE_YEARS = (1900, 2999)
 
 
 def _read_exif(im: Image.Image, *, ignore_orientation: bool) -> tuple[int, datetime | None, _Position]:
@@ -312,7 +313,9 @@ def _taken_at(tags: dict[int, object]) -> datetime | None:
             stamp = datetime(*map(int, match.groups())) if match else None
         except ValueError:  # "0000:00:00 00:00:00", month 13, ...
             stamp = None
-        if stamp is None:
+        # A clock that says year 1 or 9999 is garbage, and near the ends of datetime's range moving the
+        # time to UTC or to the bureau's zone overflows.
+        if stamp is None or not _PLAUSIBLE_YEARS[0] <= stamp.year <= _PLAUSIBLE_YEARS[1]:
             continue
         if subsec := re.match(r"\d+", _text(tags.get(subsec_tag))):
             stamp = stamp.replace(microsecond=int(subsec.group()[:6].ljust(6, "0")))
