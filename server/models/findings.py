@@ -24,6 +24,9 @@ class Finding(Base):
         Index("ix_findings_unit_status_deadline", "assigned_unit_id", "status", "deadline"),
         Index("ix_findings_campaign_status_deadline", "campaign_id", "status", "deadline"),
         Index("ix_findings_item_created", "item_id", "created_at"),
+        # The desk's list, newest first, in all and by status (migration 0003).
+        Index("ix_findings_campaign_newest", "campaign_id", "id"),
+        Index("ix_findings_campaign_status_newest", "campaign_id", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
