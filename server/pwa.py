@@ -21,11 +21,12 @@ from .i18n import gettext as _
 from .i18n import html_lang
 from .web import TEMPLATE_DIR, asset, page
 
-# What a phone needs to open a cached page and record a check with no signal. Libraries that only
-# the desks use (Leaflet) are cached when first used instead.
+# What a phone needs to open a cached page and record a check or a rectification with no signal.
+# Libraries that only the desks use (Leaflet) are cached when first used instead.
 APP_SHELL = (
     "css/app.css",
     "js/check-form.js",
+    "js/rectify-form.js",
     "js/outbox-core.js",
     "js/outbox.js",
     "vendor/idb-8.0.3.umd.js",
@@ -37,6 +38,21 @@ APP_SHELL = (
     "icons/maskable-512.png",
 )
 OFFLINE_PAGE = "/offline"
+# The pages a phone keeps for use with no signal (paths, as JavaScript regular expressions): an
+# officer's home, own checks and the form of each campaign; a handler's list of the unit's
+# findings and the page of each open one, with its rectification form. The pages themselves
+# name what to keep (static/js/outbox.js asks /api/v1/me or the unit's list).
+KEPT_PAGES = (
+    r"^/field$",
+    r"^/field/checks$",
+    r"^/field/[A-Za-z0-9_-]+/new$",
+    r"^/unit$",
+    r"^/unit/findings/[0-9]+$",
+)
+# Kept pages that come and go with the work: dropped when a warm-up no longer asks for them.
+PRUNED_PAGES = (r"^/field/[A-Za-z0-9_-]+/new$", r"^/unit/findings/[0-9]+$")
+# What "/" opens with no signal: the home page this phone keeps.
+KEPT_HOMES = ("/field", "/unit")
 MANIFEST = "/manifest.webmanifest"
 SW_TEMPLATE = "pwa/sw.js"
 NO_CACHE = {"Cache-Control": "no-cache"}
@@ -71,14 +87,21 @@ def _template_source() -> str:
     return (TEMPLATE_DIR / SW_TEMPLATE).read_text(encoding="utf-8")
 
 
-def _render_service_worker(release: str, template_source: str, urls: list[str], render: Any) -> tuple[str, str]:
-    basis = json.dumps([release, urls, template_source], ensure_ascii=False)
+def _render_service_worker(
+    release: str, template_source: str, urls: list[str], render: Any
+) -> tuple[str, str]:
+    basis = json.dumps(
+        [release, urls, template_source, KEPT_PAGES, PRUNED_PAGES, KEPT_HOMES], ensure_ascii=False
+    )
     version = hashlib.sha256(basis.encode()).hexdigest()[:12]
     body = render(
         version=version,
         release=release,
         precache=urls,
         offline_page=OFFLINE_PAGE,
+        kept_pages=list(KEPT_PAGES),
+        pruned_pages=list(PRUNED_PAGES),
+        homes=list(KEPT_HOMES),
         scripts=[asset("vendor/idb-8.0.3.umd.js"), asset("js/outbox-core.js")],
     )
     return body, version
@@ -121,8 +144,18 @@ class PwaController(Controller):
             "background_color": "#f6f7f9",
             "theme_color": "#0b5d4b",
             "icons": [
-                {"src": asset("icons/icon-192.png"), "sizes": "192x192", "type": "image/png", "purpose": "any"},
-                {"src": asset("icons/icon-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "any"},
+                {
+                    "src": asset("icons/icon-192.png"),
+                    "sizes": "192x192",
+                    "type": "image/png",
+                    "purpose": "any",
+                },
+                {
+                    "src": asset("icons/icon-512.png"),
+                    "sizes": "512x512",
+                    "type": "image/png",
+                    "purpose": "any",
+                },
                 {
                     "src": asset("icons/maskable-192.png"),
                     "sizes": "192x192",

@@ -60,7 +60,10 @@ async def test_the_precache_list_names_every_file_of_the_app_shell_by_its_conten
     for path in pwa.APP_SHELL:
         assert re.fullmatch(rf"/static/{re.escape(path)}\?v=[0-9a-f]{{10}}", asset(path))
     # The worker shares the outbox's code with the pages.
-    assert f"importScripts.apply(self, {json.dumps([asset('vendor/idb-8.0.3.umd.js'), asset('js/outbox-core.js')])})" in source
+    assert (
+        f"importScripts.apply(self, {json.dumps([asset('vendor/idb-8.0.3.umd.js'), asset('js/outbox-core.js')])})"
+        in source
+    )
 
 
 async def test_the_service_worker_is_the_same_file_for_everyone(client):
@@ -132,10 +135,52 @@ async def test_every_page_links_the_manifest_and_registers_the_worker_and_record
     assert texts["saved"] == "Saved on this phone"
 
 
-async def test_a_handler_gets_the_worker_but_no_outbox(client):
+async def test_a_handler_gets_the_outbox_for_rectifications_and_keeps_the_units_pages(client):
     await login(client, "handler")
     unit = (await client.get("/unit", headers=EN)).text
-    assert asset("js/outbox.js") in unit and asset("js/outbox-core.js") not in unit
+    for path in ("vendor/idb-8.0.3.umd.js", "js/outbox-core.js", "js/outbox.js"):
+        assert asset(path) in unit
+    assert 'id="outbox" data-outbox' in unit
+    config = json.loads(re.search(r'id="xuncha-pwa">(.*?)</script>', unit, re.S).group(1))
+    assert config["user"] == "handler" and config["records"] is True
+    # The unit's list is the home kept on the phone, and its JSON twin names the pages to keep.
+    assert config["home"] == "/unit" and config["keep"] == "/api/v1/unit/findings"
+    assert config["login"] == "/login?next=/unit"
+    texts = json.loads(re.search(r'id="xuncha-pwa-i18n">(.*?)</script>', unit, re.S).group(1))
+    assert texts["saved"] == "Saved on this phone"
+    assert texts["waitingOne"] == "1 rectification is waiting to be sent."
+    assert (await client.get("/api/v1/unit/findings")).status_code == 200
+
+
+async def test_the_worker_keeps_the_officers_and_the_handlers_pages_and_the_rectification_form(client):
+    source = (await client.get("/sw.js")).text
+    kept = [re.compile(r) for r in json.loads(re.search(r"var KEPT_PAGES = (\[.*?\])\.map", source).group(1))]
+    pruned = [
+        re.compile(r) for r in json.loads(re.search(r"var PRUNED_PAGES = (\[.*?\])\.map", source).group(1))
+    ]
+    homes = json.loads(re.search(r"var HOMES = (\[.*?\]);", source).group(1))
+
+    def keeps(path: str) -> bool:
+        return any(r.search(path) for r in kept)
+
+    for path in ("/field", "/field/checks", "/field/sanitation/new", "/unit", "/unit/findings/12"):
+        assert keeps(path), path
+    for path in (
+        "/desk",
+        "/office",
+        "/checks/x",
+        "/unit/findings/1/notice",
+        "/unit/findings/x",
+        "/api/v1/me",
+    ):
+        assert not keeps(path), path
+    candidates = ("/field/sanitation/new", "/unit/findings/12", "/unit", "/field")
+    assert [p for p in candidates if any(r.search(p) for r in pruned)] == [
+        "/field/sanitation/new",
+        "/unit/findings/12",
+    ]
+    assert homes == ["/field", "/unit"]
+    assert asset("js/rectify-form.js") in source
 
 
 def _gzipped(data: bytes) -> int:
@@ -145,7 +190,9 @@ def _gzipped(data: bytes) -> int:
 async def test_the_check_forms_first_load_stays_under_60_kb_compressed_with_htmx(client):
     await login(client, "officer")
     html = (await client.get("/field/sanitation/new")).content
-    urls = re.findall(rb'<script src="([^"]+)"', html) + re.findall(rb'<link rel="(?:stylesheet|icon)"[^>]* href="([^"]+)"', html)
+    urls = re.findall(rb'<script src="([^"]+)"', html) + re.findall(
+        rb'<link rel="(?:stylesheet|icon)"[^>]* href="([^"]+)"', html
+    )
     urls = [u.decode() for u in urls]
     assert asset("js/check-form.js") in urls and asset("css/app.css") in urls
     assert asset("vendor/exifr-7.1.3.lite.umd.js") not in urls  # loaded when a photo is chosen
@@ -158,7 +205,9 @@ async def test_the_check_forms_first_load_stays_under_60_kb_compressed_with_htmx
     assert total < FIRST_LOAD_BUDGET, f"{total} bytes: {sizes}"
 
 
-async def test_the_release_name_comes_from_the_environment_when_settings_do_not_give_one(tmp_path, monkeypatch):
+async def test_the_release_name_comes_from_the_environment_when_settings_do_not_give_one(
+    tmp_path, monkeypatch
+):
     monkeypatch.setenv("XUNCHA_RELEASE", "from-env")
     settings = make_settings(tmp_path / "data", f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
     app = create_app(settings)

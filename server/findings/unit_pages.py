@@ -1,20 +1,311 @@
-"""The responsible unit's handler pages: findings assigned to the unit and their rectification."""
+"""The responsible unit's handler pages: the findings assigned to the unit, and their rectification.
+
+Mobile first and offline like the officer's pages: the list and the page of each open finding are
+kept on the phone by the service worker (server/pwa.py), and a rectification saved there goes into
+the same outbox as checks (static/js/outbox-core.js), which sends it through the Findings API.
+Without JavaScript the rectification form posts as a plain form.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import uuid as uuidlib
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from litestar import Controller, Request, get
-from litestar.response import Template
+import anyio.to_thread
+from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from sqlalchemy import select
 
 from ..accounts.guards import roles
-from ..deps import DatabaseDep
-from ..models import Role, User
+from ..checks.schemas import canonical_uuid
+from ..db import Database
+from ..deps import DatabaseDep, FindingsDep, RectificationsDep, SettingsDep
+from ..errors import AppError, Invalid
+from ..i18n import gettext as _
+from ..i18n import lang
+from ..models import Finding, FindingEvent, FindingStatus, Photo, Role, User, utcnow
+from ..photos.pipeline import PhotoRejected, process_photo
+from ..photos.service import media_type_of, refuse_type, rejection_message
+from ..settings import Settings
 from ..web import page
-from .pages import _findings
+from .access import visible_findings
+from .service import WAITING_FOR_UNIT, FindingDetail, finding_json, is_due_soon, is_overdue
+
+DONE_STATUSES = (FindingStatus.submitted.value, FindingStatus.closed.value)
+WAITING_LIMIT = 200
+DONE_LIMIT = 30
+# Names a photo of the plain form from its rectification and bytes, so a form sent twice names
+# the same photos and stays an identical replay.
+FORM_PHOTO_NS = uuidlib.UUID("0d3b8f6e-5c1a-4e7b-9f2d-6a4c8e1b3f57")
+FORM_BODY_LIMIT = 200 * 1024 * 1024
+
+
+@dataclass
+class UnitWork:
+    """What waits for the unit (nearest deadline first) and what it recently handed in."""
+
+    waiting: list[Finding]
+    done: list[Finding]
+    reworks: dict[int, FindingEvent] = field(default_factory=dict)  # the latest send-back of each
+    photos: dict[int, list[Photo]] = field(default_factory=dict)  # before-photos of the waiting ones
+
+
+async def unit_work(db: Database, user: User) -> UnitWork:
+    async with db.read() as session:
+        waiting = list(
+            (
+                await session.scalars(
+                    select(Finding)
+                    .where(visible_findings(user), Finding.status.in_(WAITING_FOR_UNIT))
+                    .order_by(Finding.deadline.is_(None), Finding.deadline, Finding.id)
+                    .limit(WAITING_LIMIT)
+                )
+            )
+            .unique()
+            .all()
+        )
+        done = list(
+            (
+                await session.scalars(
+                    select(Finding)
+                    .where(visible_findings(user), Finding.status.in_(DONE_STATUSES))
+                    .order_by(Finding.updated_at.desc(), Finding.id.desc())
+                    .limit(DONE_LIMIT)
+                )
+            )
+            .unique()
+            .all()
+        )
+        work = UnitWork(waiting, done)
+        reworked = [f.id for f in waiting if f.status == FindingStatus.rework]
+        if reworked:
+            for event in (
+                await session.scalars(
+                    select(FindingEvent)
+                    .where(FindingEvent.finding_id.in_(reworked), FindingEvent.action == "rework")
+                    .order_by(FindingEvent.id)
+                )
+            ).unique():
+                work.reworks[event.finding_id] = event
+        if waiting:
+            by_check: dict[int, list[Photo]] = {}
+            for photo in (
+                await session.scalars(
+                    select(Photo)
+                    .where(
+                        Photo.check_id.in_({f.check_id for f in waiting}),
+                        Photo.received_at.is_not(None),
+                    )
+                    .order_by(Photo.check_id, Photo.position)
+                )
+            ).all():
+                by_check.setdefault(photo.check_id, []).append(photo)  # type: ignore[arg-type]
+            for f in waiting:
+                # As on the desk: the photos of the failed item, and those of the whole scene.
+                work.photos[f.id] = [
+                    p for p in by_check.get(f.check_id, []) if p.item_id in (None, f.item_id)
+                ]
+    return work
+
+
+def deadline_mark(finding: Finding, now: datetime) -> str:
+    if is_overdue(finding, now):
+        return "overdue"
+    if is_due_soon(finding, now):
+        return "due-soon"
+    return ""
+
+
+def latest_rework(events: list[FindingEvent]) -> FindingEvent | None:
+    return next((e for e in reversed(events) if e.action == "rework"), None)
+
+
+def _photo_urls(photo: Photo) -> dict[str, str]:
+    return {
+        "uuid": photo.uuid,
+        "url": f"/api/v1/photos/{photo.uuid}",
+        "thumb_url": f"/api/v1/photos/{photo.uuid}?size=thumb",
+    }
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
 
 
 class UnitPages(Controller):
-    @get("/unit", guards=[roles(Role.handler)])
+    guards = [roles(Role.handler)]
+
+    @get("/unit")
     async def unit(self, request: Request[User, Any, Any], db: DatabaseDep) -> Template:
-        return page(request, "unit/home.html", findings=await _findings(db, request.user))
+        work = await unit_work(db, request.user)
+        now = utcnow()
+        return page(
+            request,
+            "unit/home.html",
+            waiting=work.waiting,
+            done=work.done,
+            reworks=work.reworks,
+            marks={f.id: deadline_mark(f, now) for f in work.waiting},
+        )
+
+    @get("/api/v1/unit/findings", tags=["findings"])
+    async def unit_json(self, request: Request[User, Any, Any], db: DatabaseDep) -> dict[str, Any]:
+        """The /unit page for programs, and the list of pages the phone keeps for use offline."""
+        user = request.user
+        work = await unit_work(db, user)
+        language = lang()
+        now = utcnow()
+        waiting = []
+        for f in work.waiting:
+            rework = work.reworks.get(f.id)
+            waiting.append(
+                finding_json(f, language, now)
+                | {
+                    "page": f"/unit/findings/{f.id}",
+                    "rework_reason": rework.reason if rework else None,
+                    "photos": [_photo_urls(p) for p in work.photos.get(f.id, [])],
+                }
+            )
+        return {
+            "unit": {"code": user.unit.code, "name": user.unit.name(language)},
+            "waiting": waiting,
+            "done": [finding_json(f, language, now) | {"page": f"/unit/findings/{f.id}"} for f in work.done],
+        }
+
+    @get("/unit/findings/{finding_id:int}")
+    async def finding(
+        self,
+        request: Request[User, Any, Any],
+        finding_id: FromPath[int],
+        findings: FindingsDep,
+        settings: SettingsDep,
+        saved: FromQuery[str | None] = None,
+    ) -> Template:
+        detail = await findings.detail(request.user, finding_id)
+        return _finding_page(request, detail, settings, saved=bool(saved))
+
+    @post("/unit/findings/{finding_id:int}", request_max_body_size=FORM_BODY_LIMIT)
+    async def rectify(
+        self,
+        request: Request[User, Any, Any],
+        finding_id: FromPath[int],
+        findings: FindingsDep,
+        rectifications: RectificationsDep,
+        settings: SettingsDep,
+    ) -> Template | Redirect:
+        """The plain form's way in; the phone's outbox PUTs the same body to the Findings API."""
+        detail = await findings.detail(request.user, finding_id)  # 404 for another unit's finding
+        form = await request.form()
+        try:
+            rect_uuid, body, uploads = await _body_from_form(form, settings)
+            await rectifications.put(request.user, finding_id, rect_uuid, body)
+        except AppError as exc:
+            return _finding_page(request, detail, settings, form=form, error=exc, status_code=exc.status_code)
+        for photo_uuid, media_type, data in uploads:
+            await rectifications.put_photo(request.user, rect_uuid, photo_uuid, media_type, data)
+        return Redirect(f"/unit/findings/{finding_id}?saved=1", status_code=303)
+
+
+def _finding_page(
+    request: Request[User, Any, Any],
+    detail: FindingDetail,
+    settings: Settings,
+    *,
+    saved: bool = False,
+    form: Any = None,
+    error: AppError | None = None,
+    status_code: int = 200,
+) -> Template:
+    finding = detail.finding
+    now = utcnow()
+    values = {k: v for k, v in (form or {}).items() if isinstance(v, str)}
+    field_errors: dict[str, str] = {}
+    if error is not None:
+        for e in error.errors:
+            field_errors.setdefault(e.get("field", "").split(".")[0].split("[")[0], e.get("message", ""))
+    answer = next((a for a in detail.check.answers if a.id == finding.answer_id), None)
+    assigned = next((e for e in reversed(detail.events) if e.action == "assigned"), None)
+    return page(
+        request,
+        "unit/finding.html",
+        status_code=status_code,
+        finding=finding,
+        problem=answer.note if answer else "",
+        photos=[p for p in detail.check_photos if p.received_at is not None],
+        rework=latest_rework(detail.events),
+        assigned=assigned,
+        rectifications=detail.rectifications,
+        after_photos=detail.after_photos,
+        mark=deadline_mark(finding, now),
+        can_rectify=finding.status in WAITING_FOR_UNIT,
+        saved=saved,
+        rect_uuid=values.get("uuid") or str(uuidlib.uuid4()),
+        recorded_at=values.get("recorded_at")
+        or now.astimezone(ZoneInfo(settings.timezone)).replace(microsecond=0).isoformat(),
+        values=values,
+        error=error,
+        field_errors=field_errors,
+    )
+
+
+async def _body_from_form(
+    form: Any, settings: Settings
+) -> tuple[str, dict[str, Any], list[tuple[str, str, bytes]]]:
+    """The body the phone would PUT, built from the plain form; every photo is checked before anything is saved."""
+    rect_uuid = canonical_uuid(form.get("uuid"))
+    if rect_uuid is None:
+        raise Invalid(
+            _("The form lost its rectification UUID; reload the page."),
+            errors=[{"field": "uuid", "message": _("Reload the page.")}],
+        )
+    lat, lon = _float(form.get("lat")), _float(form.get("lon"))
+    source = form.get("source") or "gps"
+    if lat is None or lon is None:
+        lat, lon, source = _float(form.get("manual_lat")), _float(form.get("manual_lon")), "manual"
+    location = None
+    if lat is not None and lon is not None:
+        accuracy = None if source == "manual" else _float(form.get("accuracy_m"))
+        location = {"lat": lat, "lon": lon, "accuracy_m": accuracy, "source": source}
+    photos: list[dict[str, Any]] = []
+    uploads: list[tuple[str, str, bytes]] = []
+    for upload in form.getall("photos", []):
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            continue
+        data = await upload.read()
+        if not data:
+            continue
+        media_type = media_type_of(upload.content_type)
+        refuse_type(media_type)
+        try:
+            await anyio.to_thread.run_sync(
+                lambda d=data, m=media_type: process_photo(
+                    d, m, max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels
+                )
+            )
+        except PhotoRejected as exc:
+            reason = rejection_message(exc, settings)
+            raise Invalid(
+                _("A photo was refused: %(reason)s", reason=reason),
+                errors=[{"field": "photos", "message": reason}],
+            ) from None
+        photo_uuid = str(uuidlib.uuid5(FORM_PHOTO_NS, f"{rect_uuid}/{hashlib.sha256(data).hexdigest()}"))
+        if any(p["uuid"] == photo_uuid for p in photos):
+            continue
+        photos.append({"uuid": photo_uuid})
+        uploads.append((photo_uuid, media_type, data))
+    body = {
+        "note": form.get("note") or "",
+        "recorded_at": form.get("recorded_at"),
+        "location": location,
+        "photos": photos,
+    }
+    return rect_uuid, body, uploads

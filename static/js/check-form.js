@@ -374,6 +374,7 @@
     var uuid = value("uuid");
     await Outbox.enqueue({
       uuid: uuid,
+      kind: "check",
       user: cfg.user,
       campaign: form.dataset.campaign,
       label: (document.querySelector("h1") || {}).textContent || form.dataset.campaign,

@@ -1,6 +1,7 @@
-// The outbox: checks and their photos kept in IndexedDB until the server has confirmed them, and
-// the sender that replays them. Loaded by the pages and by the service worker (importScripts), so
-// Background Sync can send with no page open. No DOM here. Needs idb (vendor/idb-8.0.3.umd.js).
+// The outbox: checks and rectifications, with their photos, kept in IndexedDB until the server has
+// confirmed them, and the sender that replays them. Loaded by the pages and by the service worker
+// (importScripts), so Background Sync can send with no page open. No DOM here. Needs idb
+// (vendor/idb-8.0.3.umd.js).
 (function (root) {
   "use strict";
   var idb = root.idb;
@@ -15,6 +16,25 @@
   var BACKOFF_MAX_MS = 15 * 60 * 1000;
   var LEASE_MS = 2 * 60 * 1000;
 
+  // What the outbox carries, and where each kind goes: the record by PUT, then each photo by PUT,
+  // all keyed by UUIDs made on the phone, so a replay is harmless (CONTRACT.md).
+  var KINDS = {
+    check: {
+      url: function (item) { return "/api/v1/checks/" + item.uuid; },
+      photoUrl: function (item, photo) { return "/api/v1/checks/" + item.uuid + "/photos/" + photo; }
+    },
+    rectification: {
+      url: function (item) {
+        return "/api/v1/findings/" + encodeURIComponent(item.finding) + "/rectifications/" + item.uuid;
+      },
+      photoUrl: function (item, photo) { return "/api/v1/rectifications/" + item.uuid + "/photos/" + photo; }
+    }
+  };
+  // Items kept before rectifications existed carry no kind: they are checks.
+  function kindOf(item) {
+    return item && KINDS[item.kind] ? item.kind : "check";
+  }
+
   // ---- the database -------------------------------------------------------------------------
 
   // Schema history; each step upgrades from the one before, and nothing queued is ever dropped.
@@ -22,6 +42,9 @@
   //   v2  "checks": the body and each photo's state, in the order checks were made [madeAt, seq];
   //       "photos": the blobs apart, read only when sent; "history": confirmed checks, kept a
   //       while so the officer sees they went; "meta": the sequence counter and the send lease.
+  //       Later, with no new store or index: "checks" also holds rectifications, told apart by
+  //       kind ("check" | "rectification", with the finding's id); an item without one is a check,
+  //       so items queued before are read as they are, unchanged.
   function upgrade(db, oldVersion, _newVersion, tx) {
     var rdb = idb.unwrap(db);
     var rtx = idb.unwrap(tx);
@@ -85,6 +108,8 @@
   function record(entry, seq) {
     return {
       uuid: entry.uuid,
+      kind: kindOf(entry),
+      finding: entry.finding === undefined ? null : entry.finding,
       user: entry.user || null,
       campaign: entry.campaign,
       label: entry.label || entry.campaign,
@@ -122,9 +147,10 @@
     return function () { listeners = listeners.filter(function (f) { return f !== fn; }); };
   }
 
-  // ---- keeping checks -----------------------------------------------------------------------
+  // ---- keeping checks and rectifications -----------------------------------------------------
 
-  // entry: {uuid, user, campaign, label, body, madeAt, photos: [{uuid, type, blob}]}
+  // entry: {uuid, kind, finding (for a rectification), user, campaign, label, body, madeAt,
+  //         photos: [{uuid, type, blob}]}
   async function enqueue(entry) {
     var db = await open();
     var tx = db.transaction(["checks", "photos", "meta"], "readwrite");
@@ -191,6 +217,8 @@
     var now = Date.now();
     done.put({
       uuid: item.uuid,
+      kind: kindOf(item),
+      finding: item.finding === undefined ? null : item.finding,
       campaign: item.campaign,
       label: item.label,
       madeAt: item.madeAt,
@@ -210,7 +238,7 @@
 
   // ---- talking to the server ----------------------------------------------------------------
 
-  function kindOf(status) {
+  function outcomeOf(status) {
     if (status >= 200 && status < 300) return "ok";
     if (status === 401) return "login";
     if (status === 0 || status === 408 || status === 425 || status === 429 || status >= 500) return "retry";
@@ -231,7 +259,7 @@
       return { kind: "retry", status: 0 };
     }
     var body = await readJson(response);
-    if (!response.ok || !body) return { kind: kindOf(response.status || 500), status: response.status, body: body };
+    if (!response.ok || !body) return { kind: outcomeOf(response.status || 500), status: response.status, body: body };
     return { kind: "ok", username: body.user && body.user.username, csrf: body.csrf_token };
   }
 
@@ -255,7 +283,7 @@
         if (fresh.kind === "ok") { me.csrf = fresh.csrf; continue; }
         if (fresh.kind === "login") return fresh;
       }
-      return { kind: kindOf(response.status), status: response.status, body: body };
+      return { kind: outcomeOf(response.status), status: response.status, body: body };
     }
   }
 
@@ -293,7 +321,11 @@
   async function sendOne(db, item, me, lease) {
     await patch(db, item.uuid, { state: "sending", sendingSince: Date.now() });
     notify({ type: "changed", uuid: item.uuid });
-    var outcome = await put("/api/v1/checks/" + item.uuid, JSON.stringify(item.body), "application/json", me);
+    var kind = KINDS[kindOf(item)];
+    if (kind === KINDS.rectification && (item.finding === null || item.finding === undefined)) {
+      return failed(db, item.uuid, { kind: "attention", status: 0, body: { error: "finding_lost" } });
+    }
+    var outcome = await put(kind.url(item), JSON.stringify(item.body), "application/json", me);
     if (outcome.kind !== "ok") return failed(db, item.uuid, outcome);
     var receipt = outcome.body || {};
     var missing = receipt.missing_photos || [];
@@ -309,14 +341,14 @@
       if (!stored) {
         return failed(db, item.uuid, { kind: "attention", status: 0, body: { error: "photo_lost" } }, photos[i].uuid);
       }
-      var url = "/api/v1/checks/" + item.uuid + "/photos/" + photos[i].uuid;
+      var url = kind.photoUrl(item, photos[i].uuid);
       outcome = await put(url, stored.blob, stored.type || "image/jpeg", me);
       if (outcome.kind !== "ok") return failed(db, item.uuid, outcome, photos[i].uuid);
       photos[i].sent = true;
       await patch(db, item.uuid, { photos: photos });
       notify({ type: "changed", uuid: item.uuid });
     }
-    // Every photo is on the server (listed as received, or answered 200/201): the check leaves.
+    // Every photo is on the server (listed as received, or answered 200/201): the item leaves.
     await confirm(db, item, receipt);
     notify({ type: "sent", uuid: item.uuid, receivedAt: receipt.received_at });
     return "sent";
@@ -439,6 +471,7 @@
     DB_NAME: DB_NAME,
     DB_VERSION: DB_VERSION,
     SYNC_TAG: SYNC_TAG,
+    kindOf: kindOf,
     open: open,
     close: close,
     enqueue: enqueue,

@@ -1,7 +1,8 @@
-// On every page: registers the service worker. For those who record checks it also keeps the
-// outbox moving (on load, when the connection comes back, on a timer while checks wait, on
-// "send now", and through Background Sync), keeps the officer's pages on the phone while online,
-// and shows the outbox wherever the page has an element with data-outbox.
+// On every page: registers the service worker. For those who record checks or rectifications it
+// also keeps the outbox moving (on load, when the connection comes back, on a timer while items
+// wait, on "send now", and through Background Sync), keeps their pages on the phone while online
+// (an officer's checklists, a handler's open findings), and shows the outbox wherever the page
+// has an element with data-outbox.
 (function () {
   "use strict";
   var cfg = readJson("xuncha-pwa") || {};
@@ -48,34 +49,62 @@
 
   if (!Outbox || !cfg.records || !cfg.user) return;
 
-  // Keep this officer's pages on the phone: after log-in, every half hour, and when a new
-  // service worker takes over (its pages must name the new release's files).
+  // Keep this person's pages on the phone: after log-in, every half hour, when a new service
+  // worker takes over (its pages must name the new release's files), and when the page shown
+  // names a page to keep that is not kept yet (a finding newly assigned to the unit).
   function warm(force) {
     if (!registration || !navigator.onLine) return;
     var mark = {};
     try { mark = JSON.parse(localStorage.getItem("xuncha.warmed") || "{}"); } catch (e) { /* none yet */ }
+    var named = Array.prototype.map.call(document.querySelectorAll("a[data-offline-page]"), function (a) {
+      return new URL(a.href, location.href).pathname;
+    });
     registration.then(function (reg) {
       if (!reg || !reg.active) return null;
       var fresh = mark.user === cfg.user && Date.now() - (mark.at || 0) < WARM_EVERY_MS;
       var check = fresh && !force
-        ? caches.open("xuncha-pages").then(function (c) { return c.match(cfg.home); })
-        : Promise.resolve(null);
-      return check.then(function (hit) {
-        if (hit) {
+        ? caches.open("xuncha-pages").then(function (c) {
+          return Promise.all([cfg.home].concat(named).map(function (path) { return c.match(path); }));
+        }).then(function (hits) { return hits.every(Boolean); })
+        : Promise.resolve(false);
+      return check.then(function (kept) {
+        if (kept) {
           document.documentElement.setAttribute("data-offline-ready", "1");
           return null;
         }
-        return fetch("/api/v1/me", { credentials: "same-origin", headers: { Accept: "application/json" } })
-          .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
-          .then(function (me) {
-            var urls = [cfg.home, cfg.home + "/checks"].concat((me.campaigns || []).map(function (code) {
-              return cfg.home + "/" + encodeURIComponent(code) + "/new";
-            }));
-            reg.active.postMessage({ type: "warm", urls: urls });
-            localStorage.setItem("xuncha.warmed", JSON.stringify({ user: cfg.user, at: Date.now() }));
-          });
+        return pagesToKeep().then(function (wanted) {
+          reg.active.postMessage({ type: "warm", urls: wanted.urls, photos: wanted.photos });
+          localStorage.setItem("xuncha.warmed", JSON.stringify({ user: cfg.user, at: Date.now() }));
+        });
       });
     }).catch(function () { /* no signal or logged out: try next time */ });
+  }
+
+  function getJson(url) {
+    return fetch(url, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); });
+  }
+
+  // A handler keeps the unit's list, the page of each finding that waits for the unit, and the
+  // first before-photos of each as thumbnails; an officer the home, own checks and every form.
+  var THUMBS_PER_FINDING = 4;
+  function pagesToKeep() {
+    if (cfg.keep) {
+      return getJson(cfg.keep).then(function (work) {
+        var urls = [cfg.home], photos = [];
+        (work.waiting || []).forEach(function (f) {
+          urls.push(f.page);
+          (f.photos || []).slice(0, THUMBS_PER_FINDING).forEach(function (p) { photos.push(p.thumb_url); });
+        });
+        return { urls: urls, photos: photos };
+      });
+    }
+    return getJson("/api/v1/me").then(function (me) {
+      var urls = [cfg.home, cfg.home + "/checks"].concat((me.campaigns || []).map(function (code) {
+        return cfg.home + "/" + encodeURIComponent(code) + "/new";
+      }));
+      return { urls: urls, photos: [] };
+    });
   }
 
   // ---- sending ---------------------------------------------------------------------------
@@ -121,7 +150,7 @@
     return Promise.resolve(false);
   }
 
-  // Called by the check form once a check is kept on the phone.
+  // Called by the check and rectification forms once an item is kept on the phone.
   function afterSave() {
     persist();
     requestSync();
@@ -217,8 +246,9 @@
   }
 
   function doneNode(done) {
+    var href = Outbox.kindOf(done) === "rectification" ? "/unit/findings/" + done.finding : "/checks/" + done.uuid;
     return el("li", { "data-outbox-done": done.uuid, "data-state": "confirmed" }, [
-      el("a", { href: "/checks/" + done.uuid }, [
+      el("a", { href: href }, [
         el("span", { class: "grow" }, [
           el("span", { class: "title", text: done.label || done.campaign }),
           el("br"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import time
+import uuid as uuidlib
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -60,12 +62,12 @@ def phone(browser: Browser, playwright: Playwright, live: LiveServer, **extra: A
     return context
 
 
-def log_in(page: Page, username: str = "officer") -> None:
+def log_in(page: Page, username: str = "officer", lands_on: str = "/field") -> None:
     page.goto("/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
     page.click("form.stack button")
-    page.wait_for_url("**/field")
+    page.wait_for_url(f"**{lands_on}")
 
 
 def wait_for_worker(page: Page) -> None:
@@ -87,6 +89,26 @@ def wait_offline_ready(page: Page, forms: tuple[str, ...] = ("sanitation",), tim
         ),
         timeout,
         "the officer's pages were not kept on the phone",
+    )
+
+
+def wait_unit_ready(
+    page: Page, findings: list[int], thumbs: tuple[str, ...] = (), timeout: float = 15
+) -> None:
+    """Until the handler's list, the pages of the given findings and the thumbnails are kept on the phone."""
+    wait_for_worker(page)
+    keys = ["/unit", *(f"/unit/findings/{f}" for f in findings), *thumbs]
+    until(
+        lambda: page.evaluate(
+            """async (keys) => {
+                const cache = await caches.open('xuncha-pages');
+                const hits = await Promise.all(keys.map(k => cache.match(k)));
+                return hits.every(Boolean);
+            }""",
+            keys,
+        ),
+        timeout,
+        "the handler's pages were not kept on the phone",
     )
 
 
@@ -154,6 +176,13 @@ class Server:
         response.raise_for_status()
         return response.json()
 
+    def finding(self, finding_id: int) -> dict[str, Any] | None:
+        response = self.http.get(f"/api/v1/findings/{finding_id}")
+        if response.status_code == 404:
+            return None
+        response.raise_for_status()
+        return response.json()
+
     def my_checks(self) -> list[dict[str, Any]]:
         response = self.http.get("/api/v1/checks", params={"author": "me", "limit": 200})
         response.raise_for_status()
@@ -161,3 +190,51 @@ class Server:
 
     def close(self) -> None:
         self.http.close()
+
+
+def assigned_finding(live: LiveServer, before_photo: Path | None = None, deadline_days: float = 3) -> int:
+    """A sanitation finding recorded by `officer` (with a before-photo) and assigned by `lead` to the
+    unit of `handler`, through the sync and Findings APIs as any client would."""
+    officer, lead = Server(live, "officer"), Server(live, "lead")
+    try:
+        check_uuid, photo_uuid = str(uuidlib.uuid4()), str(uuidlib.uuid4())
+        china = timezone(timedelta(hours=8))
+        body = {
+            "campaign": "sanitation",
+            "kind": "patrol",
+            "recorded_at": (datetime.now(UTC) - timedelta(minutes=10))
+            .astimezone(china)
+            .replace(microsecond=0)
+            .isoformat(),
+            "location": {
+                "lat": SHIYAN["latitude"],
+                "lon": SHIYAN["longitude"],
+                "accuracy_m": 6.0,
+                "source": "gps",
+            },
+            "site": None,
+            "target_unit": None,
+            "answers": [
+                {"item": "san-01", "result": "fail", "severity": "major", "note": "bins overflowing"}
+            ],
+            "note": "",
+            "photos": [{"uuid": photo_uuid, "item": "san-01"}] if before_photo else [],
+        }
+        response = officer.http.put(f"/api/v1/checks/{check_uuid}", json=body)
+        response.raise_for_status()
+        (finding,) = response.json()["findings"]
+        if before_photo:
+            officer.http.put(
+                f"/api/v1/checks/{check_uuid}/photos/{photo_uuid}",
+                content=before_photo.read_bytes(),
+                headers={"Content-Type": "image/jpeg"},
+            ).raise_for_status()
+        deadline = (datetime.now(UTC) + timedelta(days=deadline_days)).astimezone(china).isoformat()
+        lead.http.post(
+            f"/api/v1/findings/{finding['id']}/assign",
+            json={"unit": "sanitation-office", "deadline": deadline},
+        ).raise_for_status()
+        return int(finding["id"])
+    finally:
+        officer.close()
+        lead.close()

@@ -8,21 +8,37 @@ var VERSION = {{ version|tojson }};
 var RELEASE = {{ release|tojson }};
 var PRECACHE = {{ precache|tojson }};
 var OFFLINE_PAGE = {{ offline_page|tojson }};
+// Which pages a phone keeps, from server/pwa.py: what an officer or a handler needs with no signal.
+var KEPT_PAGES = {{ kept_pages|tojson }}.map(function (re) { return new RegExp(re); });
+// Kept pages that come and go with the work (a campaign's form, an open finding): dropped when a
+// warm-up no longer asks for them.
+var PRUNED_PAGES = {{ pruned_pages|tojson }}.map(function (re) { return new RegExp(re); });
+// The home pages of the roles that keep pages, in the order "/" tries them with no signal.
+var HOMES = {{ homes|tojson }};
+// Thumbnails of the photos a kept page shows, kept beside it (only those a warm-up asked for).
+var KEPT_PHOTO = /^\/api\/v1\/photos\/[0-9a-fA-F-]+$/;
 importScripts.apply(self, {{ scripts|tojson }});
 
 var PREFIX = "xuncha-";
 var STATIC_CACHE = PREFIX + "static-" + VERSION;
-// The officer's own pages, kept across releases: refreshed while online, cleared at log-in and log-out.
+// The person's own pages (and their thumbnails), kept across releases: refreshed while online,
+// cleared at log-in and log-out.
 var PAGES_CACHE = PREFIX + "pages";
-// Home, own checks, and the form of each campaign: what a patrol needs with no signal.
-var KEPT_PAGES = [/^\/field$/, /^\/field\/checks$/, /^\/field\/[A-Za-z0-9_-]+\/new$/];
-var FORM_PAGE = KEPT_PAGES[2];
 // How long a navigation waits for the network before a kept copy is shown instead.
 var NETWORK_GRACE_MS = 4000;
 
 function isKeptPage(url) {
   return url.origin === self.location.origin && !url.search &&
     KEPT_PAGES.some(function (re) { return re.test(url.pathname); });
+}
+
+function isPruned(path) {
+  return PRUNED_PAGES.some(function (re) { return re.test(path); });
+}
+
+function isKeptPhoto(url) {
+  return url.origin === self.location.origin && KEPT_PHOTO.test(url.pathname) &&
+    url.search === "?size=thumb";
 }
 
 function cacheable(response) {
@@ -65,12 +81,17 @@ self.addEventListener("fetch", function (event) {
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (request.method === "POST" && (url.pathname === "/logout" || url.pathname === "/login")) {
-    // Another officer may use this phone next: the kept pages go. The outbox stays.
+    // Someone else may use this phone next: the kept pages go. The outbox stays.
     event.waitUntil(caches.delete(PAGES_CACHE));
     return;
   }
   if (request.method !== "GET") return;
-  // The API is never cached: the outbox and the pages speak to the server themselves.
+  // The API is never cached (the outbox and the pages speak to the server themselves), except the
+  // thumbnails a warm-up kept for a page shown offline.
+  if (isKeptPhoto(url)) {
+    event.respondWith(keptPhoto(event));
+    return;
+  }
   if (url.pathname.indexOf("/api/") === 0) return;
   if (request.mode === "navigate") {
     event.respondWith(navigate(event, url));
@@ -83,9 +104,16 @@ self.addEventListener("fetch", function (event) {
 // none (or after a grace period on a weak one); else the page that says it is not available offline.
 async function navigate(event, url) {
   var kept = isKeptPage(url);
-  var key = url.pathname === "/" ? "/field" : url.pathname;
+  // "/" sends each role to its home: with no signal, the home this phone keeps stands in.
+  var keys = url.pathname === "/" ? HOMES : [url.pathname];
   var cachedCopy = (kept || url.pathname === "/")
-    ? caches.open(PAGES_CACHE).then(function (cache) { return cache.match(key, { ignoreVary: true }); })
+    ? caches.open(PAGES_CACHE).then(async function (cache) {
+      for (var i = 0; i < keys.length; i++) {
+        var hit = await cache.match(keys[i], { ignoreVary: true });
+        if (hit) return hit;
+      }
+      return undefined;
+    })
     : Promise.resolve(undefined);
   var network = fetch(event.request);
   event.waitUntil(network.then(function (response) {
@@ -124,12 +152,33 @@ async function fromCache(event, url) {
   }
 }
 
-// The pages asked for are fetched with the officer's session and kept; forms of campaigns no
-// longer offered are dropped. The offline page is fetched again in the officer's language.
-async function warm(urls) {
+// A kept thumbnail never changes (a photo's UUID names its bytes): the kept copy when there is
+// one, the network otherwise.
+async function keptPhoto(event) {
+  var cache = await caches.open(PAGES_CACHE);
+  var hit = await cache.match(event.request, { ignoreVary: true });
+  return hit || fetch(event.request);
+}
+
+// The pages asked for are fetched with the person's session and kept; forms of campaigns no
+// longer offered, findings no longer open and their thumbnails are dropped. The offline page is
+// fetched again in the person's language.
+async function warm(urls, photos) {
   var cache = await caches.open(PAGES_CACHE);
   var wanted = {};
   var kept = [];
+  var photoWanted = {};
+  await Promise.all(photos.map(async function (href) {
+    var url = new URL(href, self.location.origin);
+    if (!isKeptPhoto(url)) return;
+    var key = url.pathname + url.search;
+    photoWanted[key] = true;
+    if (await cache.match(key)) return;
+    try {
+      var response = await fetch(key, { credentials: "same-origin" });
+      if (response.ok && response.type === "basic") await cache.put(key, response);
+    } catch (e) { /* no signal: the page shows without it */ }
+  }));
   await Promise.all(urls.map(async function (href) {
     var url = new URL(href, self.location.origin);
     if (!isKeptPage(url)) return;
@@ -144,8 +193,9 @@ async function warm(urls) {
   }));
   var old = await cache.keys();
   await Promise.all(old.map(function (request) {
-    var path = new URL(request.url).pathname;
-    return FORM_PAGE.test(path) && !wanted[path] ? cache.delete(request) : null;
+    var url = new URL(request.url);
+    if (isKeptPhoto(url)) return photoWanted[url.pathname + url.search] ? null : cache.delete(request);
+    return isPruned(url.pathname) && !wanted[url.pathname] ? cache.delete(request) : null;
   }));
   try {
     var offline = await fetch(OFFLINE_PAGE, { credentials: "same-origin", cache: "no-store" });
@@ -162,7 +212,7 @@ function reply(event, message) {
 self.addEventListener("message", function (event) {
   var data = event.data || {};
   if (data.type === "warm") {
-    event.waitUntil(warm(data.urls || []).then(function (kept) {
+    event.waitUntil(warm(data.urls || [], data.photos || []).then(function (kept) {
       reply(event, { type: "warmed", pages: kept, version: VERSION });
     }));
   } else if (data.type === "version") {
@@ -177,6 +227,6 @@ self.addEventListener("sync", function (event) {
   if (event.tag !== XunchaOutbox.SYNC_TAG) return;
   event.waitUntil(XunchaOutbox.sendAll({ now: true }).then(function (result) {
     // Rejecting asks the browser to fire the sync again later, with its own backoff.
-    if (result && result.waiting > 0 && !event.lastChance) throw new Error("checks are still waiting");
+    if (result && result.waiting > 0 && !event.lastChance) throw new Error("the outbox is still waiting");
   }));
 });
