@@ -13,6 +13,7 @@ import hashlib
 import json
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 
@@ -130,6 +131,25 @@ class RectificationService:
                 raise refused(
                     finding,
                     _("Only an assigned finding, or one sent back for rework, takes a rectification."),
+                )
+            pending = await session.scalar(
+                select(Rectification).where(
+                    Rectification.finding_id == finding.id,
+                    Rectification.status == CheckStatus.awaiting_photos,
+                )
+            )
+            if pending is not None:
+                # One report per round: a second phone's report would otherwise race the first
+                # to submit the finding, and the lead would judge whichever came last.
+                raise refused(
+                    finding,
+                    _(
+                        "%(name)s already reported this rectification at %(time)s and its photos are still arriving; it will be submitted when they are in.",
+                        name=pending.author.display_name if pending.author else "",
+                        time=pending.received_at.astimezone(ZoneInfo(self.settings.timezone)).strftime(
+                            "%Y-%m-%d %H:%M"
+                        ),
+                    ),
                 )
             taken = (
                 await session.scalars(select(Photo.uuid).where(Photo.uuid.in_([p.uuid for p in photos])))
