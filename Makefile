@@ -46,7 +46,7 @@ lint: install
 
 # Extract the interface's messages and merge them into the catalogues.
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext --no-location --sort-output -o server/locale/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext --no-location --sort-output --ignore-dirs='.* node_modules data __pycache__' -o server/locale/messages.pot .
 	$(BIN)/pybabel update -i server/locale/messages.pot -d server/locale --no-fuzzy-matching --ignore-obsolete
 
 bench: install

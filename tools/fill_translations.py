@@ -25,12 +25,19 @@ def main(po_path: str, *dict_paths: str) -> int:
     for message in catalog:
         if not message.id:
             continue
-        key = message.id if isinstance(message.id, str) else message.id[0]
+        plural = not isinstance(message.id, str)
+        key = message.id if not plural else message.id[0]
         if message.string and (isinstance(message.string, str) or all(message.string)):
             continue
-        if key in table:
-            value = table[key]
-            message.string = value if isinstance(message.id, str) else (value, value)
+        # A plural may be given under its singular or under the (singular, plural) pair,
+        # with one string or a tuple of them; the catalogue's language says how many forms.
+        value = table.get(key, table.get(tuple(message.id)) if plural else None)
+        if value is not None:
+            if plural:
+                forms = (value,) if isinstance(value, str) else tuple(value)
+                message.string = tuple(forms[min(i, len(forms) - 1)] for i in range(catalog.num_plurals))
+            else:
+                message.string = value
             filled += 1
         else:
             missing.append(key)
