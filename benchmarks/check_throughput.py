@@ -88,12 +88,14 @@ class RawClient:
 
 async def run(url: str, requests: int, clients: int) -> None:
     async with httpx.AsyncClient(base_url=url) as probe:
-        token = (await probe.post("/api/v1/auth/token", json={"username": "officer", "password": "xuncha-demo"})).json()[
-            "token"
-        ]
+        token = (
+            await probe.post("/api/v1/auth/token", json={"username": "officer", "password": "xuncha-demo"})
+        ).json()["token"]
         # Warm-up: the first requests pay for imports, caches and connection set-up.
         for n in range(50):
-            await probe.put(f"/api/v1/checks/{uuid.uuid4()}", json=body(n), headers={"Authorization": f"Bearer {token}"})
+            await probe.put(
+                f"/api/v1/checks/{uuid.uuid4()}", json=body(n), headers={"Authorization": f"Bearer {token}"}
+            )
     host, port = url.removeprefix("http://").split(":")
     counter = iter(range(requests))
     latencies: list[float] = []

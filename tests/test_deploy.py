@@ -47,7 +47,11 @@ def test_backup_and_restore_of_a_sqlite_install(tmp_path: Path):
     env.pop("XUNCHA_DATABASE_URL", None)
     _run(["bash", "deploy/restore.sh", str(backup)], env)
     verify = subprocess.run(
-        [sys.executable, "-m", "server.cli", "audit", "verify"], cwd=REPO, env=env, capture_output=True, text=True
+        [sys.executable, "-m", "server.cli", "audit", "verify"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert verify.returncode == 0, verify.stderr
     db = sqlite3.connect(restored / "xuncha.db")
@@ -57,5 +61,7 @@ def test_backup_and_restore_of_a_sqlite_install(tmp_path: Path):
         db.close()
     assert (restored / "photos" / "display" / sha[:2] / f"{sha}.jpg").exists()
     # A restore never overwrites a database that is there.
-    again = subprocess.run(["bash", "deploy/restore.sh", str(backup)], cwd=REPO, env=env, capture_output=True, text=True)
+    again = subprocess.run(
+        ["bash", "deploy/restore.sh", str(backup)], cwd=REPO, env=env, capture_output=True, text=True
+    )
     assert again.returncode != 0 and "refusing to overwrite" in again.stderr

@@ -24,10 +24,16 @@ def _pin(draw: ImageDraw.ImageDraw, cx: float, cy: float, size: float) -> None:
     tip_y = cy + size * 0.5
     draw.ellipse((cx - r, head_cy - r, cx + r, head_cy + r), fill=WHITE)
     # The tangent-ish sides of the pin, from the head's widest points down to the tip.
-    draw.polygon([(cx - r * 0.86, head_cy + r * 0.5), (cx + r * 0.86, head_cy + r * 0.5), (cx, tip_y)], fill=WHITE)
+    draw.polygon(
+        [(cx - r * 0.86, head_cy + r * 0.5), (cx + r * 0.86, head_cy + r * 0.5), (cx, tip_y)], fill=WHITE
+    )
     # The check mark inside the head.
     w = r * 0.2
-    points = [(cx - r * 0.5, head_cy + r * 0.02), (cx - r * 0.12, head_cy + r * 0.4), (cx + r * 0.55, head_cy - r * 0.38)]
+    points = [
+        (cx - r * 0.5, head_cy + r * 0.02),
+        (cx - r * 0.12, head_cy + r * 0.4),
+        (cx + r * 0.55, head_cy - r * 0.38),
+    ]
     draw.line(points, fill=GREEN, width=int(w), joint="curve")
     for x, y in (points[0], points[2]):
         draw.ellipse((x - w / 2, y - w / 2, x + w / 2, y + w / 2), fill=GREEN)

@@ -125,9 +125,10 @@ def test_three_checks_made_offline_arrive_in_the_order_they_were_made(
         uuids.append(record(page, note=note, fail=n == 1, photo=SMALL_PHOTO if n == 1 else None))
     page.goto("/field")
     assert outbox_states(page) == dict.fromkeys(uuids, "saved")
-    assert page.eval_on_selector_all(
-        "[data-outbox-item]", "items => items.map(i => i.dataset.outboxItem)"
-    ) == uuids
+    assert (
+        page.eval_on_selector_all("[data-outbox-item]", "items => items.map(i => i.dataset.outboxItem)")
+        == uuids
+    )
 
     context.set_offline(False)
     wait_confirmed(page, uuids)
@@ -162,7 +163,9 @@ def test_an_interrupted_photo_upload_is_sent_again_and_stored_once(
 
     until(lambda: photo_puts, what="the phone tried to send the photo", page=page)
     until(
-        lambda: (server.check(uuid) or {}).get("status") == "awaiting_photos", what="the check arrived", page=page
+        lambda: (server.check(uuid) or {}).get("status") == "awaiting_photos",
+        what="the check arrived",
+        page=page,
     )
     expect(page.locator("[data-send-state]")).to_have_text("Waiting for a connection.")
     page.goto("/field")
@@ -307,6 +310,8 @@ def test_background_sync_sends_from_the_worker_with_no_page_of_the_app_open(
     # No page of the app is open: only the service worker can send it.
     page.goto("about:blank")
     context.set_offline(False)
-    until(lambda: (server.check(uuid) or {}).get("status") == "complete", what="the worker sent it", page=page)
+    until(
+        lambda: (server.check(uuid) or {}).get("status") == "complete", what="the worker sent it", page=page
+    )
     page.goto("/field")
     wait_confirmed(page, [uuid])

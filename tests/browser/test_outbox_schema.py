@@ -55,7 +55,12 @@ def test_a_check_queued_in_the_version_1_layout_is_upgraded_and_sent(
         "campaign": "sanitation",
         "kind": "patrol",
         "recorded_at": made.astimezone(timezone(timedelta(hours=8))).replace(microsecond=0).isoformat(),
-        "location": {"lat": SHIYAN["latitude"], "lon": SHIYAN["longitude"], "accuracy_m": 12.0, "source": "gps"},
+        "location": {
+            "lat": SHIYAN["latitude"],
+            "lon": SHIYAN["longitude"],
+            "accuracy_m": 12.0,
+            "source": "gps",
+        },
         "site": None,
         "target_unit": None,
         "answers": [{"item": "san-01", "result": "fail", "severity": "major", "note": "queued long ago"}],

@@ -12,7 +12,16 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from tests.browser.conftest import start_live
-from tests.browser.phone import answer, log_in, open_form, outbox_states, save, send_now, until, wait_offline_ready
+from tests.browser.phone import (
+    answer,
+    log_in,
+    open_form,
+    outbox_states,
+    save,
+    send_now,
+    until,
+    wait_offline_ready,
+)
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
