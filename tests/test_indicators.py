@@ -492,3 +492,25 @@ async def test_the_desk_page_shows_no_data_for_an_empty_denominator(client):
     assert "0.0%" in cards["handling"] and "0 / 1" in cards["handling"]
     assert "0.0%" in cards["closure"] and "0 / 1" in cards["closure"]
     assert "no data" in cards["on_time"] and "no data" in cards["rework"]
+
+
+async def test_the_figures_are_read_only_by_those_who_answer_for_them(client):
+    from conftest import token_for
+
+    lead = await token_for(client, "lead")
+    handler = await token_for(client, "handler")
+    office = await token_for(client, "office")
+    officer = await token_for(client, "officer")
+    url = "/api/v1/indicators"
+    # A lead reads their own campaigns, not another lead's, and not the bureau as a whole.
+    assert (await client.get(url, params={"campaign": "sanitation"}, headers=lead)).status_code == 200
+    refused = await client.get(url, params={"campaign": "muck"}, headers=lead)
+    assert refused.status_code == 403 and refused.json()["message"]
+    assert (await client.get(url, headers=lead)).status_code == 403
+    # A unit reads its own figures only.
+    assert (await client.get(url, params={"unit": "sanitation-office"}, headers=handler)).status_code == 200
+    assert (await client.get(url, params={"unit": "muck-office"}, headers=handler)).status_code == 403
+    assert (await client.get(url, params={"campaign": "sanitation"}, headers=handler)).status_code == 403
+    # The office reads everything; a patrol officer reads none of it.
+    assert (await client.get(url, headers=office)).status_code == 200
+    assert (await client.get(url, params={"campaign": "sanitation"}, headers=officer)).status_code == 403

@@ -20,10 +20,10 @@ from ..deps import (
     SettingsDep,
     WorkflowDep,
 )
-from ..errors import Invalid
+from ..errors import Forbidden, Invalid
 from ..i18n import gettext as _
 from ..i18n import lang
-from ..models import FindingStatus, Severity, User
+from ..models import FindingStatus, Role, Severity, User
 from ..photos.service import media_type_of, refuse_type
 from .indicators import DEFINITIONS
 from .notice import notice_pdf
@@ -113,6 +113,22 @@ def _photo_json(photo: Any) -> dict[str, Any]:
         "distance_m": round(photo.distance_m, 1) if photo.distance_m is not None else None,
         "flags": photo.flags.split(),
     }
+
+
+def _may_read_indicators(user: User, ref: Any, filters: FindingFilters) -> None:
+    """The office reads every figure; a lead those of their campaigns; a handler their unit's."""
+    if user.role == Role.office:
+        return
+    if user.role == Role.lead:
+        led = {c.id for c in ref.campaigns.values() if c.lead_id == user.id}
+        if filters.campaign_id is None or filters.campaign_id not in led:
+            raise Forbidden(_("A lead leader reads the figures of their own campaigns: name one of them."))
+        return
+    if user.role == Role.handler:
+        if filters.unit_id != user.unit_id:
+            raise Forbidden(_("A unit reads its own figures: name your unit."))
+        return
+    raise Forbidden(_("The figures are for lead leaders, the responsible units and the office."))
 
 
 class FindingApiController(Controller):
@@ -282,6 +298,7 @@ class FindingApiController(Controller):
     @get("/indicators")
     async def indicators(
         self,
+        request: Request[User, Any, Any],
         indicators: IndicatorsDep,
         campaigns: CampaignsDep,
         campaign: FromQuery[str | None] = None,
@@ -300,6 +317,7 @@ class FindingApiController(Controller):
             until=None,
             overdue=False,
         )
+        _may_read_indicators(request.user, await campaigns.reference(), filters)
         period = None
         if month:
             try:
