@@ -15,7 +15,7 @@ from PIL import Image
 from server import pwa
 from server.app import create_app
 from server.web import STATIC_DIR, asset
-from tests.conftest import DEMO_PASSWORD, csrf_from, make_settings
+from tests.conftest import DEMO_PASSWORD, csrf_from, login, make_settings
 
 EN = {"Accept-Language": "en"}
 # The budget for the check form's first load, compressed, htmx included.
@@ -116,6 +116,14 @@ async def test_the_offline_page_says_so_and_leads_back_to_the_checklists(client)
     assert response.status_code == 200
     assert "Not available offline" in response.text
     assert 'href="/field"' in response.text and "data-outbox" in response.text
+
+
+async def test_a_handlers_offline_page_leads_back_to_the_units_findings(client):
+    await login(client, "handler")
+    response = await client.get("/offline", headers=EN)
+    assert response.status_code == 200
+    assert 'href="/unit"' in response.text and 'href="/field"' not in response.text.split("<main", 1)[-1]
+    assert "Back to my unit&#39;s findings" in response.text or "Back to my unit's findings" in response.text
 
 
 async def test_every_page_links_the_manifest_and_registers_the_worker_and_recorders_get_the_outbox(client):
