@@ -15,7 +15,7 @@ from PIL import Image
 from server import pwa
 from server.app import create_app
 from server.web import STATIC_DIR, asset
-from tests.conftest import DEMO_PASSWORD, csrf_from, login, make_settings
+from tests.conftest import DEMO_PASSWORD, csrf_from, make_settings
 
 EN = {"Accept-Language": "en"}
 # The budget for the check form's first load, compressed, htmx included.
