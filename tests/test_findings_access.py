@@ -449,3 +449,18 @@ async def test_a_browser_session_needs_its_csrf_token_to_change_a_finding(client
     )
     assert allowed.status_code == 200, allowed.text
     assert (await client.get(f"/api/v1/findings/{finding_id}")).json()["status"] == "assigned"
+
+
+async def test_merging_a_covert_finding_does_not_reveal_it_in_the_leads_history(client):
+    _check, covert = await covert_finding(client)
+    open_one = await new_finding(client)
+    await merge(client, covert, open_one, user="office")
+    # The office sees both sides of the merge; the lead sees their finding with no trace of
+    # the unannounced check, until the office discloses it.
+    office_view = await get_finding(client, open_one, user="office")
+    assert [e["related_finding"] for e in office_view["history"] if e["action"] == "absorbed"] == [covert]
+    lead_view = await get_finding(client, open_one, user="lead")
+    assert all(e["related_finding"] != covert for e in lead_view["history"])
+    assert covert not in lead_view["merged"]
+    page = await client.get(f"/findings/{open_one}", headers=await auth(client, "lead"))
+    assert page.status_code == 200 and f"#{covert}<" not in page.text

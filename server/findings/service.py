@@ -163,6 +163,19 @@ class FindingService:
                     )
                 ).all()
             )
+            # An entry that names another finding the reader may not see (a covert one the
+            # office merged here before disclosing it) is left out of their history; the
+            # audit trail keeps it for the office.
+            related = {e.related_finding_id for e in events if e.related_finding_id is not None}
+            if related:
+                seen = set(
+                    (
+                        await session.scalars(
+                            select(Finding.id).where(Finding.id.in_(related), visible_findings(user))
+                        )
+                    ).all()
+                )
+                events = [e for e in events if e.related_finding_id is None or e.related_finding_id in seen]
             rectifications = list(
                 (
                     await session.scalars(
