@@ -28,7 +28,10 @@ REQUIREMENTS = (
 MAX_PHOTOS = 4
 
 
-def notice_data(detail: FindingDetail, settings: Settings, store: PhotoStore) -> NoticeData:
+def notice_data(
+    detail: FindingDetail, settings: Settings, store: PhotoStore, *, with_photos: bool = True
+) -> NoticeData:
+    """The notice's facts; `with_photos` reads the display copies from disk (for the PDF only)."""
     finding, check = detail.finding, detail.check
     if finding.notice_number is None or finding.deadline is None or finding.assigned_unit is None:
         raise Conflict(
@@ -40,7 +43,8 @@ def notice_data(detail: FindingDetail, settings: Settings, store: PhotoStore) ->
     zone = ZoneInfo(settings.timezone)
     place = finding.site.name_zh + "，" if finding.site else ""
     photos = []
-    for index, photo in enumerate([p for p in detail.check_photos if p.received_at][:MAX_PHOTOS], start=1):
+    shown = [p for p in detail.check_photos if p.received_at][:MAX_PHOTOS] if with_photos else []
+    for index, photo in enumerate(shown, start=1):
         path = store.derived_path("display", photo.sha256 or "")
         try:
             jpeg = path.read_bytes()
@@ -74,13 +78,15 @@ async def notice_pdf(
     findings: FindingService, store: PhotoStore, settings: Settings, user: User, finding_id: int
 ) -> tuple[bytes, str]:
     detail = await findings.detail(user, finding_id)
-    data = notice_data(detail, settings, store)
+    # Reading the photos and drawing the PDF are blocking work: both off the event loop.
+    data = await anyio.to_thread.run_sync(lambda: notice_data(detail, settings, store))
     pdf = await anyio.to_thread.run_sync(render_notice_pdf, data)
     return pdf, data.number
 
 
 def notice_context(detail: FindingDetail, settings: Settings, store: PhotoStore) -> dict[str, Any]:
-    data = notice_data(detail, settings, store)
+    # The page shows the photos by URL; nothing is read from disk for it.
+    data = notice_data(detail, settings, store, with_photos=False)
     return {
         "notice": data,
         "photo_uuids": [p.uuid for p in detail.check_photos if p.received_at][:MAX_PHOTOS],
