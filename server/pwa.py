@@ -25,6 +25,7 @@ from .web import TEMPLATE_DIR, asset, page
 # Libraries that only the desks use (Leaflet) are cached when first used instead.
 APP_SHELL = (
     "css/app.css",
+    "js/field-kit.js",
     "js/check-form.js",
     "js/rectify-form.js",
     "js/outbox-core.js",
