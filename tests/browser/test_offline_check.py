@@ -70,7 +70,8 @@ def test_a_check_made_offline_reaches_the_server_once_with_its_photo_and_the_pos
     # The officer walks on before the signal comes back: the check keeps where it was made.
     context.set_geolocation(ELSEWHERE)
     page.goto("/field")
-    assert outbox_states(page) == {uuid: "saved"}
+    # Opening the app tries to send at once and finds no connection: the item waits on the phone.
+    until(lambda: outbox_states(page) == {uuid: "saved"}, what="the item waits on the phone", page=page)
     expect(page.locator(".outbox-summary")).to_have_text("1 check is waiting to be sent.")
     expect(page.locator(f"[data-outbox-item='{uuid}']")).to_contain_text("1 photo")
     # A page that was never kept says so, and the start page opens the kept home.
@@ -124,7 +125,11 @@ def test_three_checks_made_offline_arrive_in_the_order_they_were_made(
             open_form(page)
         uuids.append(record(page, note=note, fail=n == 1, photo=SMALL_PHOTO if n == 1 else None))
     page.goto("/field")
-    assert outbox_states(page) == dict.fromkeys(uuids, "saved")
+    until(
+        lambda: outbox_states(page) == dict.fromkeys(uuids, "saved"),
+        what="the checks wait on the phone",
+        page=page,
+    )
     assert (
         page.eval_on_selector_all("[data-outbox-item]", "items => items.map(i => i.dataset.outboxItem)")
         == uuids

@@ -16,6 +16,7 @@ from tests.browser.phone import (
     assigned_finding,
     log_in,
     outbox_states,
+    until,
     wait_offline_ready,
     wait_unit_ready,
 )
@@ -78,7 +79,8 @@ def test_a_rectification_made_offline_reaches_the_server_once_with_its_photo(
     expect(page.locator("[data-save-state]")).to_contain_text("already saved on this phone")
     expect(page.locator("[data-save]")).to_be_hidden()
     page.goto("/unit")
-    assert outbox_states(page) == {uuid: "saved"}
+    # Opening the app tries to send at once and finds no connection: the item waits on the phone.
+    until(lambda: outbox_states(page) == {uuid: "saved"}, what="the item waits on the phone", page=page)
     expect(page.locator(".outbox-summary")).to_have_text("1 rectification is waiting to be sent.")
     expect(page.locator(f"[data-outbox-item='{uuid}']")).to_contain_text("1 photo")
     page.goto(f"/unit/findings/{finding_id}")
