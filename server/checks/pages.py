@@ -172,6 +172,18 @@ async def _form_page(
     )
 
 
+def location_from_form(form: Any) -> dict[str, Any] | None:
+    """The position a plain field form carries: the phone's, else the one typed in by hand."""
+    lat, lon = _float(form.get("lat")), _float(form.get("lon"))
+    source = form.get("source") or "gps"
+    if lat is None or lon is None:
+        lat, lon, source = _float(form.get("manual_lat")), _float(form.get("manual_lon")), "manual"
+    if lat is None or lon is None:
+        return None
+    accuracy = None if source == "manual" else _float(form.get("accuracy_m"))
+    return {"lat": lat, "lon": lon, "accuracy_m": accuracy, "source": source}
+
+
 async def _body_from_form(
     form: Any, campaign: Campaign, settings: Settings
 ) -> tuple[str, dict[str, Any], list[tuple[str, str, bytes, Any]]]:
@@ -182,15 +194,7 @@ async def _body_from_form(
             _("The form lost its check UUID; reload the page."),
             errors=[{"field": "uuid", "message": _("Reload the page.")}],
         )
-    lat, lon = _float(form.get("lat")), _float(form.get("lon"))
-    source = form.get("source") or "gps"
-    if lat is None or lon is None:
-        lat, lon, source = _float(form.get("manual_lat")), _float(form.get("manual_lon")), "manual"
-    location: dict[str, Any] | None = None
-    if lat is not None and lon is not None:
-        location = {"lat": lat, "lon": lon, "accuracy_m": _float(form.get("accuracy_m")), "source": source}
-        if source == "manual":
-            location["accuracy_m"] = None
+    location = location_from_form(form)
     answers, uploads, photos = [], [], []
     for item in campaign.items:
         result = form.get(f"r_{item.code}")

@@ -23,6 +23,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 
 from ..accounts.guards import roles
+from ..checks.pages import location_from_form
 from ..checks.schemas import canonical_uuid
 from ..db import Database
 from ..deps import DatabaseDep, FindingsDep, RectificationsDep, SettingsDep
@@ -132,13 +133,6 @@ def _photo_urls(photo: Photo) -> dict[str, str]:
         "url": f"/api/v1/photos/{photo.uuid}",
         "thumb_url": f"/api/v1/photos/{photo.uuid}?size=thumb",
     }
-
-
-def _float(value: Any) -> float | None:
-    try:
-        return float(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 class UnitPages(Controller):
@@ -267,14 +261,7 @@ async def _body_from_form(
             _("The form lost its rectification UUID; reload the page."),
             errors=[{"field": "uuid", "message": _("Reload the page.")}],
         )
-    lat, lon = _float(form.get("lat")), _float(form.get("lon"))
-    source = form.get("source") or "gps"
-    if lat is None or lon is None:
-        lat, lon, source = _float(form.get("manual_lat")), _float(form.get("manual_lon")), "manual"
-    location = None
-    if lat is not None and lon is not None:
-        accuracy = None if source == "manual" else _float(form.get("accuracy_m"))
-        location = {"lat": lat, "lon": lon, "accuracy_m": accuracy, "source": source}
+    location = location_from_form(form)
     photos: list[dict[str, Any]] = []
     uploads: list[tuple[str, str, bytes]] = []
     for upload in form.getall("photos", []):
