@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from server.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
-# The real phone photos and Open311 schemas live beside the repository in shared/fixtures;
-# XUNCHA_FIXTURES points elsewhere when a checkout sits somewhere else.
-FIXTURES_DIR = Path(os.environ.get("XUNCHA_FIXTURES", REPO_ROOT.parent / "shared" / "fixtures")).resolve()
+# The real phone photos and Open311 schemas the tests and benchmarks read, kept in the
+# repository with their sources (tests/fixtures/*/SOURCES.md) so a clone tests itself.
+FIXTURES_DIR = REPO_ROOT / "tests" / "fixtures"
 PHOTOS_DIR = FIXTURES_DIR / "photos"
 
 
@@ -19,7 +18,7 @@ def fixture_photo(name: str) -> bytes:
     path = PHOTOS_DIR / name
     if not path.is_file():
         raise FileNotFoundError(
-            f"fixture photo {name} not found under {PHOTOS_DIR}; set XUNCHA_FIXTURES to the shared fixtures folder"
+            f"fixture photo {name} not found under {PHOTOS_DIR}"
         )
     return path.read_bytes()
 
