@@ -13,6 +13,7 @@ from xml.sax.saxutils import escape
 
 import reportlab.platypus.paragraph as rl_paragraph
 from PIL import Image as PILImage
+from reportlab import rl_config
 from reportlab.lib import colors, textsplit
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -28,6 +29,11 @@ GREY = colors.HexColor("#888888")
 # shared lists (one per wrapping path) can only improve other Paragraphs in the process too.
 for _module in (rl_paragraph, textsplit):
     _module.ALL_CANNOT_START += "".join(set("，；：！？）》〉”’…％·") - set(_module.ALL_CANNOT_START))
+
+# ReportLab wraps every stream in ASCII85 by default, which keeps a PDF 7-bit clean for mail
+# gateways of another age: photos grow by a quarter and go through a pure-Python encoder (most
+# of a notice's render time). Binary streams are what every viewer and download expects.
+rl_config.useA85 = 0
 
 
 def cjk_document(out, font: CjkFont, **kw) -> SimpleDocTemplate:
