@@ -10,6 +10,7 @@ an OpenType/CFF font (Noto CJK, Source Han) is refused with a message saying so.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import threading
 from dataclasses import dataclass
@@ -55,6 +56,15 @@ class CjkFont:
         return "".join(c if ord(c) in covered or c in "\n\t" else MISSING_MARK for c in text)
 
 
+log = logging.getLogger("xuncha")
+
+
+def _missing(message: str) -> FontMissing:
+    # Said to the person asking for the document, and to whoever reads the server's log.
+    log.error("PDF font: %s", message)
+    return FontMissing(message)
+
+
 _lock = threading.Lock()
 _registered: dict[tuple[Path, int], CjkFont] = {}
 
@@ -71,7 +81,7 @@ def find_font(setting: str = "", candidates: tuple[str, ...] = DEFAULT_FONTS) ->
     if setting:
         path, index = parse_setting(setting)
         if not path.is_file():
-            raise FontMissing(
+            raise _missing(
                 _(
                     "The PDF font set in XUNCHA_PDF_FONT ({path}) does not exist. Install it, or point "
                     "XUNCHA_PDF_FONT at a TrueType CJK font such as uming.ttc."
@@ -82,7 +92,7 @@ def find_font(setting: str = "", candidates: tuple[str, ...] = DEFAULT_FONTS) ->
         path = Path(candidate)
         if path.is_file():
             return path, 0
-    raise FontMissing(
+    raise _missing(
         _(
             "No Chinese font for PDFs is installed, so documents cannot be printed. Ask the "
             "administrator to run '{hint}', or to set XUNCHA_PDF_FONT to a TrueType CJK font."
@@ -105,7 +115,7 @@ def cjk_font(setting: str = "", candidates: tuple[str, ...] = DEFAULT_FONTS) -> 
             try:
                 font = TTFont(name, str(path), subfontIndex=index)
             except (TTFError, OSError, IndexError) as exc:
-                raise FontMissing(
+                raise _missing(
                     _(
                         "The PDF font {path} cannot be used ({reason}). Set XUNCHA_PDF_FONT to a "
                         "TrueType CJK font (outlines in glyf, such as uming.ttc), or install one."
@@ -113,7 +123,7 @@ def cjk_font(setting: str = "", candidates: tuple[str, ...] = DEFAULT_FONTS) -> 
                 ) from exc
             covered = frozenset(font.face.charToGlyph)
             if ord("中") not in covered:
-                raise FontMissing(
+                raise _missing(
                     _(
                         "The PDF font {path} has no Chinese characters. Set XUNCHA_PDF_FONT to a "
                         "CJK font, or install one."
