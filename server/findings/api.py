@@ -20,6 +20,7 @@ from ..deps import (
     SettingsDep,
     WorkflowDep,
 )
+from ..documents.download import PDF, download
 from ..errors import Forbidden, Invalid
 from ..i18n import gettext as _
 from ..i18n import lang
@@ -347,12 +348,7 @@ class FindingApiController(Controller):
         photos: PhotosDep,
         settings: SettingsDep,
     ) -> Response[bytes]:
-        pdf, _number = await notice_pdf(findings, photos.store, settings, request.user, finding_id)
-        return Response(
-            pdf,
-            media_type="application/pdf",
-            headers={
-                "Content-Disposition": f"inline; filename=notice-{finding_id}.pdf",
-                "Cache-Control": "private, no-store",
-            },
+        pdf, number = await notice_pdf(findings, photos.store, settings, request.user, finding_id)
+        return download(
+            pdf, f"整改通知书{number}.pdf", PDF, inline=True, ascii_name=f"notice-{finding_id}.pdf"
         )
