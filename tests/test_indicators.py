@@ -27,7 +27,7 @@ from server import i18n
 from server.accounts.admin import create_user
 from server.app import create_app
 from server.db import Database
-from server.findings.indicators import DEFINITIONS, IndicatorService, Rate, month_bounds
+from server.assessment.indicators import DEFINITIONS, IndicatorService, Rate, month_bounds
 from tests.helpers_findings import (
     assign,
     auth,

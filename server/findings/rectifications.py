@@ -9,16 +9,15 @@ refuse the upload, since a person must judge them.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 
+from ..api import body_digest, uuid_or_404
 from ..audit.chain import AuditLog
-from ..checks.schemas import Errors, canonical_uuid, parse_datetime, parse_location, parse_photos, parse_text
+from ..checks.schemas import Errors, parse_datetime, parse_location, parse_photos, parse_text
 from ..db import Database
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..geo import distance_m
@@ -45,11 +44,6 @@ NOTE_MAX = 2000
 NEAR_IDENTICAL_BITS = 6
 KNOWN_FIELDS = {"note", "recorded_at", "location", "photos"}
 PHOTOS, RECTIFICATIONS = Photo.__table__, Rectification.__table__
-
-
-def _digest(body: Any) -> str:
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def rectification_receipt(rect: Rectification, missing: list[str], finding: Finding) -> dict[str, Any]:
@@ -104,7 +98,7 @@ class RectificationService:
 
     async def put(self, user: User, finding_id: int, rect_uuid: str, body: Any) -> tuple[int, dict[str, Any]]:
         note, recorded_at, location, photos = self._parse(body)
-        digest = _digest(body)
+        digest = body_digest(body)
         async with self.db.write() as session:
             finding = await session.scalar(
                 select(Finding)
@@ -335,7 +329,4 @@ class RectificationService:
 
 
 def rect_uuid_or_404(value: str) -> str:
-    canonical = canonical_uuid(value)
-    if canonical is None:
-        raise NotFound(_("The rectification UUID is not a UUID."), code="bad_uuid")
-    return canonical
+    return uuid_or_404(value, "The rectification UUID", _("The rectification UUID is not a UUID."))

@@ -15,18 +15,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import anyio.to_thread
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, func, select
 
 from ..audit.chain import AuditLog
-from ..checks.access import visible_checks
 from ..db import Database
-from ..errors import AppError, Conflict, Forbidden, Invalid, NotFound, TooLarge, Unsupported
-from ..findings.access import visible_findings
+from ..errors import AppError, Conflict, Invalid, NotFound, TooLarge, Unsupported
 from ..geo import distance_m
 from ..i18n import gettext as _
-from ..models import Check, CheckStatus, Finding, Photo, Rectification, Role, User, utcnow
+from ..models import Photo, Role, User, utcnow
 from ..settings import Settings
 from .pipeline import ACCEPTED_TYPES, PhotoRejected, ProcessedPhoto, process_photo
+from .presenters import photo_json
 from .store import PhotoStore
 
 _REJECTIONS: dict[int, type[AppError]] = {413: TooLarge, 415: Unsupported, 422: Invalid}
@@ -65,69 +64,21 @@ def refuse_type(media_type: str) -> None:
         )
 
 
-def photo_json(photo: Photo) -> dict[str, Any]:
-    lat, lon = photo.exif_lat, photo.exif_lon
-    return {
-        "uuid": photo.uuid,
-        "sha256": photo.sha256,
-        "width": photo.width,
-        "height": photo.height,
-        "taken_at": photo.taken_at.isoformat() if photo.taken_at else None,
-        "exif_location": {"lat": lat, "lon": lon} if lat is not None and lon is not None else None,
-    }
-
-
 class PhotoService:
-    def __init__(self, db: Database, settings: Settings, store: PhotoStore) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        store: PhotoStore,
+        visible: Callable[[User], Select[tuple[Photo]]],
+    ) -> None:
         self.db = db
         self.settings = settings
         self.store = store
         self.zone = ZoneInfo(settings.timezone)
-
-    async def put_check_photo(
-        self,
-        user: User,
-        check_uuid: str,
-        photo_uuid: str,
-        content_type: str | None,
-        data: bytes,
-        *,
-        processed: ProcessedPhoto | None = None,
-    ) -> tuple[int, dict[str, Any]]:
-        async with self.db.read() as session:
-            check = await session.scalar(select(Check).where(Check.uuid == check_uuid, visible_checks(user)))
-            if check is None:
-                raise NotFound(_("There is no check with this UUID that you may see; send the check first."))
-            if check.author_id != user.id:
-                raise Forbidden(_("Only the check's author may add its photos."))
-            photo = await session.scalar(
-                select(Photo).where(Photo.uuid == photo_uuid, Photo.check_id == check.id)
-            )
-        if photo is None:
-            raise NotFound(_("The check does not list a photo with this UUID."), code="photo_not_declared")
-
-        async def complete_check(
-            session: Any, photo: Photo, processed: ProcessedPhoto, audit: AuditLog
-        ) -> dict[str, Any]:
-            owner = await session.get(Check, photo.check_id, populate_existing=True)
-            self.fill(photo, processed, owner.lat, owner.lon)
-            photo.far_from_check = (
-                photo.distance_m is not None and photo.distance_m > self.settings.photo_far_m
-            )
-            audit.record("photo.received", "photo", photo)
-            if not await self.missing(session, Photo.check_id == owner.id, photo.id) and (
-                owner.status != CheckStatus.complete
-            ):
-                owner.status = CheckStatus.complete
-                audit.record("check.completed", "check", owner)
-            return {"check_status": owner.status}
-
-        async def check_status(session: Any, photo: Photo) -> dict[str, Any]:
-            return {
-                "check_status": await session.scalar(select(Check.status).where(Check.id == photo.check_id))
-            }
-
-        return await self.receive(user, photo, content_type, data, processed, complete_check, check_status)
+        # The photos a user may see, as a query: the domain that owns the photos knows who sees
+        # them (checks and findings), so the caller who wires the app passes it in.
+        self.visible = visible
 
     async def receive(
         self,
@@ -243,21 +194,7 @@ class PhotoService:
 
     async def photo_for(self, user: User, photo_uuid: str) -> Photo:
         async with self.db.read() as session:
-            # A before-photo is seen by whoever sees its check; an after-photo by whoever
-            # sees the finding it rectifies.
-            photo = await session.scalar(
-                select(Photo)
-                .outerjoin(Check, Check.id == Photo.check_id)
-                .outerjoin(Rectification, Rectification.id == Photo.rectification_id)
-                .outerjoin(Finding, Finding.id == Rectification.finding_id)
-                .where(
-                    Photo.uuid == photo_uuid,
-                    or_(
-                        and_(Photo.check_id.is_not(None), visible_checks(user)),
-                        and_(Photo.rectification_id.is_not(None), visible_findings(user)),
-                    ),
-                )
-            )
+            photo = await session.scalar(self.visible(user).where(Photo.uuid == photo_uuid))
         if photo is None or photo.received_at is None or photo.sha256 is None:
             raise NotFound(_("There is no photo with this UUID that you may see."))
         return photo
