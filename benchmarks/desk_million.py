@@ -57,9 +57,9 @@ sys.path.insert(0, str(REPO_ROOT))
 import httpx  # noqa: E402
 
 from server.app import create_app  # noqa: E402
+from server.assessment.indicators import month_bounds  # noqa: E402
 from server.db import upgrade  # noqa: E402
 from server.demo.loader import load_demo  # noqa: E402
-from server.assessment.indicators import month_bounds  # noqa: E402
 from server.settings import Settings  # noqa: E402
 
 GENERATOR_VERSION = 1

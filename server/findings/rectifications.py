@@ -25,8 +25,6 @@ from ..i18n import gettext as _
 from ..models import (
     CheckStatus,
     Finding,
-    FindingEvent,
-    FindingStatus,
     Photo,
     Rectification,
     Role,
@@ -38,7 +36,7 @@ from ..photos.service import PhotoService
 from ..settings import Settings
 from .access import visible_findings
 from .service import WAITING_FOR_UNIT
-from .workflow import refused
+from .workflow import Workflow, refused
 
 NOTE_MAX = 2000
 NEAR_IDENTICAL_BITS = 6
@@ -58,10 +56,11 @@ def rectification_receipt(rect: Rectification, missing: list[str], finding: Find
 
 
 class RectificationService:
-    def __init__(self, db: Database, settings: Settings, photos: PhotoService) -> None:
+    def __init__(self, db: Database, settings: Settings, photos: PhotoService, workflow: Workflow) -> None:
         self.db = db
         self.settings = settings
         self.photos = photos
+        self.workflow = workflow
 
     def _parse(self, body: Any) -> tuple[str, Any, Any, Any]:
         errors = Errors()
@@ -262,25 +261,7 @@ class RectificationService:
                 now = utcnow()
                 owner.status, owner.completed_at = CheckStatus.complete, now
                 audit.record("rectification.completed", "rectification", owner)
-                if finding.status in WAITING_FOR_UNIT:
-                    before = finding.status
-                    finding.status, finding.submitted_at, finding.updated_at = (
-                        FindingStatus.submitted,
-                        now,
-                        now,
-                    )
-                    session.add(
-                        FindingEvent(
-                            finding_id=finding.id,
-                            at=now,
-                            actor_id=user.id,
-                            action="submitted",
-                            from_status=before,
-                            to_status=finding.status,
-                            rectification_id=owner.id,
-                        )
-                    )
-                    audit.record("finding.submitted", "finding", finding, rectification=owner.uuid)
+                self.workflow.submit(session, audit, finding, user, owner)
             return {
                 "rectification_status": owner.status,
                 "finding_status": finding.status,

@@ -15,8 +15,9 @@ ROUTES = [FindingPages, FindingApiController]
 
 def providers(services: dict[str, Any]) -> dict[str, Any]:
     db, settings = services["db"], services["settings"]
+    workflow = Workflow(db, settings)
     return {
         "findings": FindingService(db, settings),
-        "workflow": Workflow(db, settings),
-        "rectifications": RectificationService(db, settings, services["photos"]),
+        "workflow": workflow,
+        "rectifications": RectificationService(db, settings, services["photos"], workflow),
     }
