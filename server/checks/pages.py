@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid as uuidlib
-from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -248,6 +247,3 @@ async def _body_from_form(
     }
     return check_uuid, body, uploads
 
-
-def local_now(settings: Settings) -> datetime:
-    return utcnow().astimezone(ZoneInfo(settings.timezone)) + timedelta(0)

@@ -41,7 +41,7 @@ from .workflow import Workflow, refused
 NOTE_MAX = 2000
 NEAR_IDENTICAL_BITS = 6
 KNOWN_FIELDS = {"note", "recorded_at", "location", "photos"}
-PHOTOS, RECTIFICATIONS = Photo.__table__, Rectification.__table__
+PHOTOS = Photo.__table__
 
 
 def rectification_receipt(rect: Rectification, missing: list[str], finding: Finding) -> dict[str, Any]:
