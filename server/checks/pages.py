@@ -246,4 +246,3 @@ async def _body_from_form(
         "photos": photos,
     }
     return check_uuid, body, uploads
-

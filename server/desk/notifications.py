@@ -7,6 +7,7 @@ from sqlalchemy import func, select, update
 from ..db import Database
 from ..findings.access import visible_findings
 from ..models import Finding, Notification, User, utcnow
+from .service import listed_findings
 
 
 class NotificationService:
@@ -27,7 +28,9 @@ class NotificationService:
             found = {
                 f.id: f
                 for f in (
-                    await session.scalars(select(Finding).where(Finding.id.in_(ids), visible_findings(user)))
+                    await session.scalars(
+                        listed_findings().where(Finding.id.in_(ids), visible_findings(user))
+                    )
                 ).all()
             }
             unread = await session.scalar(

@@ -90,11 +90,12 @@ class DeskPages(Controller):
         # The month's figures and the all-time counts are the two big aggregates of the desk;
         # each reads in its own connection, so they run side by side rather than one after
         # the other (SQLite's readers do not block each other in WAL mode).
-        figures, counts, (notes, unread), state = await asyncio.gather(
+        figures, counts, (notes, unread), state, sites = await asyncio.gather(
             indicators.compute(campaign_id=campaign.id, month=month),
             indicators.status_counts(campaign_id=campaign.id),
             notifications.latest(user),
             desk.campaign_state(user, campaign.id),
+            campaigns.sites(),
         )
         center = map_point(settings, *settings.map_center)
         context.update(
@@ -103,7 +104,7 @@ class DeskPages(Controller):
             campaigns=mine,
             units=units,
             unit_names={u.id: u.name for u in units},
-            sites=await campaigns.sites(),
+            sites=sites,
             month=month,
             figures=figures,
             definitions={key: _(text) for key, text in DEFINITIONS.items()},

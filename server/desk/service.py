@@ -5,13 +5,21 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import defaultload
 
 from ..db import Database
 from ..findings.access import visible_findings
 from ..findings.service import WAITING_FOR_UNIT
-from ..models import ChecklistItem, Finding, User, utcnow
+from ..models import Campaign, ChecklistItem, Finding, User, utcnow
 from .filters import FEED_SIZE, MAP_LIMIT, OVERDUE_LIST, PAGE_SIZE, DeskQuery, desk_clauses
+
+
+def listed_findings() -> Select[tuple[Finding]]:
+    """Findings as the desk lists them: with their campaign, item, site and unit (joined in the
+    same statement), but not the campaign's checklist, which the model would otherwise load
+    with a second query for every list of findings and no list shows."""
+    return select(Finding).options(defaultload(Finding.campaign).raiseload(Campaign.items))
 
 
 class DeskService:
@@ -28,7 +36,7 @@ class DeskService:
         async with self.db.read() as session:
             rows = (
                 await session.scalars(
-                    select(Finding)
+                    listed_findings()
                     .where(*desk_clauses(user, query))
                     .order_by(*order)
                     .offset((query.page - 1) * PAGE_SIZE)
@@ -67,11 +75,11 @@ class DeskService:
             )
             overdue_rows = (
                 await session.scalars(
-                    select(Finding).where(mine, Finding.id.in_(most_overdue)).order_by(Finding.deadline)
+                    listed_findings().where(mine, Finding.id.in_(most_overdue)).order_by(Finding.deadline)
                 )
             ).all()
             latest = (
-                await session.scalars(select(Finding).where(mine).order_by(Finding.id.desc()).limit(10))
+                await session.scalars(listed_findings().where(mine).order_by(Finding.id.desc()).limit(10))
             ).all()
         return {
             "overdue_count": overdue_count,
@@ -87,7 +95,7 @@ class DeskService:
             return list(
                 (
                     await session.scalars(
-                        select(Finding)
+                        listed_findings()
                         .where(visible_findings(user), Finding.campaign_id == campaign_id, Finding.id > after)
                         .order_by(Finding.id.desc())
                         .limit(FEED_SIZE)
