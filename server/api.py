@@ -13,6 +13,7 @@ from litestar import Request
 
 from .errors import AppError, NotFound
 from .i18n import gettext as _
+from .photos.service import media_type_of, refuse_type
 
 # The limit for a JSON body (a check, a rectification); bigger bodies are refused unread.
 JSON_BODY_LIMIT = 1024 * 1024
@@ -35,6 +36,13 @@ async def read_json(request: Request[Any, Any, Any]) -> Any:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise BadBody(_("The body is not valid JSON: %(detail)s", detail=str(exc)[:120])) from None
+
+
+async def read_photo_body(request: Request[Any, Any, Any]) -> tuple[str | None, bytes]:
+    """The upload's declared type and bytes; a type no photo has is refused before a byte is read."""
+    content_type = request.headers.get("content-type")
+    refuse_type(media_type_of(content_type))
+    return content_type, await request.body()
 
 
 def canonical_uuid(value: Any) -> str | None:

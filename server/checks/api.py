@@ -9,13 +9,12 @@ from litestar import Controller, Request, Response, get, put
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from ..accounts.guards import logged_in
-from ..api import JSON_BODY_LIMIT, PHOTO_BODY_LIMIT, next_page_url, read_json, uuid_or_404
+from ..api import JSON_BODY_LIMIT, PHOTO_BODY_LIMIT, next_page_url, read_json, read_photo_body, uuid_or_404
 from ..deps import CampaignsDep, ChecksDep
 from ..errors import Invalid
 from ..i18n import gettext as _
 from ..i18n import lang
 from ..models import Check, User
-from ..photos.service import media_type_of, refuse_type
 from .presenters import check_json
 
 
@@ -47,9 +46,7 @@ class CheckApiController(Controller):
     ) -> Response[dict[str, Any]]:
         check_uuid = uuid_or_404(check_uuid, "The check UUID")
         photo_uuid = uuid_or_404(photo_uuid, "The photo UUID")
-        content_type = request.headers.get("content-type")
-        refuse_type(media_type_of(content_type))  # before reading a byte of the body
-        data = await request.body()
+        content_type, data = await read_photo_body(request)
         status, body = await checks.put_photo(request.user, check_uuid, photo_uuid, content_type, data)
         return Response(body, status_code=status)
 

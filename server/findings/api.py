@@ -9,7 +9,7 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from ..accounts.guards import logged_in
-from ..api import JSON_BODY_LIMIT, PHOTO_BODY_LIMIT, next_page_url, read_json, uuid_or_404
+from ..api import JSON_BODY_LIMIT, PHOTO_BODY_LIMIT, next_page_url, read_json, read_photo_body, uuid_or_404
 from ..deps import (
     CampaignsDep,
     FindingsDep,
@@ -23,7 +23,6 @@ from ..i18n import gettext as _
 from ..i18n import lang
 from ..models import FindingStatus, Severity, User
 from ..photos.presenters import photo_json
-from ..photos.service import media_type_of, refuse_type
 from .notice import notice_pdf
 from .rectifications import rect_uuid_or_404
 from .service import FindingFilters, finding_json
@@ -251,9 +250,7 @@ class FindingApiController(Controller):
         photo_uuid: FromPath[str],
         rectifications: RectificationsDep,
     ) -> Response[dict[str, Any]]:
-        content_type = request.headers.get("content-type")
-        refuse_type(media_type_of(content_type))  # before reading a byte of the body
-        data = await request.body()
+        content_type, data = await read_photo_body(request)
         status, body = await rectifications.put_photo(
             request.user,
             rect_uuid_or_404(rect_uuid),

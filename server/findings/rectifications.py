@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from ..api import body_digest, uuid_or_404
 from ..audit.chain import AuditLog
@@ -32,7 +32,7 @@ from ..models import (
     utcnow,
 )
 from ..photos.pipeline import ProcessedPhoto, phash_distance
-from ..photos.service import PhotoService
+from ..photos.service import PhotoService, declare_photos
 from ..settings import Settings
 from .access import visible_findings
 from .service import WAITING_FOR_UNIT
@@ -41,7 +41,6 @@ from .workflow import Workflow, refused
 NOTE_MAX = 2000
 NEAR_IDENTICAL_BITS = 6
 KNOWN_FIELDS = {"note", "recorded_at", "location", "photos"}
-PHOTOS = Photo.__table__
 
 
 def rectification_receipt(rect: Rectification, missing: list[str], finding: Finding) -> dict[str, Any]:
@@ -193,24 +192,7 @@ class RectificationService:
                 }
                 for pos, p in enumerate(photos)
             ]
-            ids = dict(
-                (await session.execute(insert(PHOTOS).returning(PHOTOS.c.uuid, PHOTOS.c.id), rows)).all()
-            )
-            for row in rows:
-                row.update(
-                    id=ids[row["uuid"]],
-                    received_at=None,
-                    media_type=None,
-                    size_bytes=None,
-                    sha256=None,
-                    width=None,
-                    height=None,
-                    taken_at=None,
-                    exif_lat=None,
-                    exif_lon=None,
-                    far_from_check=False,
-                )
-                audit.record("photo.declared", "photo", row)
+            await declare_photos(session, rows, audit, by_uploader=False)
             await audit.write(session)
             return 201, rectification_receipt(rect, [p.uuid for p in photos], finding)
 

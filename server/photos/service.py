@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import anyio.to_thread
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, insert, select
 
 from ..audit.chain import AuditLog
 from ..db import Database
@@ -28,7 +28,38 @@ from .pipeline import ACCEPTED_TYPES, PhotoRejected, ProcessedPhoto, process_pho
 from .presenters import photo_json
 from .store import PhotoStore
 
+# Core table: one multi-row INSERT for a body's photos; the ORM's bulk machinery costs more.
+PHOTOS = Photo.__table__
+# What a declared photo is until its bytes arrive, for the audit entry of its declaration.
+UNRECEIVED: dict[str, Any] = dict.fromkeys(
+    (
+        "received_at",
+        "media_type",
+        "size_bytes",
+        "sha256",
+        "width",
+        "height",
+        "taken_at",
+        "exif_lat",
+        "exif_lon",
+    )
+) | {"far_from_check": False}
+
 _REJECTIONS: dict[int, type[AppError]] = {413: TooLarge, 415: Unsupported, 422: Invalid}
+
+
+async def declare_photos(
+    session: Any, rows: list[dict[str, Any]], audit: AuditLog, *, by_uploader: bool
+) -> None:
+    """Insert the photos a check or rectification declares, not yet received, in one statement,
+    and record each in the audit trail (as done by its uploader when `by_uploader`)."""
+    ids = dict((await session.execute(insert(PHOTOS).returning(PHOTOS.c.uuid, PHOTOS.c.id), rows)).all())
+    for row in rows:
+        row.update(id=ids[row["uuid"]], **UNRECEIVED)
+        if by_uploader:
+            audit.record("photo.declared", "photo", row, actor=row["uploader_id"])
+        else:
+            audit.record("photo.declared", "photo", row)
 
 
 def rejection_message(exc: PhotoRejected, settings: Settings) -> str:
