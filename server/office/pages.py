@@ -14,7 +14,7 @@ from ..models import Role, User
 from ..web import page
 
 
-class OfficePages(Controller):
+class OverviewPages(Controller):
     @get("/office", guards=[roles(Role.office)])
     async def office(
         self,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .pages import OfficePages
+from .pages import OverviewPages
 from .service import OfficeService
 
-ROUTES = [OfficePages]
+ROUTES = [OverviewPages]
 
 
 def providers(services: dict[str, Any]) -> dict[str, Any]:
