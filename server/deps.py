@@ -5,17 +5,19 @@ from __future__ import annotations
 from litestar.di import NamedDependency
 
 from .accounts.service import AccountService
+from .assessment.indicators import IndicatorService
 from .campaigns.service import CampaignService
 from .checks.service import CheckService
-from .db import Database
-from .findings.indicators import IndicatorService
+from .desk.notifications import NotificationService
+from .desk.service import DeskService
 from .findings.rectifications import RectificationService
 from .findings.service import FindingService
 from .findings.workflow import Workflow
+from .office.service import OfficeService
 from .photos.service import PhotoService
 from .settings import Settings
+from .unit.service import UnitService
 
-DatabaseDep = NamedDependency[Database]
 SettingsDep = NamedDependency[Settings]
 AccountsDep = NamedDependency[AccountService]
 CampaignsDep = NamedDependency[CampaignService]
@@ -25,3 +27,7 @@ FindingsDep = NamedDependency[FindingService]
 WorkflowDep = NamedDependency[Workflow]
 RectificationsDep = NamedDependency[RectificationService]
 IndicatorsDep = NamedDependency[IndicatorService]
+DeskDep = NamedDependency[DeskService]
+NotificationsDep = NamedDependency[NotificationService]
+OfficeDep = NamedDependency[OfficeService]
+UnitDep = NamedDependency[UnitService]

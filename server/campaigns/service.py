@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..db import Database
 from ..geo import bounding_box, distance_m
-from ..models import KINDS_BY_ROLE, Campaign, ChecklistItem, Role, Site, Unit, User
+from ..models import KINDS_BY_ROLE, Campaign, Role, Site, Unit, User
 
 # Reference data changes a few times a year; checks arrive many times a second.
 _TTL_SECONDS = 30.0
@@ -58,9 +58,6 @@ class CampaignService:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._reference: Reference | None = None
-
-    def invalidate(self) -> None:
-        self._reference = None
 
     async def reference(self) -> Reference:
         ref = self._reference
@@ -135,14 +132,6 @@ class CampaignService:
         async with self.db.read() as session:
             return list((await session.scalars(select(Site).where(Site.active).order_by(Site.code))).all())
 
-    async def items(self, campaign_id: int) -> list[ChecklistItem]:
+    async def units(self) -> list[Unit]:
         async with self.db.read() as session:
-            return list(
-                (
-                    await session.scalars(
-                        select(ChecklistItem)
-                        .where(ChecklistItem.campaign_id == campaign_id, ChecklistItem.active)
-                        .order_by(ChecklistItem.position)
-                    )
-                ).all()
-            )
+            return list((await session.scalars(select(Unit).where(Unit.active).order_by(Unit.id))).all())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid as uuidlib
-from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,7 +15,7 @@ from litestar.response import Redirect, Template
 
 from ..accounts.guards import logged_in, roles
 from ..campaigns.service import CampaignService
-from ..deps import CampaignsDep, ChecksDep, PhotosDep, SettingsDep
+from ..deps import CampaignsDep, ChecksDep, SettingsDep
 from ..errors import AppError, Invalid, NotFound
 from ..geo import valid_position
 from ..i18n import gettext as _
@@ -85,7 +84,6 @@ class FieldPages(Controller):
         code: FromPath[str],
         campaigns: CampaignsDep,
         checks: ChecksDep,
-        photos: PhotosDep,
         settings: SettingsDep,
     ) -> Template | Redirect:
         campaign = await _campaign(campaigns, code)
@@ -98,7 +96,7 @@ class FieldPages(Controller):
                 request, campaign, campaigns, settings, form=form, error=exc, status_code=exc.status_code
             )
         for photo_uuid, media_type, data, processed in uploads:
-            await photos.put_check_photo(
+            await checks.put_photo(
                 request.user, check_uuid, photo_uuid, media_type, data, processed=processed
             )
         return Redirect(f"/checks/{check_uuid}?saved=1", status_code=303)
@@ -248,7 +246,3 @@ async def _body_from_form(
         "photos": photos,
     }
     return check_uuid, body, uploads
-
-
-def local_now(settings: Settings) -> datetime:
-    return utcnow().astimezone(ZoneInfo(settings.timezone)) + timedelta(0)

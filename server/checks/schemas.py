@@ -7,11 +7,11 @@ officers and their phones' developers, in their language, and name the exact fie
 from __future__ import annotations
 
 import math
-import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..api import canonical_uuid
 from ..errors import Invalid
 from ..i18n import gettext as _
 from ..models import CheckKind, LocationSource, Result, Severity, utcnow
@@ -82,15 +82,6 @@ class Errors:
     def raise_if_any(self, summary: str) -> None:
         if self.items:
             raise Invalid(summary, errors=self.items)
-
-
-def canonical_uuid(value: Any) -> str | None:
-    if not isinstance(value, str) or len(value) > 40:
-        return None
-    try:
-        return str(uuidlib.UUID(value))
-    except ValueError:
-        return None
 
 
 def parse_datetime(value: Any, field: str, errors: Errors, *, max_skew: timedelta) -> datetime | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid as uuidlib
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,99 +19,26 @@ from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 
 from ..accounts.guards import roles
+from ..api import canonical_uuid
 from ..checks.pages import location_from_form
-from ..checks.schemas import canonical_uuid
-from ..db import Database
-from ..deps import DatabaseDep, FindingsDep, RectificationsDep, SettingsDep
+from ..deps import FindingsDep, RectificationsDep, SettingsDep, UnitDep
 from ..errors import AppError, Invalid
+from ..findings.service import WAITING_FOR_UNIT, FindingDetail, finding_json, is_due_soon, is_overdue
 from ..i18n import gettext as _
 from ..i18n import lang
-from ..models import Finding, FindingEvent, FindingStatus, Photo, Role, User, utcnow
+from ..models import Finding, FindingEvent, Role, User, utcnow
 from ..photos.pipeline import PhotoRejected, process_photo
+from ..photos.presenters import photo_json
 from ..photos.service import media_type_of, refuse_type, rejection_message
 from ..settings import Settings
 from ..web import page
-from .access import visible_findings
-from .service import WAITING_FOR_UNIT, FindingDetail, finding_json, is_due_soon, is_overdue
 
-DONE_STATUSES = (FindingStatus.submitted.value, FindingStatus.closed.value)
-WAITING_LIMIT = 200
-DONE_LIMIT = 30
 # Names a photo of the plain form from its rectification and bytes, so a form sent twice names
 # the same photos and stays an identical replay.
 FORM_PHOTO_NS = uuidlib.UUID("0d3b8f6e-5c1a-4e7b-9f2d-6a4c8e1b3f57")
 FORM_BODY_LIMIT = 200 * 1024 * 1024
-
-
-@dataclass
-class UnitWork:
-    """What waits for the unit (nearest deadline first) and what it recently handed in."""
-
-    waiting: list[Finding]
-    done: list[Finding]
-    reworks: dict[int, FindingEvent] = field(default_factory=dict)  # the latest send-back of each
-    photos: dict[int, list[Photo]] = field(default_factory=dict)  # before-photos of the waiting ones
-
-
-async def unit_work(db: Database, user: User) -> UnitWork:
-    async with db.read() as session:
-        waiting = list(
-            (
-                await session.scalars(
-                    select(Finding)
-                    .where(visible_findings(user), Finding.status.in_(WAITING_FOR_UNIT))
-                    .order_by(Finding.deadline.is_(None), Finding.deadline, Finding.id)
-                    .limit(WAITING_LIMIT)
-                )
-            )
-            .unique()
-            .all()
-        )
-        done = list(
-            (
-                await session.scalars(
-                    select(Finding)
-                    .where(visible_findings(user), Finding.status.in_(DONE_STATUSES))
-                    .order_by(Finding.updated_at.desc(), Finding.id.desc())
-                    .limit(DONE_LIMIT)
-                )
-            )
-            .unique()
-            .all()
-        )
-        work = UnitWork(waiting, done)
-        reworked = [f.id for f in waiting if f.status == FindingStatus.rework]
-        if reworked:
-            for event in (
-                await session.scalars(
-                    select(FindingEvent)
-                    .where(FindingEvent.finding_id.in_(reworked), FindingEvent.action == "rework")
-                    .order_by(FindingEvent.id)
-                )
-            ).unique():
-                work.reworks[event.finding_id] = event
-        if waiting:
-            by_check: dict[int, list[Photo]] = {}
-            for photo in (
-                await session.scalars(
-                    select(Photo)
-                    .where(
-                        Photo.check_id.in_({f.check_id for f in waiting}),
-                        Photo.received_at.is_not(None),
-                    )
-                    .order_by(Photo.check_id, Photo.position)
-                )
-            ).all():
-                by_check.setdefault(photo.check_id, []).append(photo)  # type: ignore[arg-type]
-            for f in waiting:
-                # As on the desk: the photos of the failed item, and those of the whole scene.
-                work.photos[f.id] = [
-                    p for p in by_check.get(f.check_id, []) if p.item_id in (None, f.item_id)
-                ]
-    return work
 
 
 def deadline_mark(finding: Finding, now: datetime) -> str:
@@ -127,20 +53,12 @@ def latest_rework(events: list[FindingEvent]) -> FindingEvent | None:
     return next((e for e in reversed(events) if e.action == "rework"), None)
 
 
-def _photo_urls(photo: Photo) -> dict[str, str]:
-    return {
-        "uuid": photo.uuid,
-        "url": f"/api/v1/photos/{photo.uuid}",
-        "thumb_url": f"/api/v1/photos/{photo.uuid}?size=thumb",
-    }
-
-
 class UnitPages(Controller):
     guards = [roles(Role.handler)]
 
     @get("/unit")
-    async def unit(self, request: Request[User, Any, Any], db: DatabaseDep) -> Template:
-        work = await unit_work(db, request.user)
+    async def unit(self, request: Request[User, Any, Any], unit_work: UnitDep) -> Template:
+        work = await unit_work.work(request.user)
         now = utcnow()
         return page(
             request,
@@ -152,10 +70,10 @@ class UnitPages(Controller):
         )
 
     @get("/api/v1/unit/findings", tags=["findings"])
-    async def unit_json(self, request: Request[User, Any, Any], db: DatabaseDep) -> dict[str, Any]:
+    async def unit_json(self, request: Request[User, Any, Any], unit_work: UnitDep) -> dict[str, Any]:
         """The /unit page for programs, and the list of pages the phone keeps for use offline."""
         user = request.user
-        work = await unit_work(db, user)
+        work = await unit_work.work(user)
         language = lang()
         now = utcnow()
         waiting = []
@@ -166,7 +84,7 @@ class UnitPages(Controller):
                 | {
                     "page": f"/unit/findings/{f.id}",
                     "rework_reason": rework.reason if rework else None,
-                    "photos": [_photo_urls(p) for p in work.photos.get(f.id, [])],
+                    "photos": [photo_json(p) for p in work.photos.get(f.id, [])],
                 }
             )
         return {
