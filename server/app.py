@@ -22,6 +22,9 @@ from .accounts.guards import csrf_guard
 from .accounts.middleware import AuthMiddleware
 from .accounts.passwords import Passwords
 from .accounts.service import AccountService
+from .admin.api import AdminApiController, TopicApiController
+from .admin.service import AdminService
+from .admin.supervision import TopicService
 from .campaigns.service import CampaignService
 from .checks.api import CheckApiController, PhotoApiController, ReferenceController
 from .checks.pages import CheckPages, FieldPages
@@ -81,6 +84,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             "workflow": workflow,
             "rectifications": rectifications,
             "indicators": indicators,
+            "admin": AdminService(db, accounts, campaigns),
+            "topics": TopicService(db),
         }
     )
 
@@ -120,6 +125,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             UnitPages,
             FindingApiController,
             PwaController,
+            AdminApiController,
+            TopicApiController,
             root,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],

@@ -137,6 +137,11 @@ class AccountService:
         async with self.db.write() as session:
             await session.execute(update(AuthToken).where(AuthToken.id == token_id).values(**values))
 
+    def forget_user(self, user_id: int) -> None:
+        """Drop this process's cached sessions of an account the office just changed or retired."""
+        for digest in [d for d, cached in self._cache.items() if cached[1].user.id == user_id]:
+            self._cache.pop(digest, None)
+
     async def revoke(self, raw: str) -> None:
         self._cache.pop(token_hash(raw), None)
         async with self.db.write() as session:

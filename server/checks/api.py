@@ -71,6 +71,7 @@ class ReferenceController(Controller):
     @get("/campaigns")
     async def campaigns(self, campaigns: CampaignsDep) -> list[dict[str, Any]]:
         language = lang()
+        ref = (await campaigns.reference()).campaigns
         return [
             {
                 "code": c.code,
@@ -84,6 +85,7 @@ class ReferenceController(Controller):
                 "measures": c.measures(language),
                 "starts_on": c.starts_on.isoformat() if c.starts_on else None,
                 "ends_on": c.ends_on.isoformat() if c.ends_on else None,
+                "checklist_version": ref[c.code].version if c.code in ref else 0,
                 "items": [
                     {"code": i.code, "text": i.text(language), "severity": i.severity}
                     for i in c.items
