@@ -22,6 +22,7 @@ from .accounts.guards import csrf_guard
 from .accounts.middleware import AuthMiddleware
 from .accounts.passwords import Passwords
 from .accounts.service import AccountService
+from .admin.account import PasswordController, password_current_guard
 from .admin.api import AdminApiController, TopicApiController
 from .admin.service import AdminService
 from .admin.supervision import TopicService
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             PwaController,
             AdminApiController,
             TopicApiController,
+            PasswordController,
             root,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
@@ -134,7 +136,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         # Every service in the state is injectable by its name.
         dependencies={name: _from_state(name) for name in state.dict() if name != "passwords"},
         middleware=[DefineMiddleware(AuthMiddleware)],
-        guards=[csrf_guard],
+        guards=[csrf_guard, password_current_guard],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         template_config=template_config,
         compression_config=CompressionConfig(backend="gzip", minimum_size=512, gzip_compress_level=6),

@@ -60,6 +60,8 @@ class AccountService:
         ok = await self.passwords.verify(user.password_hash if user else None, password)
         if user is None or not user.active:
             return LoginResult(None)
+        if ok and user.must_change_password and user.password_expires_at and user.password_expires_at <= now:
+            return LoginResult(None)  # a one-time password not used in time is worthless
         async with self.db.write() as session:
             fresh = await session.scalar(select(User).where(User.id == user.id).with_for_update(of=User))
             assert fresh is not None
