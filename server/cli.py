@@ -77,6 +77,12 @@ def _audit_verify(_args: argparse.Namespace) -> int:
     return asyncio.run(verify_cli(Settings.from_env()))
 
 
+def _import(args: argparse.Namespace) -> int:
+    from .admin.cli import import_cli
+
+    return asyncio.run(import_cli(Settings.from_env(), args.kind, args.file, args.dry_run))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xuncha", description="Xuncha field inspection server")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -108,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--unit", required=True, help="unit code")
     create.add_argument("--name", help="display name")
     create.set_defaults(func=_user_create)
+
+    imp = sub.add_parser("import", help="import units, users, sites or checklists from XLSX or CSV")
+    imp.add_argument("kind", choices=["units", "users", "sites", "checklists"])
+    imp.add_argument("file")
+    imp.add_argument("--dry-run", action="store_true", help="check the file and report, changing nothing")
+    imp.set_defaults(func=_import)
 
     audit = sub.add_parser("audit", help="the audit trail")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)

@@ -109,10 +109,11 @@ def parse_items(data: Any, errors: Errors, path: str = "items") -> list[dict[str
         text_zh = body.text("text_zh", 300, required=True)
         text_en = body.text("text_en", 400) or text_zh
         severity = body.choice("severity", [s.value for s in Severity])
+        if code and code not in seen:
+            seen[code] = i
         for e in item_errors.items:
             errors.add(f"{where}.{e['field']}" if e["field"] else where, e["message"])
         if not item_errors.items:
-            seen[code] = i
             items.append({"code": code, "text_zh": text_zh, "text_en": text_en, "severity": severity or ""})
     return items
 

@@ -72,6 +72,8 @@ def read_rows(kind: str, content: bytes) -> list[Row]:
         )
     if content[:4] == b"PK\x03\x04":
         table = _xlsx(content)
+    elif content[:4] in (b"%PDF", b"\x89PNG", b"GIF8") or content[:3] == b"\xff\xd8\xff":
+        raise Unsupported(_("The file is neither an XLSX workbook nor a CSV file."))
     elif content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise Unsupported(
             _("This is an old Excel (.xls) file; save it as .xlsx or CSV UTF-8 and import that.")
