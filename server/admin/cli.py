@@ -14,9 +14,13 @@ from ..settings import Settings
 from .service import AdminService
 
 
+def _read(file: str) -> bytes:
+    return Path(file).read_bytes()
+
+
 async def import_cli(settings: Settings, kind: str, file: str, dry_run: bool) -> int:
     try:
-        content = Path(file).read_bytes()
+        content = _read(file)  # one small file, read before any await matters
     except OSError as exc:
         print(f"error: cannot read {file}: {exc.strerror}", file=sys.stderr)
         return 2
