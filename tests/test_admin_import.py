@@ -22,7 +22,7 @@ def fixture(name: str) -> bytes:
 
 
 async def _import(client, kind, name, **params):
-    headers = await token_for(client, "office")
+    headers = {**await token_for(client, "office"), "Accept-Language": "en"}
     query = "?dry_run=true" if params.get("dry_run") else ""
     return await client.post(f"/api/v1/admin/import/{kind}{query}", content=fixture(name), headers=headers)
 
