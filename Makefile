@@ -26,7 +26,7 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/xuncha db upgrade
-	$(BIN)/xuncha demo
+	$(BIN)/xuncha demo --history
 	$(BIN)/xuncha serve --host $(HOST) --port $(PORT)
 
 test: install

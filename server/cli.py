@@ -37,12 +37,16 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo(_args: argparse.Namespace) -> int:
+def _demo(args: argparse.Namespace) -> int:
     from .demo.loader import load_demo
 
     settings = Settings.from_env()
     summary = asyncio.run(load_demo(settings))
     print(summary)
+    if args.history:
+        from .demo.history import record_history
+
+        print(asyncio.run(record_history(settings)))
     return 0
 
 
@@ -96,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=_serve)
 
     demo = sub.add_parser("demo", help="load the demo data (idempotent)")
+    demo.add_argument(
+        "--history",
+        action="store_true",
+        help="also record some months of checks, findings and rectifications",
+    )
     demo.set_defaults(func=_demo)
 
     db = sub.add_parser("db", help="database maintenance")
