@@ -24,6 +24,8 @@ from .accounts.passwords import Passwords
 from .accounts.service import AccountService
 from .admin.account import PasswordController, password_current_guard
 from .admin.api import AdminApiController, TopicApiController
+from .admin.leader import LeaderPages
+from .admin.pages import AdminPages
 from .admin.service import AdminService
 from .admin.supervision import TopicService
 from .campaigns.service import CampaignService
@@ -129,6 +131,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             AdminApiController,
             TopicApiController,
             PasswordController,
+            AdminPages,
+            LeaderPages,
             root,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
