@@ -14,6 +14,7 @@ from ..deps import SettingsDep
 from ..errors import AppError, NotFound
 from ..i18n import gettext as _
 from ..i18n import lang
+from ..labels import N_
 from ..models import Role, User
 from ..settings import Settings
 from ..web import page
@@ -21,11 +22,12 @@ from . import forms
 from .api import AdminDep
 from .imports import KINDS, MAX_IMPORT_BYTES
 
+# Marked for extraction; translated where shown, in the reader's language.
 ENTITIES = {
-    "units": _("Units"),
-    "users": _("Accounts"),
-    "campaigns": _("Campaigns"),
-    "sites": _("Sites"),
+    "units": N_("Units"),
+    "users": N_("Accounts"),
+    "campaigns": N_("Campaigns"),
+    "sites": N_("Sites"),
 }
 
 
