@@ -222,3 +222,24 @@ async def test_contact_points_page_then_the_leaders_page_and_a_topic(client):
     )
     assert decided.status_code == 303
     assert 'data-status="accepted"' in (await client.get("/leader")).text
+
+
+async def test_a_finding_at_a_site_proposes_the_sites_unit_when_the_lead_assigns(client):
+    from conftest import check_body, new_uuid, token_for
+
+    office = await token_for(client, "office")
+    put = await client.put(
+        "/api/v1/admin/sites/zw-market",
+        json={"name": "张湾市场", "kind": "market", "lat": 32.6293, "lon": 110.7981, "unit": "zhangwan"},
+        headers=office,
+    )
+    assert put.status_code == 201
+    officer = await token_for(client, "officer")
+    sent = await client.put(
+        f"/api/v1/checks/{new_uuid()}", json=check_body(site="zw-market"), headers=officer
+    )
+    assert sent.status_code == 201, sent.text
+    finding_id = sent.json()["findings"][0]["id"]
+    await login(client, "lead")
+    page = await client.get(f"/findings/{finding_id}")
+    assert re.search(r'<option value="zhangwan" selected>', page.text)
