@@ -87,6 +87,12 @@ def _import(args: argparse.Namespace) -> int:
     return asyncio.run(import_cli(Settings.from_env(), args.kind, args.file, args.dry_run))
 
 
+def _audit_adopt(_args: argparse.Namespace) -> int:
+    from .audit.adopt import adopt_cli
+
+    return asyncio.run(adopt_cli(Settings.from_env()))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xuncha", description="Xuncha field inspection server")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -134,6 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     verify = audit_sub.add_parser("verify", help="check the hash chain and the audited records")
     verify.set_defaults(func=_audit_verify)
+    adopt = audit_sub.add_parser(
+        "adopt", help="once after an upgrade: give records made before they were audited an entry"
+    )
+    adopt.set_defaults(func=_audit_adopt)
     return parser
 
 

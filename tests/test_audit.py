@@ -113,3 +113,21 @@ async def test_a_deleted_entry_is_missed(client, settings):
     result = _verify_cli(settings)
     assert result.returncode != 0
     assert f"entry {seq}" in result.stderr and "missing" in result.stderr
+
+
+async def test_records_made_before_they_were_audited_are_adopted_once(client, settings):
+    from server.audit.adopt import adopt
+
+    # As on a database from before this release: the sites' entries are not there.
+    await _execute(settings, "DELETE FROM audit_entries")
+    await _execute(settings, "UPDATE audit_head SET seq = 0, hash = :h", h="0" * 64)
+    db = Database(settings)
+    try:
+        assert not (await verify(db)).intact
+        adopted = await adopt(db)
+        assert adopted["site"] > 0 and adopted["unit"] > 0 and adopted["user"] > 0
+        report = await verify(db)
+        assert report.intact, report.first_break
+        assert await adopt(db) == {}
+    finally:
+        await db.dispose()
