@@ -3,7 +3,7 @@ a leader sets those units, which the unit answers and the leader accepts or send
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -78,7 +78,7 @@ TOPIC_FIELDS = {"unit", "title", "body", "deadline"}
 
 
 class TopicService:
-    def __init__(self, db: Database, skew_minutes: int = 10) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     async def contact_units(self, leader: User) -> list[ContactPoint]:
@@ -124,8 +124,6 @@ class TopicService:
         if raw is None:
             errors.add("deadline", _("Required; fill it in."))
         else:
-            from datetime import timedelta
-
             deadline = parse_datetime(raw, "deadline", errors, max_skew=timedelta(days=366))
             if deadline is not None and deadline <= utcnow():
                 errors.add("deadline", _("The deadline must be in the future."))
