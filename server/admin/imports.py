@@ -135,8 +135,9 @@ def _csv(content: bytes) -> list[list[Any]]:
 
 
 def _rows(kind: str, table: list[list[Any]]) -> list[Row]:
+    skipped = 0  # blank rows above the header: row numbers stay the spreadsheet's
     while table and not any(v not in (None, "") for v in table[0]):
-        table = table[1:]
+        table, skipped = table[1:], skipped + 1
     if not table:
         raise Invalid(
             _("The file has no header row."),
@@ -146,7 +147,7 @@ def _rows(kind: str, table: list[list[Any]]) -> list[Row]:
     known = COLUMNS[kind]
     problems = [
         {
-            "row": 1,
+            "row": 1 + skipped,
             "field": name,
             "message": _("Unknown column; the template's columns are: %(cols)s.", cols=", ".join(known)),
         }
@@ -154,7 +155,7 @@ def _rows(kind: str, table: list[list[Any]]) -> list[Row]:
         if name and name not in known
     ]
     problems += [
-        {"row": 1, "field": name, "message": _("This column is required.")}
+        {"row": 1 + skipped, "field": name, "message": _("This column is required.")}
         for name in REQUIRED[kind]
         if name not in header
     ]
@@ -163,7 +164,7 @@ def _rows(kind: str, table: list[list[Any]]) -> list[Row]:
     if len(table) - 1 > MAX_ROWS:
         raise TooLarge(_("At most %(n)s rows per file.", n=MAX_ROWS))
     rows = []
-    for number, raw in enumerate(table[1:], start=2):
+    for number, raw in enumerate(table[1:], start=2 + skipped):
         if not any(v not in (None, "") for v in raw):
             continue
         values = {}
