@@ -47,7 +47,7 @@ system-deps:
 
 run: install system-deps
 	$(BIN)/xuncha db upgrade
-	$(BIN)/xuncha demo
+	$(BIN)/xuncha demo --history
 	$(BIN)/xuncha serve --host $(HOST) --port $(PORT)
 
 test: install system-deps

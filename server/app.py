@@ -26,6 +26,8 @@ from .accounts import routes as accounts
 from .accounts.controller import home_of
 from .accounts.guards import csrf_guard
 from .accounts.middleware import AuthMiddleware
+from .admin import routes as admin
+from .admin.account import password_current_guard
 from .assessment import routes as assessment
 from .campaigns import routes as campaigns
 from .checks import routes as checks
@@ -55,7 +57,7 @@ async def root(request: Request[Any, Any, Any]) -> Redirect:
 
 
 # In dependency order: a package's providers may use the services of those before it.
-PACKAGES = (accounts, campaigns, photos, checks, findings, assessment, unit, desk, office)
+PACKAGES = (accounts, campaigns, photos, checks, findings, assessment, unit, desk, office, admin)
 # Built for the providers but not injectable into handlers.
 NOT_INJECTED = ("db", "passwords", "photo_visibility")
 
@@ -105,7 +107,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         # Every service in the state is injectable by its name.
         dependencies={name: _from_state(name) for name in state.dict() if name not in NOT_INJECTED},
         middleware=[DefineMiddleware(AuthMiddleware)],
-        guards=[csrf_guard],
+        guards=[csrf_guard, password_current_guard],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         template_config=template_config,
         compression_config=CompressionConfig(backend="gzip", minimum_size=512, gzip_compress_level=6),

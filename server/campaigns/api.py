@@ -23,6 +23,7 @@ class CampaignApiController(Controller):
     @get("/campaigns")
     async def campaigns(self, campaigns: CampaignsDep) -> list[dict[str, Any]]:
         language = lang()
+        ref = (await campaigns.reference()).campaigns
         return [
             {
                 "code": c.code,
@@ -36,6 +37,7 @@ class CampaignApiController(Controller):
                 "measures": c.measures(language),
                 "starts_on": c.starts_on.isoformat() if c.starts_on else None,
                 "ends_on": c.ends_on.isoformat() if c.ends_on else None,
+                "checklist_version": ref[c.code].version if c.code in ref else 0,
                 "items": [
                     {"code": i.code, "text": i.text(language), "severity": i.severity}
                     for i in c.items

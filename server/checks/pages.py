@@ -160,6 +160,7 @@ async def _form_page(
         status_code=status_code,
         campaign=campaign,
         items=[i for i in campaign.items if i.active],
+        checklist_version=await campaigns.version_of(campaign.code),
         sites=await campaigns.sites(),
         kinds=_kinds(request.user),
         check_uuid=values.get("uuid") or str(uuidlib.uuid4()),
@@ -194,7 +195,8 @@ async def _body_from_form(
         )
     location = location_from_form(form)
     answers, uploads, photos = [], [], []
-    for item in campaign.items:
+    current = [i for i in campaign.items if i.active]  # older revisions' rows are kept beside them
+    for item in current:
         result = form.get(f"r_{item.code}")
         if result not in {r.value for r in Result}:
             continue
@@ -204,7 +206,7 @@ async def _body_from_form(
             answer["note"] = form.get(f"n_{item.code}") or ""
         answers.append(answer)
     answered = {a["item"] for a in answers}
-    for field in [f"p_{i.code}" for i in campaign.items] + ["p__check"]:
+    for field in [f"p_{i.code}" for i in current] + ["p__check"]:
         item_code = field[2:] if field != "p__check" else None
         if item_code is not None and item_code not in answered:
             continue

@@ -30,6 +30,7 @@ KNOWN_FIELDS = {
     "answers",
     "note",
     "photos",
+    "checklist_version",
 }
 
 
@@ -70,6 +71,7 @@ class CheckIn:
     answers: tuple[AnswerIn, ...]
     note: str
     photos: tuple[PhotoIn, ...]
+    checklist_version: int | None = None
 
 
 class Errors:
@@ -271,6 +273,12 @@ def parse_check(body: Any, *, max_photos: int, clock_skew: timedelta) -> CheckIn
     answers = _answers(body.get("answers"), errors)
     note = parse_text(body.get("note"), "note", NOTE_MAX, errors)
     photos = parse_photos(body.get("photos"), errors, max_photos, clock_skew)
+    version = body.get("checklist_version")
+    if version is not None and (
+        isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= 1_000_000
+    ):
+        errors.add("checklist_version", _("The checklist version is a whole number from 1."))
+        version = None
     answered = {a.item for a in answers}
     for i, photo in enumerate(photos):
         if photo.item is not None and photo.item not in answered:
@@ -289,4 +297,5 @@ def parse_check(body: Any, *, max_photos: int, clock_skew: timedelta) -> CheckIn
         answers=answers,
         note=note,
         photos=photos,
+        checklist_version=version,
     )

@@ -41,10 +41,20 @@ def _resolve(inp: CheckIn, ref: Reference) -> tuple[CampaignRef, int | None, int
     campaign = ref.campaigns.get(inp.campaign)
     if campaign is None or not campaign.active:
         errors.add("campaign", _("Unknown campaign code: %(code)s.", code=inp.campaign))
+    elif inp.checklist_version is not None and campaign.at_version(inp.checklist_version) is None:
+        errors.add(
+            "checklist_version",
+            _("This campaign's checklist has no version %(n)s.", n=inp.checklist_version),
+        )
     else:
+        # Read against the version the officer saw: an edit by the office since then
+        # does not cost them the check, as long as the items were in that version.
+        if inp.checklist_version is not None:
+            campaign = campaign.at_version(inp.checklist_version)
+            assert campaign is not None
         for i, answer in enumerate(inp.answers):
             item = campaign.items_by_code.get(answer.item)
-            if item is None or not item.active:
+            if item is None:
                 errors.add(
                     f"answers[{i}].item", _("This campaign has no checklist item %(code)s.", code=answer.item)
                 )

@@ -219,6 +219,7 @@ def _check_row(item: NewCheck, now: datetime) -> dict[str, Any]:
         "covert": inp.kind == CheckKind.unannounced,
         "disclosed_at": None,
         "disclosed_by_id": None,
+        "checklist_version": inp.checklist_version or item.campaign.version or None,
     }
 
 

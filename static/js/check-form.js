@@ -185,6 +185,9 @@
     }
     var body = {
       campaign: form.dataset.campaign,
+      // The list the officer saw: if the office changes it before this is sent, the
+      // server still reads the answers against this version's items.
+      checklist_version: Number(form.dataset.checklistVersion) || null,
       kind: value("kind") || "patrol",
       recorded_at: value("recorded_at"),
       location: position(),
