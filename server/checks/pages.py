@@ -85,9 +85,7 @@ class FieldPages(Controller):
             check_uuid, body, uploads = await _body_from_form(form, campaign, settings)
             await checks.put_check(request.user, check_uuid, body)
         except AppError as exc:
-            return await _form_page(
-                request, campaign, campaigns, settings, form=form, error=exc, status_code=exc.status_code
-            )
+            return await _form_page(request, campaign, campaigns, settings, form, exc)
         for upload in uploads:
             await photos.put_check_photo(
                 request.user,
@@ -149,17 +147,16 @@ async def _form_page(
     campaign: Campaign,
     campaigns: CampaignService,
     settings: Settings,
-    *,
     form: Any = None,
     error: AppError | None = None,
-    status_code: int = 200,
 ) -> Template:
+    """The form, new or shown again with what was sent and why it was refused."""
     now_local = utcnow().astimezone(ZoneInfo(settings.timezone)).replace(microsecond=0)
     values = form_values(form)
     return page(
         request,
         "checks/form.html",
-        status_code=status_code,
+        status_code=error.status_code if error else 200,
         campaign=campaign,
         items=[i for i in campaign.items if i.active],
         sites=await campaigns.sites(),

@@ -186,11 +186,11 @@ class UnitPages(Controller):
     @post("/unit/findings/{finding_id:int}", request_max_body_size=FORM_BODY_LIMIT)
     async def rectify(
         self,
-        request: Request[User, Any, Any],
         finding_id: FromPath[int],
+        request: Request[User, Any, Any],
+        settings: SettingsDep,
         findings: FindingsDep,
         rectifications: RectificationsDep,
-        settings: SettingsDep,
     ) -> Template | Redirect:
         """The plain form's way in; the phone's outbox PUTs the same body to the Findings API."""
         detail = await findings.detail(request.user, finding_id)  # 404 for another unit's finding

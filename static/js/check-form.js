@@ -7,8 +7,7 @@
   "use strict";
   var form = document.getElementById("check-form");
   if (!form) return;
-  var Kit = window.XunchaField;
-  var MAX_PHOTOS = 20;
+  var Kit = window.XunchaField, MAX_PHOTOS = Kit.MAX_PHOTOS;
   var items = Array.prototype.slice.call(form.querySelectorAll("[data-item]"));
   var progress = form.querySelector("[data-progress]");
   var review = document.getElementById("check-review");

@@ -203,7 +203,6 @@
     function showLocated(lat, lon, accuracy) {
       box.className = "position ok";
       statusEl.textContent = tr("located", "Located") + " ±" + Math.round(accuracy) + " m";
-      manual.classList.remove("is-open");
       if (opts.onPosition) opts.onPosition(lat, lon);
     }
     function setPosition(pos) {
@@ -217,10 +216,25 @@
     }
     function noPosition(err) {
       box.className = "position bad";
-      statusEl.textContent = tr("noPosition", "No position from the phone; enter it by hand.") +
-        (err && err.code === 1 ? " " + tr("allowLocation", "") : "");
-      manual.classList.add("is-open");
+      statusEl.textContent = tr("noPosition", "No position from the phone; enter it by hand.");
+      // Location refused: how to allow it waits with the fields for typing, one tap away.
+      var help = manual.querySelector("[data-allow-help]");
+      if (help && err && err.code === 1) {
+        help.textContent = tr("allowLocation", "");
+        help.hidden = false;
+      }
     }
+    // The fields for a position typed in open on a tap, never by themselves: nothing moves under a thumb.
+    var toggle = form.querySelector("[data-manual-toggle]");
+    function openManual(open) {
+      manual.classList.toggle("is-open", open);
+      if (toggle) toggle.setAttribute("aria-expanded", String(open));
+    }
+    if (toggle) toggle.addEventListener("click", function () {
+      var open = !manual.classList.contains("is-open");
+      openManual(open);
+      if (open) manual.querySelector("input").focus();
+    });
     function locate() {
       if (!navigator.geolocation) return noPosition();
       statusEl.textContent = tr("locating", "Finding the position…");
@@ -240,7 +254,7 @@
         showLocated(lat, lon, number(ctx.value("accuracy_m")) || 0);
         return;
       }
-      if (number(ctx.value("manual_lat")) !== null) manual.classList.add("is-open");
+      if (number(ctx.value("manual_lat")) !== null) openManual(true);
       afterPaint(locate);
     };
 
@@ -368,9 +382,20 @@
     return ctx;
   }
 
+  // After the first contentful paint (as the browser reports it), else after the next frame.
   function afterPaint(fn) {
-    function later() { requestAnimationFrame(function () { setTimeout(fn, 0); }); }
-    if (document.readyState === "complete") later(); else window.addEventListener("load", later, { once: true });
+    var done = false;
+    function once() { if (!done) { done = true; setTimeout(fn, 0); } }
+    try {
+      var painted = performance.getEntriesByName("first-contentful-paint").length;
+      if (painted) return once();
+      new PerformanceObserver(function (list, observer) {
+        if (list.getEntriesByName("first-contentful-paint").length) { observer.disconnect(); once(); }
+      }).observe({ type: "paint", buffered: true });
+      setTimeout(once, 3000); // a browser that reports no paint still asks, a little later
+    } catch (e) {
+      requestAnimationFrame(function () { requestAnimationFrame(once); });
+    }
   }
 
   // ---- photos shown as photos: thumbnails keep their proportions, a tap opens them full size ----
@@ -528,6 +553,7 @@
   }
 
   window.XunchaField = {
+    MAX_PHOTOS: 20, // per check or rectification, as the server allows
     newUuid: newUuid,
     localIso: localIso,
     offsetOf: offsetOf,

@@ -6,9 +6,8 @@
   "use strict";
   var form = document.getElementById("rectify-form");
   if (!form) return;
-  var Kit = window.XunchaField;
-  var MAX_PHOTOS = 20;
   var findingId = Number(form.dataset.finding);
+  var Kit = window.XunchaField, MAX_PHOTOS = Kit.MAX_PHOTOS;
   var target = { lat: Number(form.dataset.lat), lon: Number(form.dataset.lon) };
   var farM = Number(form.dataset.farM) || 50;
   var distanceEl = document.querySelector("[data-distance]");
