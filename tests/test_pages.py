@@ -131,6 +131,28 @@ async def test_the_form_renders_the_checklist_with_pass_fail_and_na(client: Any)
     assert len(page.find("option")) >= len(demo.SITES)
 
 
+async def test_a_supervisors_form_starts_as_an_unannounced_check_and_says_what_that_means(
+    client: Any,
+) -> None:
+    await login(client, "supervisor")
+    page = await open_form(client)
+    options = page.find("option", value="unannounced") + page.find("option", value="open")
+    assert [o["value"] for o in options] == ["unannounced", "open"]
+    assert "selected" in options[0] and "selected" not in options[1]
+    (unannounced,) = page.find("p", **{"data-kind-help": "unannounced"})
+    (open_help,) = page.find("p", **{"data-kind-help": "open"})
+    assert "hidden" not in unannounced and "hidden" in open_help
+    assert "the unit is not told" in page.text
+
+
+async def test_an_officers_form_starts_as_a_patrol_check(client: Any) -> None:
+    await login(client, "officer")
+    page = await open_form(client)
+    (patrol,) = page.find("option", value="patrol")
+    assert "selected" in patrol
+    assert not page.find("p", **{"data-kind-help": "unannounced"})
+
+
 async def test_each_opening_of_the_form_makes_a_new_check_uuid(client: Any) -> None:
     await login(client, "officer")
     first = (await open_form(client)).value("uuid")
