@@ -1,6 +1,6 @@
 """Lighthouse (mobile) and axe-core on the pages people use in the field and at the desk.
 
-    (cd benchmarks/ux_tools && npm ci)        # once: Lighthouse 12.2.3 and axe-core, git-ignored
+    (cd benchmarks/ux_tools && npm install)   # once: Lighthouse 12.2.3 and axe-core, git-ignored
     XUNCHA_CHROMIUM=/usr/bin/chromium .venv/bin/python benchmarks/ux_audit.py
 
 A real server (SQLite in a temporary folder, the demo data, one finding assigned to the handler's
@@ -99,7 +99,7 @@ def lighthouse(url: str, cookie: str, out: Path) -> dict[str, Any]:
 def main() -> int:
     if not (LIGHTHOUSE.is_file() and AXE.is_file()):
         print(
-            f"Lighthouse and axe-core are needed under {TOOLS.relative_to(ROOT)}: run `npm ci` in benchmarks/ux_tools."
+            f"Lighthouse and axe-core are needed under {TOOLS.relative_to(ROOT)}: run `npm install` in benchmarks/ux_tools."
         )
         return 2
     rows, details = [], []
