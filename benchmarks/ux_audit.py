@@ -9,6 +9,7 @@ profile (Moto G Power screen, simulated slow 4G and 4x CPU slowdown) in headless
 the session cookie sent as a header; axe-core is injected into the same page in a Playwright phone
 context. Printed per page: Lighthouse performance, CLS, total blocking time and accessibility,
 and the count of serious or critical axe violations, then what each failing check was.
+XUNCHA_UX_REPORTS=<folder> keeps Lighthouse's JSON reports there.
 Aims: performance >= 95, CLS < 0.05, TBT < 200 ms, accessibility 100, no serious axe violation.
 """
 
@@ -111,7 +112,8 @@ def main() -> int:
             if user not in cookies:
                 cookies[user] = session_cookie(browser, playwright, live, user, lands_on)
             violations = axe(browser, playwright, live, cookies[user], path)
-            report = lighthouse(live.url + path, cookies[user], Path(tmp) / "lh.json")
+            out = Path(os.environ.get("XUNCHA_UX_REPORTS") or tmp) / f"{name.replace(' ', '-')}.json"
+            report = lighthouse(live.url + path, cookies[user], out)
             audits, categories = report["audits"], report["categories"]
             serious = [v for v in violations if v.get("impact") in SERIOUS]
             rows.append(

@@ -30,7 +30,8 @@
     if (!select || !navigator.onLine || form.dataset.saved) return;
     var chosen = select.value;
     fetch(form.dataset.sitesUrl + "?lat=" + lat + "&lon=" + lon, { credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      // A session that has ended answers with the login page: that is no list of sites.
+      .then(function (r) { return r.ok && !r.redirected ? r.text() : Promise.reject(r.status); })
       .then(function (html) {
         var keep = chosen && select.querySelector('option[value="' + CSS.escape(chosen) + '"]');
         select.innerHTML = html;
