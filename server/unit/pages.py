@@ -8,30 +8,26 @@ Without JavaScript the rectification form posts as a plain form.
 
 from __future__ import annotations
 
-import hashlib
 import uuid as uuidlib
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import anyio.to_thread
 from litestar import Controller, Request, get, post
-from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from ..accounts.guards import roles
 from ..api import canonical_uuid
-from ..checks.pages import location_from_form
 from ..deps import FindingsDep, RectificationsDep, SettingsDep, UnitDep
 from ..errors import AppError, Invalid
 from ..findings.service import WAITING_FOR_UNIT, FindingDetail, finding_json, is_due_soon, is_overdue
+from ..forms import field_errors, form_values, location_from_form
 from ..i18n import gettext as _
 from ..i18n import lang
 from ..models import Finding, FindingEvent, Role, User, utcnow
-from ..photos.pipeline import PhotoRejected, process_photo
+from ..photos.forms import FormPhoto, photos_from_form
 from ..photos.presenters import photo_json
-from ..photos.service import media_type_of, refuse_type, rejection_message
 from ..settings import Settings
 from ..web import page
 
@@ -108,11 +104,11 @@ class UnitPages(Controller):
     @post("/unit/findings/{finding_id:int}", request_max_body_size=FORM_BODY_LIMIT)
     async def rectify(
         self,
-        request: Request[User, Any, Any],
         finding_id: FromPath[int],
+        request: Request[User, Any, Any],
+        settings: SettingsDep,
         findings: FindingsDep,
         rectifications: RectificationsDep,
-        settings: SettingsDep,
     ) -> Template | Redirect:
         """The plain form's way in; the phone's outbox PUTs the same body to the Findings API."""
         detail = await findings.detail(request.user, finding_id)  # 404 for another unit's finding
@@ -122,8 +118,10 @@ class UnitPages(Controller):
             await rectifications.put(request.user, finding_id, rect_uuid, body)
         except AppError as exc:
             return _finding_page(request, detail, settings, form=form, error=exc, status_code=exc.status_code)
-        for photo_uuid, media_type, data in uploads:
-            await rectifications.put_photo(request.user, rect_uuid, photo_uuid, media_type, data)
+        for upload in uploads:
+            await rectifications.put_photo(
+                request.user, rect_uuid, upload.uuid, upload.media_type, upload.data
+            )
         return Redirect(f"/unit/findings/{finding_id}?saved=1", status_code=303)
 
 
@@ -139,11 +137,7 @@ def _finding_page(
 ) -> Template:
     finding = detail.finding
     now = utcnow()
-    values = {k: v for k, v in (form or {}).items() if isinstance(v, str)}
-    field_errors: dict[str, str] = {}
-    if error is not None:
-        for e in error.errors:
-            field_errors.setdefault(e.get("field", "").split(".")[0].split("[")[0], e.get("message", ""))
+    values = form_values(form)
     answer = next((a for a in detail.check.answers if a.id == finding.answer_id), None)
     assigned = next((e for e in reversed(detail.events) if e.action == "assigned"), None)
     return page(
@@ -165,13 +159,12 @@ def _finding_page(
         or now.astimezone(ZoneInfo(settings.timezone)).replace(microsecond=0).isoformat(),
         values=values,
         error=error,
-        field_errors=field_errors,
+        field_errors=field_errors(error),
+        far_m=settings.rectification_far_m,
     )
 
 
-async def _body_from_form(
-    form: Any, settings: Settings
-) -> tuple[str, dict[str, Any], list[tuple[str, str, bytes]]]:
+async def _body_from_form(form: Any, settings: Settings) -> tuple[str, dict[str, Any], list[FormPhoto]]:
     """The body the phone would PUT, built from the plain form; every photo is checked before anything is saved."""
     rect_uuid = canonical_uuid(form.get("uuid"))
     if rect_uuid is None:
@@ -179,38 +172,11 @@ async def _body_from_form(
             _("The form lost its rectification UUID; reload the page."),
             errors=[{"field": "uuid", "message": _("Reload the page.")}],
         )
-    location = location_from_form(form)
-    photos: list[dict[str, Any]] = []
-    uploads: list[tuple[str, str, bytes]] = []
-    for upload in form.getall("photos", []):
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            continue
-        data = await upload.read()
-        if not data:
-            continue
-        media_type = media_type_of(upload.content_type)
-        refuse_type(media_type)
-        try:
-            await anyio.to_thread.run_sync(
-                lambda d=data, m=media_type: process_photo(
-                    d, m, max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels
-                )
-            )
-        except PhotoRejected as exc:
-            reason = rejection_message(exc, settings)
-            raise Invalid(
-                _("A photo was refused: %(reason)s", reason=reason),
-                errors=[{"field": "photos", "message": reason}],
-            ) from None
-        photo_uuid = str(uuidlib.uuid5(FORM_PHOTO_NS, f"{rect_uuid}/{hashlib.sha256(data).hexdigest()}"))
-        if any(p["uuid"] == photo_uuid for p in photos):
-            continue
-        photos.append({"uuid": photo_uuid})
-        uploads.append((photo_uuid, media_type, data))
+    uploads = await photos_from_form(form, ["photos"], settings, FORM_PHOTO_NS, rect_uuid)
     body = {
         "note": form.get("note") or "",
         "recorded_at": form.get("recorded_at"),
-        "location": location,
-        "photos": photos,
+        "location": location_from_form(form),
+        "photos": [{"uuid": p.uuid} for p in uploads],
     }
     return rect_uuid, body, uploads
