@@ -62,14 +62,20 @@ PACKAGES = (accounts, campaigns, photos, checks, findings, assessment, unit, des
 NOT_INJECTED = ("db", "passwords", "photo_visibility")
 
 
-def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Litestar:
-    settings = (settings or Settings.from_env()).resolved()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = database or Database(settings)
+def build_services(settings: Settings, db: Database) -> dict[str, Any]:
+    """Every package's services, as the app injects them; the demo history records through the same ones."""
     # The photos package knows no domain: who may see a photo is the checks' and findings' rule.
     services: dict[str, Any] = {"settings": settings, "db": db, "photo_visibility": visible_photos}
     for package in PACKAGES:
         services.update(package.providers(services))
+    return services
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Litestar:
+    settings = (settings or Settings.from_env()).resolved()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = database or Database(settings)
+    services = build_services(settings, db)
     state = State(services)
 
     def _from_state(name: str) -> Provide:

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
+from ..app import build_services
 from ..campaigns.service import CampaignService
 from ..checks.service import CheckService
 from ..db import Database
@@ -35,8 +36,6 @@ from ..findings.rectifications import RectificationService
 from ..findings.workflow import Workflow
 from ..models import Check, User
 from ..models import base as model_base
-from ..photos.service import PhotoService
-from ..photos.store import PhotoStore
 from ..settings import Settings
 from . import data
 
@@ -251,16 +250,14 @@ async def record_history(settings: Settings, database: Database | None = None) -
             ):
                 return "history already recorded: nothing changed"
             users = {u.username: u for u in (await session.scalars(select(User))).unique().all()}
-        campaigns = CampaignService(db)
+        services = build_services(settings, db)
         history = History(
             settings=settings,
             db=db,
-            campaigns=campaigns,
-            checks=CheckService(db, settings, campaigns),
-            workflow=Workflow(db, settings),
-            rectifications=RectificationService(
-                db, settings, PhotoService(db, settings, PhotoStore(settings.photo_dir))
-            ),
+            campaigns=services["campaigns"],
+            checks=services["checks"],
+            workflow=services["workflow"],
+            rectifications=services["rectifications"],
             users=users,
             clock=Clock(model_base.utcnow()),
             rng=random.Random(2026),
