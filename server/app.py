@@ -29,7 +29,7 @@ from .checks.service import CheckService
 from .db import Database
 from .errors import EXCEPTION_HANDLERS
 from .findings.api import FindingApiController
-from .findings.deadlines import DeadlineSweeper
+from .findings.deadlines import deadline_sweep
 from .findings.indicators import IndicatorService
 from .findings.pages import RolePages
 from .findings.rectifications import RectificationService
@@ -40,6 +40,7 @@ from .photos.service import PhotoService
 from .photos.store import PhotoStore
 from .pwa import PwaController
 from .settings import Settings
+from .tasks import PeriodicTask, TaskRunner
 from .web import STATIC_DIR, TEMPLATE_DIR, configure_environment
 
 
@@ -96,14 +97,21 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         engine_callback=lambda engine: configure_environment(engine.engine, settings.timezone),
     )
 
-    sweeper = DeadlineSweeper(workflow, settings.deadline_sweep_seconds)
+    # Started by every server process; each task runs in one of them per interval.
+    tasks = TaskRunner(
+        db,
+        [
+            deadline_sweep(workflow, settings.deadline_sweep_seconds),
+            PeriodicTask("purge-expired-tokens", settings.token_purge_seconds, accounts.purge_expired),
+        ],
+    )
+    state["tasks"] = tasks
 
     async def on_startup(app: Litestar) -> None:
-        if settings.deadline_sweep_seconds > 0:
-            sweeper.start()
+        tasks.start()
 
     async def on_shutdown(app: Litestar) -> None:
-        await sweeper.stop()
+        await tasks.stop()
         await app.state.checks.writer.close()
         await app.state.db.dispose()
 
@@ -125,7 +133,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         ],
         state=state,
         # Every service in the state is injectable by its name.
-        dependencies={name: _from_state(name) for name in state.dict() if name != "passwords"},
+        dependencies={name: _from_state(name) for name in state.dict() if name not in {"passwords", "tasks"}},
         middleware=[DefineMiddleware(AuthMiddleware)],
         guards=[csrf_guard],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

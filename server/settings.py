@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field, replace
@@ -40,9 +41,16 @@ class Settings:
 
     session_ttl_hours: int = 14 * 24
     token_ttl_hours: int = 30 * 24
+    # Wrong passwords from one source for one username before that pair waits, and from
+    # one source over all usernames before the source waits (see accounts/throttle.py).
     login_max_failures: int = 5
+    login_source_max_failures: int = 30
     login_lockout_seconds: int = 60
     login_lockout_max_seconds: int = 15 * 60
+    # Password checks running at once; more are answered 429 at once. About the cores.
+    password_checks: int = field(default_factory=lambda: os.cpu_count() or 2)
+    # Reverse proxies whose X-Forwarded-For names the client (addresses or networks, "*": any).
+    trusted_proxies: tuple[str, ...] = ()
     # argon2id cost; tests lower it so that hundreds of logins stay quick.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 64 * 1024
@@ -62,6 +70,7 @@ class Settings:
     tile_crs: str = "wgs84"
     map_center: tuple[float, float] = (32.6293, 110.7981)
     deadline_sweep_seconds: int = 60
+    token_purge_seconds: int = 3600
 
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -97,6 +106,13 @@ class Settings:
             "tile_attribution": os.environ.get("XUNCHA_TILE_ATTRIBUTION", ""),
             "tile_crs": os.environ.get("XUNCHA_TILE_CRS", "wgs84").lower(),
             "deadline_sweep_seconds": _env_int("XUNCHA_DEADLINE_SWEEP_SECONDS", 60),
+            "token_purge_seconds": _env_int("XUNCHA_TOKEN_PURGE_SECONDS", 3600),
+            "password_checks": _env_int("XUNCHA_PASSWORD_CHECKS", os.cpu_count() or 2),
+            "login_max_failures": _env_int("XUNCHA_LOGIN_MAX_FAILURES", 5),
+            "login_source_max_failures": _env_int("XUNCHA_LOGIN_SOURCE_MAX_FAILURES", 30),
+            "trusted_proxies": tuple(
+                p.strip() for p in os.environ.get("XUNCHA_TRUSTED_PROXIES", "").split(",") if p.strip()
+            ),
         }
         values.update(overrides)
         return cls(**values).resolved()
@@ -108,6 +124,14 @@ class Settings:
         secret_key = self.secret_key or _kept_secret(data_dir)
         if self.tile_crs not in {"wgs84", "gcj02"}:
             raise ValueError("XUNCHA_TILE_CRS must be wgs84 or gcj02")
+        for proxy in self.trusted_proxies:
+            if proxy != "*":
+                try:
+                    ipaddress.ip_network(proxy, strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"XUNCHA_TRUSTED_PROXIES: {proxy!r} is not an address, a network or '*'"
+                    ) from None
         return replace(self, data_dir=data_dir, database_url=database_url, secret_key=secret_key)
 
 

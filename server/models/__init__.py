@@ -17,6 +17,7 @@ from .enums import (
 )
 from .findings import Finding, FindingEvent, NoticeCounter, Notification, Rectification
 from .org import AuthToken, Unit, User
+from .tasks import TaskLease
 
 __all__ = [
     "KINDS_BY_ROLE",
@@ -42,6 +43,7 @@ __all__ = [
     "Role",
     "Severity",
     "Site",
+    "TaskLease",
     "UTCDateTime",
     "Unit",
     "UnitKind",
