@@ -1,12 +1,26 @@
-"""argon2id password hashes, computed off the event loop."""
+"""argon2id password hashes, computed off the event loop, a few at a time.
+
+Each check takes argon2's memory (64 MB in production) and a core for a while. Without
+a limit, a crowd of wrong passwords took every core and gigabytes; so at most
+`password_checks` run at once, on threads of their own, and a check that finds them
+all busy is refused at once (the caller answers 429) rather than queued.
+"""
 
 from __future__ import annotations
 
+import anyio
 import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from ..errors import AppError
+from ..i18n import gettext as _
 from ..settings import Settings
+
+
+class PasswordChecksBusy(AppError):
+    status_code = 429
+    code = "busy"
 
 
 class Passwords:
@@ -14,6 +28,9 @@ class Passwords:
         self._hasher = PasswordHasher(
             time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib
         )
+        self.capacity = max(1, settings.password_checks)
+        self._busy = 0
+        self._threads = anyio.CapacityLimiter(self.capacity)
         # Verified against when the username is unknown, so the answer takes as long
         # as for a real account and does not reveal which usernames exist.
         self._dummy = self._hasher.hash("not a password of anyone")
@@ -22,9 +39,17 @@ class Passwords:
         return self._hasher.hash(password)
 
     async def hash(self, password: str) -> str:
-        return await anyio.to_thread.run_sync(self._hasher.hash, password)
+        # Setting a password is for people already logged in: it waits its turn.
+        return await anyio.to_thread.run_sync(self._hasher.hash, password, limiter=self._threads)
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
+        """Check a password (the dummy hash when there is no account); PasswordChecksBusy if saturated."""
+        if self._busy >= self.capacity:
+            raise PasswordChecksBusy(
+                _("The server is busy checking passwords. Try again in a moment."),
+                headers={"Retry-After": "1"},
+            )
+
         def _verify() -> bool:
             try:
                 return (
@@ -33,7 +58,12 @@ class Passwords:
             except (VerificationError, InvalidHashError):
                 return False
 
-        return await anyio.to_thread.run_sync(_verify)
+        # Counted on the event loop's thread, so no lock is needed around the counter.
+        self._busy += 1
+        try:
+            return await anyio.to_thread.run_sync(_verify, limiter=self._threads)
+        finally:
+            self._busy -= 1
 
     def needs_rehash(self, password_hash: str) -> bool:
         return self._hasher.check_needs_rehash(password_hash)
