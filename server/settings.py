@@ -20,6 +20,10 @@ def _env_float(name: str, default: float) -> float:
     return float(raw) if raw not in (None, "") else default
 
 
+def _default_password_checks() -> int:
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
 def _env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw in (None, ""):
@@ -47,8 +51,9 @@ class Settings:
     login_source_max_failures: int = 30
     login_lockout_seconds: int = 60
     login_lockout_max_seconds: int = 15 * 60
-    # Password checks running at once; more are answered 429 at once. About the cores.
-    password_checks: int = field(default_factory=lambda: os.cpu_count() or 2)
+    # Password checks running at once; more are answered 429 at once. One core fewer
+    # than the machine has, so that one is always left to answer everything else.
+    password_checks: int = field(default_factory=lambda: _default_password_checks())
     # Reverse proxies whose X-Forwarded-For names the client (addresses or networks, "*": any).
     trusted_proxies: tuple[str, ...] = ()
     # argon2id cost; tests lower it so that hundreds of logins stay quick.
@@ -107,7 +112,7 @@ class Settings:
             "tile_crs": os.environ.get("XUNCHA_TILE_CRS", "wgs84").lower(),
             "deadline_sweep_seconds": _env_int("XUNCHA_DEADLINE_SWEEP_SECONDS", 60),
             "token_purge_seconds": _env_int("XUNCHA_TOKEN_PURGE_SECONDS", 3600),
-            "password_checks": _env_int("XUNCHA_PASSWORD_CHECKS", os.cpu_count() or 2),
+            "password_checks": _env_int("XUNCHA_PASSWORD_CHECKS", _default_password_checks()),
             "login_max_failures": _env_int("XUNCHA_LOGIN_MAX_FAILURES", 5),
             "login_source_max_failures": _env_int("XUNCHA_LOGIN_SOURCE_MAX_FAILURES", 30),
             "trusted_proxies": tuple(

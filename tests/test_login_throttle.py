@@ -4,6 +4,7 @@ for everyone, and a crowd of guesses cannot take the server's cores and memory."
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import httpx
@@ -126,3 +127,30 @@ async def test_the_login_form_says_when_the_server_is_busy(settings: Any) -> Non
     busy = [r for r in answers if r.status_code == 429]
     assert busy and all(r.headers["retry-after"] == "1" for r in busy)
     assert "busy checking passwords" in busy[0].text and 'name="username"' in busy[0].text
+
+
+async def test_a_waiting_source_is_answered_no_faster_than_a_wrong_password(settings: Any) -> None:
+    slow = settings.with_(argon2_time_cost=4, argon2_memory_kib=16 * 1024)
+    async with AsyncTestClient(app=create_app(slow), base_url="http://testserver.local") as client:
+        wrong = []
+        for _ in range(slow.login_max_failures - 1):
+            started = time.perf_counter()
+            assert (await attempt(client, "nobody-here", "guess")).status_code == 401
+            wrong.append(time.perf_counter() - started)
+        assert (await attempt(client, "nobody-here", "guess")).status_code == 429
+        started = time.perf_counter()
+        assert (await attempt(client, "nobody-here", "guess")).status_code == 429
+        waiting = time.perf_counter() - started
+    # Sleeping never ends early, so this lower bound holds however busy the machine is.
+    assert waiting >= 0.5 * min(wrong), (waiting, wrong)
+
+
+async def test_a_source_that_ignores_retry_after_spends_its_allowance(settings: Any) -> None:
+    async with concurrent_client(settings.with_(login_source_max_failures=3)) as client:
+        answers = await asyncio.gather(*(attempt(client, f"user-{n}", "guess") for n in range(8)))
+        assert sum(r.status_code == 429 for r in answers) >= 3
+        # The source came back before the second it was asked to wait, several times: it now
+        # waits like a guesser, even with the right password.
+        late = await attempt(client, "officer", DEMO_PASSWORD)
+        assert late.status_code == 429
+        assert late.json()["message"].startswith("Too many wrong passwords")

@@ -8,6 +8,8 @@ all busy is refused at once (the caller answers 429) rather than queued.
 
 from __future__ import annotations
 
+import time
+
 import anyio
 import anyio.to_thread
 from argon2 import PasswordHasher
@@ -16,6 +18,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from ..errors import AppError
 from ..i18n import gettext as _
 from ..settings import Settings
+
+BUSY_RETRY_AFTER = 1  # seconds
 
 
 class PasswordChecksBusy(AppError):
@@ -33,7 +37,11 @@ class Passwords:
         self._threads = anyio.CapacityLimiter(self.capacity)
         # Verified against when the username is unknown, so the answer takes as long
         # as for a real account and does not reveal which usernames exist.
+        started = time.perf_counter()
         self._dummy = self._hasher.hash("not a password of anyone")
+        # How long a check takes here, kept up to date; refusals that need no check wait
+        # this long, so their timing does not tell them from a wrong password either.
+        self.typical_seconds = time.perf_counter() - started
 
     def hash_sync(self, password: str) -> str:
         return self._hasher.hash(password)
@@ -47,16 +55,19 @@ class Passwords:
         if self._busy >= self.capacity:
             raise PasswordChecksBusy(
                 _("The server is busy checking passwords. Try again in a moment."),
-                headers={"Retry-After": "1"},
+                headers={"Retry-After": str(BUSY_RETRY_AFTER)},
             )
 
         def _verify() -> bool:
+            started = time.perf_counter()
             try:
                 return (
                     self._hasher.verify(password_hash or self._dummy, password) and password_hash is not None
                 )
             except (VerificationError, InvalidHashError):
                 return False
+            finally:
+                self.typical_seconds = 0.8 * self.typical_seconds + 0.2 * (time.perf_counter() - started)
 
         # Counted on the event loop's thread, so no lock is needed around the counter.
         self._busy += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 import time
@@ -16,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from ..db import Database
 from ..models import AuthToken, User, utcnow
 from ..settings import Settings
-from .passwords import Passwords
+from .passwords import BUSY_RETRY_AFTER, PasswordChecksBusy, Passwords
 from .throttle import Throttle, TrustedProxies, source_address
 
 # last_seen is refreshed at most this often, so most requests only read.
@@ -72,10 +73,23 @@ class AccountService:
         pair = (source, username)
         wait = max(self.by_source.wait(source, moment), self.by_pair.wait(pair, moment))
         if wait:
+            # As long as a password check: a waiting source learns nothing from the timing,
+            # and a client that ignores Retry-After is slowed, at no cost to the server.
+            await asyncio.sleep(self.passwords.typical_seconds)
             return LoginResult(None, locked_for=wait)
         async with self.db.read() as session:
             user = await session.scalar(select(User).where(User.username == username))
-        ok = await self.passwords.verify(user.password_hash if user else None, password)
+        try:
+            ok = await self.passwords.verify(user.password_hash if user else None, password)
+        except PasswordChecksBusy as busy:
+            # The answer is at once, with Retry-After. A source that comes back sooner,
+            # again and again, spends its allowance as if it had guessed wrong, and its
+            # answer is held for the time it was asked to wait (a sleeping request costs
+            # nothing), so ignoring Retry-After does not buy more tries.
+            if self.by_source.retries_early(source, moment, BUSY_RETRY_AFTER):
+                self.by_source.fail(source, moment)
+                await asyncio.sleep(BUSY_RETRY_AFTER)
+            raise busy
         if user is None or not user.active or not ok:
             moment = utcnow().timestamp()
             wait = max(self.by_pair.fail(pair, moment), self.by_source.fail(source, moment))

@@ -26,6 +26,7 @@ class _Entry:
     failures: int = 0
     blocked_until: float = 0.0
     last: float = 0.0
+    retry_at: float = 0.0
 
 
 class Throttle:
@@ -51,6 +52,15 @@ class Throttle:
             return None
         return entry
 
+    def _touch(self, key: object, now: float) -> _Entry:
+        entry = self._get(key, now)
+        if entry is None:
+            entry = self._entries[key] = _Entry(last=now)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        self._entries.move_to_end(key)
+        return entry
+
     def wait(self, key: object, now: float) -> int:
         """Whole seconds until this key may try again; 0 if it may now."""
         entry = self._get(key, now)
@@ -60,12 +70,7 @@ class Throttle:
 
     def fail(self, key: object, now: float) -> int:
         """Count a failure; returns the wait it starts (0 while under the limit)."""
-        entry = self._get(key, now)
-        if entry is None:
-            entry = self._entries[key] = _Entry()
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-        self._entries.move_to_end(key)
+        entry = self._touch(key, now)
         entry.failures += 1
         entry.last = now
         over = entry.failures - self.limit
@@ -75,6 +80,13 @@ class Throttle:
         wait = min(self.first_wait * 2 ** min(over, 30), self.max_wait)
         entry.blocked_until = now + wait
         return wait
+
+    def retries_early(self, key: object, now: float, retry_after: float) -> bool:
+        """Note that this key was told to retry after retry_after; True if it had been told so before and came back sooner."""
+        entry = self._touch(key, now)
+        early = now < entry.retry_at
+        entry.retry_at = now + retry_after
+        return early
 
     def forgive(self, key: object) -> None:
         self._entries.pop(key, None)
