@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
+import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
@@ -60,7 +63,20 @@ async def test_a_session_can_revoke_itself_with_its_csrf_token(client: Any) -> N
     assert await me(client) == 401
 
 
-async def test_revoking_an_account_ends_all_its_sessions_and_tokens(client: Any, settings: Any) -> None:
+@pytest.fixture
+async def same_loop(settings: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """The app served in the test's own event loop, so the test may call its services directly
+    (the test client serves it from another loop, whose database connections are not the test's)."""
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app, client=("192.0.2.10", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as client:
+        client.app = app  # type: ignore[attr-defined]
+        yield client
+    await app.state.db.dispose()
+
+
+async def test_revoking_an_account_ends_all_its_sessions_and_tokens(same_loop: Any) -> None:
+    client = same_loop
     phone, tablet = await token_for(client, "officer"), await token_for(client, "officer")
     other = await token_for(client, "officer2")
     await login(client, "officer")
@@ -77,7 +93,8 @@ async def test_revoking_an_account_ends_all_its_sessions_and_tokens(client: Any,
     assert await me(client, await token_for(client, "officer")) == 200
 
 
-async def test_a_new_password_ends_every_session_and_token(client: Any) -> None:
+async def test_a_new_password_ends_every_session_and_token(same_loop: Any) -> None:
+    client = same_loop
     phone = await token_for(client, "officer")
     accounts = client.app.state.accounts
     assert await accounts.set_password(await accounts.user_id("officer"), "a new long secret") == 1
@@ -87,7 +104,8 @@ async def test_a_new_password_ends_every_session_and_token(client: Any) -> None:
     assert await me(client, await token_for(client, "officer", "a new long secret")) == 200
 
 
-async def test_a_disabled_account_is_logged_out_and_cannot_log_in(client: Any) -> None:
+async def test_a_disabled_account_is_logged_out_and_cannot_log_in(same_loop: Any) -> None:
+    client = same_loop
     phone = await token_for(client, "officer")
     accounts = client.app.state.accounts
     assert await accounts.disable(await accounts.user_id("officer")) == 1
