@@ -10,7 +10,7 @@ Two runs by default: all guessers from one source address; then from many simula
 sources (X-Forwarded-For, with the server told to trust the loopback proxy). Bounded by
 --seconds and --max-requests; nothing leaves 127.0.0.1.
 
-    python benchmarks/login_flood.py [--clients 32] [--seconds 20] [--sources one|many|both]
+    python benchmarks/login_flood.py [--clients 32] [--seconds 20] [--baseline-seconds 5] [--sources one|many|both]
     python benchmarks/login_flood.py --source-dir OTHER_CHECKOUT   # the same load on other code
 """
 
@@ -170,7 +170,9 @@ class Server:
                 self.process.wait()
 
 
-async def flood(server: Server, clients: int, seconds: float, max_requests: int, many_sources: bool) -> None:
+async def flood(
+    server: Server, clients: int, seconds: float, baseline: float, max_requests: int, many_sources: bool
+) -> None:
     assert server.process is not None
     pid = server.process.pid
     reader = Http(server.port)
@@ -183,6 +185,15 @@ async def flood(server: Server, clients: int, seconds: float, max_requests: int,
     for _ in range(20):  # warm-up
         await reader.request("GET", "/api/v1/me", me_headers)
     rss_before = rss_kib(pid)
+
+    # The same reader alone first: on a shared machine this says what the flood adds.
+    quiet: list[float] = []
+    quiet_until = time.monotonic() + baseline
+    while time.monotonic() < quiet_until:
+        started = time.perf_counter()
+        await reader.request("GET", "/api/v1/me", me_headers)
+        quiet.append(time.perf_counter() - started)
+        await asyncio.sleep(0.05)
 
     stop_at = time.monotonic() + seconds
     sent = 0
@@ -230,14 +241,20 @@ async def flood(server: Server, clients: int, seconds: float, max_requests: int,
     high_water = rss_kib(pid, "VmHWM")
 
     latencies.sort()
+    quiet.sort()
 
-    def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+    def pct(p: float, values: list[float] = latencies) -> float:
+        return values[min(len(values) - 1, int(p * len(values)))] * 1000
 
     label = "many sources (trusted X-Forwarded-For)" if many_sources else "one source"
     print(f"--- {clients} guessers, {label}, {elapsed:.1f} s")
     print(f"guesses sent: {sent}; answers: {dict(sorted(statuses.items()))}")
     print(f"server CPU: {server_cpu:.1f} s ({server_cpu / elapsed * 100:.0f}% of one core)")
+    if quiet:
+        print(
+            f"logged-in GET /api/v1/me, no guessers: n={len(quiet)}  p50 {pct(0.50, quiet):.1f} ms  "
+            f"p95 {pct(0.95, quiet):.1f} ms"
+        )
     print(
         f"logged-in GET /api/v1/me: n={len(latencies)}  p50 {pct(0.50):.1f} ms  p95 {pct(0.95):.1f} ms  "
         f"max {latencies[-1] * 1000:.1f} ms"
@@ -252,6 +269,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--baseline-seconds", type=float, default=5.0, help="the reader alone, first")
     parser.add_argument("--max-requests", type=int, default=50_000, help="guesses per run, at most")
     parser.add_argument("--sources", choices=["one", "many", "both"], default="both")
     parser.add_argument(
@@ -263,7 +281,9 @@ def main() -> None:
     for many in modes:
         with tempfile.TemporaryDirectory(prefix="xuncha-flood-") as tmp:
             with Server(args.source_dir.resolve(), Path(tmp) / "data", trust_proxy=many) as server:
-                asyncio.run(flood(server, args.clients, args.seconds, args.max_requests, many))
+                asyncio.run(
+                    flood(server, args.clients, args.seconds, args.baseline_seconds, args.max_requests, many)
+                )
 
 
 if __name__ == "__main__":

@@ -112,6 +112,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     async def on_shutdown(app: Litestar) -> None:
         await tasks.stop()
+        passwords.close()
         await app.state.checks.writer.close()
         await app.state.db.dispose()
 
