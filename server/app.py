@@ -36,11 +36,12 @@ from .desk import routes as desk
 from .errors import EXCEPTION_HANDLERS
 from .findings import routes as findings
 from .findings.access import visible_photos
-from .findings.deadlines import DeadlineSweeper
+from .findings.deadlines import deadline_sweep
 from .office import routes as office
 from .photos import routes as photos
 from .pwa import PwaController
 from .settings import Settings
+from .tasks import PeriodicTask, TaskRunner
 from .unit import routes as unit
 from .web import STATIC_DIR, TEMPLATE_DIR, configure_environment
 
@@ -59,7 +60,7 @@ async def root(request: Request[Any, Any, Any]) -> Redirect:
 # In dependency order: a package's providers may use the services of those before it.
 PACKAGES = (accounts, campaigns, photos, checks, findings, assessment, unit, desk, office, admin)
 # Built for the providers but not injectable into handlers.
-NOT_INJECTED = ("db", "passwords", "photo_visibility")
+NOT_INJECTED = ("db", "passwords", "photo_visibility", "tasks")
 
 
 def build_services(settings: Settings, db: Database) -> dict[str, Any]:
@@ -90,14 +91,22 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         engine_callback=lambda engine: configure_environment(engine.engine, settings.timezone),
     )
 
-    sweeper = DeadlineSweeper(services["workflow"], settings.deadline_sweep_seconds)
+    # Started by every server process; each task runs in one of them per interval.
+    tasks = TaskRunner(
+        db,
+        [
+            deadline_sweep(services["workflow"], settings.deadline_sweep_seconds),
+            PeriodicTask("purge-expired-tokens", settings.token_purge_seconds, services["accounts"].purge_expired),
+        ],
+    )
+    state["tasks"] = tasks
 
     async def on_startup(app: Litestar) -> None:
-        if settings.deadline_sweep_seconds > 0:
-            sweeper.start()
+        tasks.start()
 
     async def on_shutdown(app: Litestar) -> None:
-        await sweeper.stop()
+        await tasks.stop()
+        app.state.passwords.close()
         await app.state.checks.writer.close()
         await app.state.db.dispose()
 

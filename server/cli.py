@@ -1,4 +1,4 @@
-"""The `xuncha` command: serve | demo | db upgrade | user create | audit verify."""
+"""The `xuncha` command: serve | demo | db upgrade | user create/revoke/disable | audit verify."""
 
 from __future__ import annotations
 
@@ -13,14 +13,19 @@ from .settings import Settings
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    # One list of trusted proxies for uvicorn and for the app's login throttle: without
+    # one, X-Forwarded-For is ignored, since any client could write it.
+    trusted = args.forwarded_allow_ips
+    if trusted is None:
+        trusted = ",".join(Settings.from_env().trusted_proxies)
     uvicorn.run(
         "server.asgi:create",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=True,
-        forwarded_allow_ips=args.forwarded_allow_ips,
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
         # Behind the reverse proxy, which logs every request already; --access-log for local debugging.
         access_log=args.access_log,
         log_level="info",
@@ -75,6 +80,18 @@ def _user_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _user_revoke(args: argparse.Namespace) -> int:
+    from .accounts.admin import disable_user, revoke_user
+
+    action = disable_user if args.user_command == "disable" else revoke_user
+    try:
+        print(asyncio.run(action(Settings.from_env(), args.username)))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def _audit_verify(_args: argparse.Namespace) -> int:
     from .audit.verify import verify_cli
 
@@ -101,7 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        default=None,
+        help="reverse proxies whose X-Forwarded-For is believed (default: XUNCHA_TRUSTED_PROXIES, none)",
+    )
     serve.add_argument("--access-log", action="store_true", help="log every request")
     serve.set_defaults(func=_serve)
 
@@ -129,6 +150,12 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--unit", required=True, help="unit code")
     create.add_argument("--name", help="display name")
     create.set_defaults(func=_user_create)
+    revoke = user_sub.add_parser("revoke", help="log an account out everywhere: every session and token ends")
+    revoke.add_argument("username")
+    revoke.set_defaults(func=_user_revoke)
+    disable = user_sub.add_parser("disable", help="stop an account logging in, and log it out everywhere")
+    disable.add_argument("username")
+    disable.set_defaults(func=_user_revoke)
 
     imp = sub.add_parser("import", help="import units, users, sites or checklists from XLSX or CSV")
     imp.add_argument("kind", choices=["units", "users", "sites", "checklists"])

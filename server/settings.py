@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -18,6 +19,10 @@ def _env_int(name: str, default: int) -> int:
 def _env_float(name: str, default: float) -> float:
     raw = os.environ.get(name)
     return float(raw) if raw not in (None, "") else default
+
+
+def _default_password_checks() -> int:
+    return max(1, (os.cpu_count() or 2) - 1)
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -41,9 +46,17 @@ class Settings:
 
     session_ttl_hours: int = 14 * 24
     token_ttl_hours: int = 30 * 24
+    # Wrong passwords from one source for one username before that pair waits, and from
+    # one source over all usernames before the source waits (see accounts/throttle.py).
     login_max_failures: int = 5
+    login_source_max_failures: int = 30
     login_lockout_seconds: int = 60
     login_lockout_max_seconds: int = 15 * 60
+    # Password checks running at once; more are answered 429 at once. One core fewer
+    # than the machine has, so that one is always left to answer everything else.
+    password_checks: int = field(default_factory=lambda: _default_password_checks())
+    # Reverse proxies whose X-Forwarded-For names the client (addresses or networks, "*": any).
+    trusted_proxies: tuple[str, ...] = ()
     # argon2id cost; tests lower it so that hundreds of logins stay quick.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 64 * 1024
@@ -63,6 +76,7 @@ class Settings:
     tile_crs: str = "wgs84"
     map_center: tuple[float, float] = (32.6293, 110.7981)
     deadline_sweep_seconds: int = 60
+    token_purge_seconds: int = 3600
 
     # Printed documents: the CJK TrueType font embedded in PDFs ("" searches the usual places) and
     # the address people reach the system at, printed with a QR code on every notice.
@@ -105,6 +119,13 @@ class Settings:
             "deadline_sweep_seconds": _env_int("XUNCHA_DEADLINE_SWEEP_SECONDS", 60),
             "pdf_font": os.environ.get("XUNCHA_PDF_FONT", "").strip(),
             "public_url": os.environ.get("XUNCHA_PUBLIC_URL", "").strip(),
+            "token_purge_seconds": _env_int("XUNCHA_TOKEN_PURGE_SECONDS", 3600),
+            "password_checks": _env_int("XUNCHA_PASSWORD_CHECKS", _default_password_checks()),
+            "login_max_failures": _env_int("XUNCHA_LOGIN_MAX_FAILURES", 5),
+            "login_source_max_failures": _env_int("XUNCHA_LOGIN_SOURCE_MAX_FAILURES", 30),
+            "trusted_proxies": tuple(
+                p.strip() for p in os.environ.get("XUNCHA_TRUSTED_PROXIES", "").split(",") if p.strip()
+            ),
         }
         values.update(overrides)
         return cls(**values).resolved()
@@ -116,6 +137,14 @@ class Settings:
         secret_key = self.secret_key or _kept_secret(data_dir)
         if self.tile_crs not in {"wgs84", "gcj02"}:
             raise ValueError("XUNCHA_TILE_CRS must be wgs84 or gcj02")
+        for proxy in self.trusted_proxies:
+            if proxy != "*":
+                try:
+                    ipaddress.ip_network(proxy, strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"XUNCHA_TRUSTED_PROXIES: {proxy!r} is not an address, a network or '*'"
+                    ) from None
         public_url = self.public_url.rstrip("/")
         if public_url and not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", public_url):
             raise ValueError("XUNCHA_PUBLIC_URL must be an address like https://xuncha.example.gov.cn")

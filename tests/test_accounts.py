@@ -119,7 +119,7 @@ async def test_a_wrong_password_is_refused_with_a_message(client: Any) -> None:
 # --- the lockout --------------------------------------------------------------------------------------
 
 
-async def test_repeated_wrong_passwords_lock_the_account_for_a_while_only(
+async def test_repeated_wrong_passwords_make_this_source_wait_for_a_while_only(
     client: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = Clock(monkeypatch)
@@ -130,7 +130,8 @@ async def test_repeated_wrong_passwords_lock_the_account_for_a_while_only(
     assert locked.status_code == 429
     assert locked.headers["retry-after"] == str(settings.login_lockout_seconds)
     assert "Try again in 1 minute(s)." in locked.json()["message"]
-    # While locked, even the right password waits, on the form as through the API.
+    # While this source waits for this account, even the right password waits, on the form as
+    # through the API (the owner elsewhere does not: see test_login_throttle.py).
     assert (await token_attempt(client, "officer", DEMO_PASSWORD)).status_code == 429
     form = await post_login(client, "officer", DEMO_PASSWORD)
     assert form.status_code == 429 and "Too many wrong passwords" in form.text

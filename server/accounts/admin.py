@@ -52,3 +52,29 @@ async def create_user(
     finally:
         await db.dispose()
     return f"created {username} ({role}, {unit_code})"
+
+
+async def _with_account(settings: Settings, username: str, action: str) -> str:
+    from .service import AccountService
+
+    db = Database(settings)
+    try:
+        accounts = AccountService(db, settings, Passwords(settings))
+        user_id = await accounts.user_id(username)
+        if user_id is None:
+            raise ValueError(f"unknown user {username!r}")
+        ended = await (accounts.disable(user_id) if action == "disable" else accounts.revoke_all(user_id))
+    finally:
+        await db.dispose()
+    done = "disabled" if action == "disable" else "logged out"
+    return f"{username}: {done}; {ended} session(s) and token(s) ended"
+
+
+async def revoke_user(settings: Settings, username: str) -> str:
+    """Every session and token of the account ends; the password still works (a lost phone)."""
+    return await _with_account(settings, username, "revoke")
+
+
+async def disable_user(settings: Settings, username: str) -> str:
+    """The account can no longer log in, and every session and token of it ends."""
+    return await _with_account(settings, username, "disable")

@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import Cookie
 from litestar.params import FromQuery, JSONBody
 from litestar.response import Redirect, Template
@@ -17,9 +17,11 @@ from ..i18n import LANG_COOKIE, LOCALES, lang
 from ..i18n import gettext as _
 from ..models import Role, User
 from ..settings import Settings
-from ..web import page
+from ..web import page, page_context
 from .guards import logged_in
 from .middleware import SESSION_COOKIE
+from .passwords import PasswordChecksBusy
+from .service import LoginResult
 
 HOME_BY_ROLE = {
     Role.officer.value: "/field",
@@ -51,6 +53,21 @@ def user_json(user: User, lang: str = "zh") -> dict[str, Any]:
     }
 
 
+def refusal(result: LoginResult) -> tuple[int, str, dict[str, str]]:
+    """One answer for an unknown username, a wrong password and a source that must wait.
+
+    All three have the same status and body for the same history, so a guesser learns
+    nothing about which accounts exist or are being guessed at elsewhere.
+    """
+    if result.locked_for:
+        message = _(
+            "Too many wrong passwords. Try again in %(minutes)s minute(s).",
+            minutes=max(1, -(-result.locked_for // 60)),
+        )
+        return 429, message, {"Retry-After": str(result.locked_for)}
+    return 401, _("Wrong username or password."), {}
+
+
 class TokenRequest(msgspec.Struct):
     username: str
     password: str
@@ -59,6 +76,17 @@ class TokenRequest(msgspec.Struct):
 def _field(form: Any, name: str, limit: int = 256) -> str:
     value = form.get(name)
     return value[:limit] if isinstance(value, str) else ""
+
+
+def _login_form(
+    request: Request[Any, Any, Any], status: int, headers: dict[str, str], **context: Any
+) -> Template:
+    return Template(
+        "accounts/login.html",
+        context=page_context(request, **context),
+        status_code=status,
+        headers=headers,
+    )
 
 
 def _session_cookie(settings: Settings, value: str, max_age: int | None) -> Cookie:
@@ -89,22 +117,24 @@ class AccountController(Controller):
     ) -> Response[Any]:
         form = await request.form()
         username, password = _field(form, "username", 80), _field(form, "password")
-        result = await accounts.login(username, password)
         next_path = safe_next(_field(form, "next", 2000)) or ""
-        if result.user is None:
-            if result.locked_for:
-                message = _(
-                    "Too many wrong passwords for this account. Try again in %(minutes)s minute(s).",
-                    minutes=max(1, -(-result.locked_for // 60)),
-                )
-                status = 429
-            else:
-                message = _("Wrong username or password.")
-                status = 401
-            return page(
+        try:
+            result = await accounts.login(username, password, accounts.source_of(request.scope))
+        except PasswordChecksBusy as busy:
+            return _login_form(
                 request,
-                "accounts/login.html",
-                status_code=status,
+                busy.status_code,
+                busy.headers,
+                error=busy.message,
+                next=next_path,
+                username=username,
+            )
+        if result.user is None:
+            status, message, headers = refusal(result)
+            return _login_form(
+                request,
+                status,
+                headers,
                 error=message,
                 next=next_path,
                 username=username,
@@ -126,9 +156,10 @@ class AccountController(Controller):
     async def logout(
         self, request: Request[Any, Any, Any], accounts: AccountsDep, settings: SettingsDep
     ) -> Redirect:
-        raw = request.cookies.get(SESSION_COOKIE)
-        if raw:
-            await accounts.revoke(raw)
+        # The credential the request came with, session cookie or bearer token alike.
+        auth = request.scope.get("auth")
+        if auth is not None:
+            await accounts.revoke_token(auth.token_id)
         response = Redirect("/login", status_code=303)
         response.cookies.append(_session_cookie(settings, "", 0))
         return response
@@ -158,16 +189,18 @@ class AccountController(Controller):
     async def issue_token(
         self, request: Request[Any, Any, Any], data: JSONBody[TokenRequest], accounts: AccountsDep
     ) -> dict[str, Any]:
-        result = await accounts.login(data.username[:80], data.password[:256])
+        result = await accounts.login(
+            data.username[:80], data.password[:256], accounts.source_of(request.scope)
+        )
         if result.user is None:
-            if result.locked_for:
-                raise TooManyAttempts(
-                    _(
-                        "Too many wrong passwords for this account. Try again in %(minutes)s minute(s).",
-                        minutes=max(1, -(-result.locked_for // 60)),
-                    ),
-                    headers={"Retry-After": str(result.locked_for)},
-                )
-            raise WrongCredentials(_("Wrong username or password."))
+            status, message, headers = refusal(result)
+            if status == 429:
+                raise TooManyAttempts(message, headers=headers)
+            raise WrongCredentials(message)
         raw, expires = await accounts.issue(result.user, "bearer", request.headers.get("user-agent", ""))
         return {"token": raw, "expires_at": expires.isoformat(), "user": user_json(result.user, lang())}
+
+    @delete("/api/v1/auth/token", status_code=204, guards=[logged_in])
+    async def revoke_token(self, request: Request[Any, Any, Any], accounts: AccountsDep) -> None:
+        """Ends the token (or session) this request came with: the next request with it is 401."""
+        await accounts.revoke_token(request.scope["auth"].token_id)

@@ -1,20 +1,24 @@
-"""Logging in, tokens and sessions, and the slow-down after wrong passwords."""
+"""Logging in, tokens and sessions (issued, resolved, revoked), and the slow-down after wrong passwords."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from litestar.types import Scope
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload
 
 from ..db import Database
 from ..models import AuthToken, User, utcnow
 from ..settings import Settings
-from .passwords import Passwords
+from .passwords import BUSY_RETRY_AFTER, PasswordChecksBusy, Passwords
+from .throttle import Throttle, TrustedProxies, source_address
 
 # last_seen is refreshed at most this often, so most requests only read.
 _TOUCH_EVERY = timedelta(minutes=10)
@@ -48,41 +52,58 @@ class AccountService:
         self.settings = settings
         self.passwords = passwords
         self._cache: dict[str, tuple[float, Authenticated, datetime]] = {}
+        lockout = (settings.login_lockout_seconds, settings.login_lockout_max_seconds)
+        self.by_pair = Throttle(settings.login_max_failures, *lockout)
+        self.by_source = Throttle(settings.login_source_max_failures, *lockout)
+        self.proxies = TrustedProxies(settings.trusted_proxies)
 
-    async def login(self, username: str, password: str) -> LoginResult:
-        """Check a password; after repeated failures the account waits, for a while only."""
-        username = username.strip().lower()
+    def source_of(self, scope: Scope) -> str:
+        return source_address(scope, self.proxies)
+
+    async def login(self, username: str, password: str, source: str = "unknown") -> LoginResult:
+        """Check a password, unless this source (for this username) must wait first.
+
+        Unknown usernames, retired accounts and wrong passwords take the same path and
+        the same argon2 work, and all count alike, so no answer tells them apart.
+        Raises PasswordChecksBusy when every password check is taken.
+        """
+        username = username.strip().lower()[:80]
+        now = utcnow()
+        moment = now.timestamp()
+        pair = (source, username)
+        wait = max(self.by_source.wait(source, moment), self.by_pair.wait(pair, moment))
+        if wait:
+            # As long as a password check: a waiting source learns nothing from the timing,
+            # and a client that ignores Retry-After is slowed, at no cost to the server.
+            await asyncio.sleep(self.passwords.typical_seconds)
+            return LoginResult(None, locked_for=wait)
         async with self.db.read() as session:
             user = await session.scalar(select(User).where(User.username == username))
-        now = utcnow()
-        if user is not None and user.locked_until is not None and user.locked_until > now:
-            return LoginResult(None, locked_for=int((user.locked_until - now).total_seconds()) + 1)
-        ok = await self.passwords.verify(user.password_hash if user else None, password)
-        if user is None or not user.active:
-            return LoginResult(None)
-        if ok and user.must_change_password and user.password_expires_at and user.password_expires_at <= now:
+        try:
+            ok = await self.passwords.verify(user.password_hash if user else None, password)
+        except PasswordChecksBusy as busy:
+            # The answer is at once, with Retry-After. A source that comes back sooner,
+            # again and again, spends its allowance as if it had guessed wrong, and its
+            # answer is held for the time it was asked to wait (a sleeping request costs
+            # nothing), so ignoring Retry-After does not buy more tries.
+            if self.by_source.retries_early(source, moment, BUSY_RETRY_AFTER):
+                self.by_source.fail(source, moment)
+                await asyncio.sleep(BUSY_RETRY_AFTER)
+            raise busy
+        if user is None or not user.active or not ok:
+            moment = utcnow().timestamp()
+            wait = max(self.by_pair.fail(pair, moment), self.by_source.fail(source, moment))
+            return LoginResult(None, locked_for=wait)
+        if user.must_change_password and user.password_expires_at and user.password_expires_at <= now:
             return LoginResult(None)  # a one-time password not used in time is worthless
+        self.by_pair.forgive(pair)
         async with self.db.write() as session:
             fresh = await session.scalar(select(User).where(User.id == user.id).with_for_update(of=User))
             assert fresh is not None
-            if ok:
-                fresh.failed_logins = 0
-                fresh.locked_until = None
-                fresh.last_login_at = now
-                if self.passwords.needs_rehash(fresh.password_hash):
-                    fresh.password_hash = await self.passwords.hash(password)
-                return LoginResult(fresh)
-            fresh.failed_logins += 1
-            over = fresh.failed_logins - self.settings.login_max_failures
-            if over >= 0:
-                # Doubling waits, capped: a guesser is slowed to a crawl, the owner is
-                # never locked out for longer than the cap.
-                wait = min(
-                    self.settings.login_lockout_seconds * (2**over), self.settings.login_lockout_max_seconds
-                )
-                fresh.locked_until = now + timedelta(seconds=wait)
-                return LoginResult(None, locked_for=wait)
-            return LoginResult(None)
+            fresh.last_login_at = now
+            if self.passwords.needs_rehash(fresh.password_hash):
+                fresh.password_hash = await self.passwords.hash(password)
+            return LoginResult(fresh)
 
     async def issue(self, user: User, kind: str, user_agent: str = "") -> tuple[str, datetime]:
         raw = secrets.token_urlsafe(32)
@@ -141,13 +162,50 @@ class AccountService:
 
     def forget_user(self, user_id: int) -> None:
         """Drop this process's cached sessions of an account the office just changed or retired."""
-        for digest in [d for d, cached in self._cache.items() if cached[1].user.id == user_id]:
+        self._forget(lambda found: found.user.id == user_id)
+
+    def _forget(self, match: Callable[[Authenticated], bool]) -> None:
+        for digest in [d for d, (_t, found, _e) in self._cache.items() if match(found)]:
             self._cache.pop(digest, None)
 
     async def revoke(self, raw: str) -> None:
         self._cache.pop(token_hash(raw), None)
         async with self.db.write() as session:
             await session.execute(delete(AuthToken).where(AuthToken.token_hash == token_hash(raw)))
+
+    async def revoke_token(self, token_id: int) -> None:
+        """End one session or bearer token, the one a request came with."""
+        self._forget(lambda found: found.token_id == token_id)
+        async with self.db.write() as session:
+            await session.execute(delete(AuthToken).where(AuthToken.id == token_id))
+
+    async def revoke_all(self, user_id: int) -> int:
+        """End every session and bearer token of an account (lost phone, new password, retirement).
+
+        Takes effect at once in this process; other server processes trust a token they
+        resolved for at most _CACHE_SECONDS more.
+        """
+        self._forget(lambda found: found.user.id == user_id)
+        async with self.db.write() as session:
+            result = await session.execute(delete(AuthToken).where(AuthToken.user_id == user_id))
+            return result.rowcount or 0
+
+    async def set_password(self, user_id: int, password: str) -> int:
+        """A new password ends every session and token of the account; returns how many."""
+        password_hash = await self.passwords.hash(password)
+        async with self.db.write() as session:
+            await session.execute(update(User).where(User.id == user_id).values(password_hash=password_hash))
+        return await self.revoke_all(user_id)
+
+    async def disable(self, user_id: int) -> int:
+        """The account can no longer log in, and what was logged in is logged out."""
+        async with self.db.write() as session:
+            await session.execute(update(User).where(User.id == user_id).values(active=False))
+        return await self.revoke_all(user_id)
+
+    async def user_id(self, username: str) -> int | None:
+        async with self.db.read() as session:
+            return await session.scalar(select(User.id).where(User.username == username.strip().lower()))
 
     async def purge_expired(self) -> int:
         async with self.db.write() as session:

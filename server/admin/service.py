@@ -63,10 +63,8 @@ class AdminService:
             self.campaigns.invalidate()
         for user_id in reg.touched_users | reg.revoke_users:
             self.accounts.forget_user(user_id)
-        revoke_all = getattr(self.accounts, "revoke_all", None)
         for user_id in reg.revoke_users:
-            if revoke_all is not None:
-                await revoke_all(user_id)
+            await self.accounts.revoke_all(user_id)
 
     # --- changes -----------------------------------------------------------------------
 

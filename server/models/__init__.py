@@ -18,6 +18,7 @@ from .enums import (
 from .findings import Finding, FindingEvent, NoticeCounter, Notification, Rectification
 from .org import AuthToken, Unit, User
 from .supervision import ContactPoint, Topic
+from .tasks import TaskLease
 
 __all__ = [
     "KINDS_BY_ROLE",
@@ -47,6 +48,7 @@ __all__ = [
     "Role",
     "Severity",
     "Site",
+    "TaskLease",
     "UTCDateTime",
     "Unit",
     "UnitKind",
