@@ -26,6 +26,11 @@ from .campaigns.service import CampaignService
 from .checks.api import CheckApiController, PhotoApiController, ReferenceController
 from .checks.pages import CheckPages, FieldPages
 from .checks.service import CheckService
+from .complaints.api import ComplaintApiController
+from .complaints.indicators import ComplaintIndicatorService
+from .complaints.pages import ComplaintPages, RatingPages
+from .complaints.ratings import RatingService
+from .complaints.service import ComplaintService
 from .db import Database
 from .errors import EXCEPTION_HANDLERS
 from .findings.api import FindingApiController
@@ -81,6 +86,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             "workflow": workflow,
             "rectifications": rectifications,
             "indicators": indicators,
+            "complaints": ComplaintService(db, settings, campaigns),
+            "complaint_indicators": ComplaintIndicatorService(db, settings.timezone),
+            "ratings": RatingService(db, settings),
         }
     )
 
@@ -119,6 +127,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             RolePages,
             UnitPages,
             FindingApiController,
+            ComplaintApiController,
+            ComplaintPages,
+            RatingPages,
             PwaController,
             root,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),

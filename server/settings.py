@@ -62,6 +62,10 @@ class Settings:
     tile_crs: str = "wgs84"
     map_center: tuple[float, float] = (32.6293, 110.7981)
     deadline_sweep_seconds: int = 60
+    # Complaints: a call-back is late this many days after the unit's investigation; a rating
+    # link answers at most this many requests per client address per minute.
+    callback_days: int = 3
+    rating_requests_per_minute: int = 20
 
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -97,6 +101,7 @@ class Settings:
             "tile_attribution": os.environ.get("XUNCHA_TILE_ATTRIBUTION", ""),
             "tile_crs": os.environ.get("XUNCHA_TILE_CRS", "wgs84").lower(),
             "deadline_sweep_seconds": _env_int("XUNCHA_DEADLINE_SWEEP_SECONDS", 60),
+            "callback_days": _env_int("XUNCHA_CALLBACK_DAYS", 3),
         }
         values.update(overrides)
         return cls(**values).resolved()

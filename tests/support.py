@@ -17,9 +17,7 @@ PHOTOS_DIR = FIXTURES_DIR / "photos"
 def fixture_photo(name: str) -> bytes:
     path = PHOTOS_DIR / name
     if not path.is_file():
-        raise FileNotFoundError(
-            f"fixture photo {name} not found under {PHOTOS_DIR}"
-        )
+        raise FileNotFoundError(f"fixture photo {name} not found under {PHOTOS_DIR}")
     return path.read_bytes()
 
 

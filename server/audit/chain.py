@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..models import AuditEntry, AuditHead, Check, Finding, Photo, Rectification, utcnow
+from ..models import AuditEntry, AuditHead, Check, Complaint, Finding, Photo, Rectification, utcnow
 
 GENESIS = "0" * 64
 # Core tables: appending is on every write path, and the ORM's bulk machinery costs more.
@@ -42,8 +42,20 @@ AUDITED_FIELDS: dict[str, tuple[str, ...]] = {
         "uuid finding_id unit_id author_id note recorded_at lat lon accuracy_m location_source body_sha256 status "
         "completed_at".split()
     ),
+    # The complainant's name and phone stay out of the trail: it is read by more than the office.
+    "complaint": tuple(
+        "uuid source received_at campaign_id status assigned_unit_id deadline first_investigated_at "
+        "investigated_at first_visited_at visited_at visit_outcome reopen_count closed_at finding_id "
+        "body_sha256".split()
+    ),
 }
-MODELS: dict[str, Any] = {"check": Check, "finding": Finding, "photo": Photo, "rectification": Rectification}
+MODELS: dict[str, Any] = {
+    "check": Check,
+    "finding": Finding,
+    "photo": Photo,
+    "rectification": Rectification,
+    "complaint": Complaint,
+}
 
 
 def _plain(value: Any) -> Any:

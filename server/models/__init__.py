@@ -4,16 +4,20 @@ from .audit import AuditEntry, AuditHead
 from .base import Base, UTCDateTime, utcnow
 from .campaigns import Campaign, ChecklistItem, Site
 from .checks import Answer, Check, Photo
+from .complaints import Complaint, ComplaintEvent, Rating
 from .enums import (
     KINDS_BY_ROLE,
     CheckKind,
     CheckStatus,
+    ComplaintSource,
+    ComplaintStatus,
     FindingStatus,
     LocationSource,
     Result,
     Role,
     Severity,
     UnitKind,
+    VisitOutcome,
 )
 from .findings import Finding, FindingEvent, NoticeCounter, Notification, Rectification
 from .org import AuthToken, Unit, User
@@ -30,6 +34,12 @@ __all__ = [
     "CheckKind",
     "CheckStatus",
     "ChecklistItem",
+    "Complaint",
+    "ComplaintEvent",
+    "ComplaintSource",
+    "ComplaintStatus",
+    "Rating",
+    "VisitOutcome",
     "Finding",
     "FindingEvent",
     "NoticeCounter",
