@@ -42,12 +42,13 @@
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    if (form.dataset.saved) return;
+    if (form.dataset.saved || form.dataset.submitting) return; // a double tap is one answer
     var result = form.elements.result.value.trim();
     if (!result) {
       state.textContent = t.empty || "";
       return;
     }
+    form.dataset.submitting = "1";
     Outbox.enqueue({
       uuid: form.elements.uuid.value,
       kind: "answer",
@@ -62,6 +63,7 @@
       lock(t.saved || "");
       if (window.XunchaPwa) window.XunchaPwa.afterSave();
     }, function (err) {
+      delete form.dataset.submitting;
       state.textContent = String(err && err.message || err);
     });
   });
