@@ -214,14 +214,17 @@ class CheckApiController(Controller):
             params = {k: v[-1] for k, v in params.items() if k != "before"}
             params["before"] = str(page.next_cursor)
             next_url = str(request.url.with_replacements(query=urlencode(params)))
-        return {"items": [check_json(c, language, full=False) for c in page.checks], "next": next_url}
+        return {
+            "items": [check_json(c, language, full=False, viewer=request.user) for c in page.checks],
+            "next": next_url,
+        }
 
     @get("/checks/{check_uuid:str}")
     async def get_check(
         self, request: Request[User, Any, Any], check_uuid: FromPath[str], checks: ChecksDep
     ) -> dict[str, Any]:
         check: Check = await checks.get_check(request.user, _uuid(check_uuid, "The check UUID"))
-        return check_json(check, lang(), full=True)
+        return check_json(check, lang(), full=True, viewer=request.user)
 
 
 class PhotoApiController(Controller):

@@ -23,6 +23,7 @@ from ..maps.gcj02 import wgs84_to_gcj02
 from ..models import (
     AuditEntry,
     Finding,
+    FindingEvent,
     FindingStatus,
     Notification,
     Role,
@@ -326,13 +327,22 @@ async def _campaign_state(db: Database, user: User, campaign_id: int) -> dict[st
         latest = (
             await session.scalars(select(Finding).where(mine).order_by(Finding.id.desc()).limit(10))
         ).all()
+        disclosed = await last_disclosure(session)
     return {
         "overdue_count": overdue_count,
         "due_soon_count": due_soon_count,
         "overdue_list": list(overdue_rows),
         "feed": list(latest),
         "feed_after": latest[0].id if latest else 0,
+        "feed_disclosed": disclosed,
     }
+
+
+async def last_disclosure(session: Any) -> int:
+    """The feed's second cursor: disclosed findings are new to the lead though their ids are old."""
+    return int(
+        await session.scalar(select(func.max(FindingEvent.id)).where(FindingEvent.action == "disclosed")) or 0
+    )
 
 
 async def _notifications(db: Database, user: User) -> tuple[list[tuple[Notification, Finding | None]], int]:

@@ -61,6 +61,8 @@ class NoticeData:
     requirements: str
     photos: tuple[NoticePhoto, ...] = ()
     verify_url: str | None = None
+    # How the problem came to light, in the words the source calls for (notice.discovery_text).
+    discovery: str = ""
 
 
 class _ExtractableCIDFont(UnicodeCIDFont):
@@ -298,8 +300,8 @@ def render_notice_pdf(notice: NoticeData) -> bytes:
         Paragraph(_plain(notice.number), STYLES["number"]),
         Paragraph(_plain(notice.recipient_unit) + "：", STYLES["recipient"]),
         Paragraph(
-            f"在{_plain(notice.campaign_name)}工作中，我局巡查人员于{format_datetime(notice.found_at)}"
-            f"在{_plain(notice.location)}巡查发现，你单位责任范围内存在“{_plain(notice.finding_title)}”"
+            f"在{_plain(notice.campaign_name)}工作中，{_plain(notice.discovery)}"
+            f"，你单位责任范围内存在“{_plain(notice.finding_title)}”"
             f"问题（严重程度：{_plain(notice.severity)}）。现将有关情况通知如下。",
             BODY,
         ),

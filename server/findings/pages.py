@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from ..accounts.guards import logged_in, roles
 from ..db import Database
@@ -37,6 +37,7 @@ from ..labels import label
 from ..models import (
     ChecklistItem,
     Finding,
+    FindingEvent,
     FindingStatus,
     Notification,
     Role,
@@ -70,6 +71,7 @@ from .desk import (
     desk_url,
     flag_text,
     is_fragment,
+    last_disclosure,
     latest_flags,
     map_point,
     parse_desk_query,
@@ -187,19 +189,24 @@ class RolePages(Controller):
                 _("after is the number of the last finding seen."),
                 errors=[{"field": "after", "message": _("A whole number.")}],
             )
+        disclosed = whole_number(request.query_params.get("disclosed") or "0", 15) or 0
         async with db.read() as session:
+            newly_disclosed = select(FindingEvent.finding_id).where(
+                FindingEvent.action == "disclosed", FindingEvent.id > disclosed
+            )
             rows = (
                 await session.scalars(
                     select(Finding)
                     .where(
                         visible_findings(request.user),
                         Finding.campaign_id == campaign.id,
-                        Finding.id > after,
+                        or_(Finding.id > after, Finding.id.in_(newly_disclosed)),
                     )
                     .order_by(Finding.id.desc())
                     .limit(FEED_SIZE)
                 )
             ).all()
+            last_disclosed = await last_disclosure(session)
         if not rows:
             return Response(None, status_code=204)
         return render(
@@ -207,7 +214,8 @@ class RolePages(Controller):
             "desk/_feed.html",
             campaign=campaign,
             fresh=list(rows),
-            feed_after=rows[0].id,
+            feed_after=max(after, rows[0].id),
+            feed_disclosed=last_disclosed,
             deadline_mark=deadline_mark,
         )
 

@@ -1,4 +1,5 @@
-"""complaints: public complaints, their history, ratings by the people served
+"""complaints: public complaints, their history, ratings by the people served; the desk's
+feed finds the latest disclosures of covert checks by an index
 
 Revision ID: 0006
 Revises: 0003
@@ -21,6 +22,7 @@ OUTCOMES = ("satisfied", "basically_satisfied", "unsatisfied")
 
 
 def upgrade() -> None:
+    op.create_index("ix_finding_events_action_id", "finding_events", ["action", "id"], unique=False)
     op.create_table(
         "complaints",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -131,6 +133,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_finding_events_action_id", table_name="finding_events")
     op.drop_table("ratings")
     op.drop_index(op.f("ix_complaint_events_complaint_id"), table_name="complaint_events")
     op.drop_table("complaint_events")
