@@ -30,6 +30,8 @@ from .complaints.api import ComplaintApiController
 from .complaints.indicators import ComplaintIndicatorService
 from .complaints.pages import ComplaintPages, RatingPages
 from .complaints.ratings import RatingService
+from .complaints.rounds import RoundService
+from .complaints.rounds_web import RoundApiController, RoundPages
 from .complaints.service import ComplaintService
 from .db import Database
 from .errors import EXCEPTION_HANDLERS
@@ -89,6 +91,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             "complaints": ComplaintService(db, settings, campaigns),
             "complaint_indicators": ComplaintIndicatorService(db, settings.timezone),
             "ratings": RatingService(db, settings),
+            "rounds": RoundService(db, campaigns),
         }
     )
 
@@ -130,6 +133,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             ComplaintApiController,
             ComplaintPages,
             RatingPages,
+            RoundApiController,
+            RoundPages,
             PwaController,
             root,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),

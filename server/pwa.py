@@ -51,6 +51,7 @@ KEPT_PAGES = (
     r"^/unit$",
     r"^/unit/findings/[0-9]+$",
     r"^/complaints$",
+    r"^/round$",
     r"^/complaints/[0-9a-f-]{36}$",
 )
 # Kept pages that come and go with the work: dropped when a warm-up no longer asks for them.

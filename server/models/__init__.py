@@ -4,7 +4,7 @@ from .audit import AuditEntry, AuditHead
 from .base import Base, UTCDateTime, utcnow
 from .campaigns import Campaign, ChecklistItem, Site
 from .checks import Answer, Check, Photo
-from .complaints import Complaint, ComplaintEvent, Rating
+from .complaints import Complaint, ComplaintEvent, Rating, Round, RoundSite
 from .enums import (
     KINDS_BY_ROLE,
     CheckKind,
@@ -39,6 +39,8 @@ __all__ = [
     "ComplaintSource",
     "ComplaintStatus",
     "Rating",
+    "Round",
+    "RoundSite",
     "VisitOutcome",
     "Finding",
     "FindingEvent",

@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, Strin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, UUIDStr, utcnow
-from .campaigns import Campaign
+from .campaigns import Campaign, Site
 from .enums import ComplaintSource, ComplaintStatus, VisitOutcome, values
 from .org import Unit, User
 
@@ -107,3 +107,35 @@ class Rating(Base):
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str | None] = mapped_column(String(20))
     comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class Round(Base):
+    """A sample of sites the office draws for a supervisor's unannounced round (暗访轮次).
+
+    The draw is reproducible: the same seed over the same sites and open findings gives the same
+    sites (server/complaints/rounds.py)."""
+
+    __tablename__ = "rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
+    seed: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    supervisor: Mapped[User] = relationship(foreign_keys=[supervisor_id], lazy="joined", innerjoin=True)
+    campaign: Mapped[Campaign | None] = relationship(lazy="joined")
+
+
+class RoundSite(Base):
+    __tablename__ = "round_sites"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    # Open findings at the site when drawn: the weight it was drawn with, less one.
+    open_findings: Mapped[int] = mapped_column(Integer)
+
+    site: Mapped[Site] = relationship(lazy="joined", innerjoin=True)

@@ -109,7 +109,7 @@
     return getJson("/api/v1/me").then(function (me) {
       var urls = [cfg.home, cfg.home + "/checks"].concat((me.campaigns || []).map(function (code) {
         return cfg.home + "/" + encodeURIComponent(code) + "/new";
-      }));
+      })).concat(cfg.keepPages || []);
       return { urls: urls, photos: [] };
     });
   }

@@ -130,9 +130,41 @@ def upgrade() -> None:
         sa.UniqueConstraint("finding_id", name=op.f("uq_ratings_finding_id")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_ratings_token_hash")),
     )
+    op.create_table(
+        "rounds",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("supervisor_id", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=True),
+        sa.Column("seed", sa.Integer(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"], ["campaigns.id"], name=op.f("fk_rounds_campaign_id_campaigns")
+        ),
+        sa.ForeignKeyConstraint(["created_by_id"], ["users.id"], name=op.f("fk_rounds_created_by_id_users")),
+        sa.ForeignKeyConstraint(["supervisor_id"], ["users.id"], name=op.f("fk_rounds_supervisor_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rounds")),
+    )
+    op.create_index(op.f("ix_rounds_supervisor_id"), "rounds", ["supervisor_id"], unique=False)
+    op.create_table(
+        "round_sites",
+        sa.Column("round_id", sa.Integer(), nullable=False),
+        sa.Column("site_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("open_findings", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["round_id"], ["rounds.id"], name=op.f("fk_round_sites_round_id_rounds"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(["site_id"], ["sites.id"], name=op.f("fk_round_sites_site_id_sites")),
+        sa.PrimaryKeyConstraint("round_id", "site_id", name=op.f("pk_round_sites")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("round_sites")
+    op.drop_index(op.f("ix_rounds_supervisor_id"), table_name="rounds")
+    op.drop_table("rounds")
     op.drop_index("ix_finding_events_action_id", table_name="finding_events")
     op.drop_table("ratings")
     op.drop_index(op.f("ix_complaint_events_complaint_id"), table_name="complaint_events")
