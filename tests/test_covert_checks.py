@@ -148,3 +148,26 @@ async def test_the_notice_names_the_source_of_the_problem(client):
     assert "经群众举报（12319热线）" in notice and "我局巡查人员" not in notice
     pdf = await get(client, f"/api/v1/findings/{reported}/notice.pdf", "lead")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+async def test_the_check_form_names_the_unit_checked_suggested_from_the_site(client):
+    from conftest import login
+    from server.demo import data as demo
+    from tests.test_pages import form_fields, open_form
+
+    site = next(s for s in demo.SITES if s.unit)
+    await login(client, "supervisor")
+    page = await open_form(client)
+    html = (await client.get("/field/sanitation/new")).text
+    assert f'value="{site.code}" data-unit="{site.unit}"' in html
+    assert 'name="target_unit"' in html
+    fields = form_fields(page, **{"san-01": "fail"}) | {
+        "site": site.code,
+        "target_unit": site.unit,
+        "kind": "unannounced",
+    }
+    posted = await client.post("/field/sanitation/new", data=fields, follow_redirects=False)
+    assert posted.status_code == 303, posted.text
+    uuid = posted.headers["location"].split("/")[2].split("?")[0]
+    check = (await client.get(f"/api/v1/checks/{uuid}")).json()  # the supervisor's session
+    assert check["target_unit"]["code"] == site.unit and check["kind"] == "unannounced"

@@ -135,6 +135,11 @@ class CampaignService:
         async with self.db.read() as session:
             return list((await session.scalars(select(Site).where(Site.active).order_by(Site.code))).all())
 
+    async def units(self) -> list[Unit]:
+        """The units a check can name as the one inspected (被检查单位)."""
+        async with self.db.read() as session:
+            return list((await session.scalars(select(Unit).where(Unit.active).order_by(Unit.code))).all())
+
     async def items(self, campaign_id: int) -> list[ChecklistItem]:
         async with self.db.read() as session:
             return list(
