@@ -207,3 +207,31 @@ async def test_late_and_due_today_come_first(client, settings):
     page = await client.get("/complaints", headers=office)
     assert page.status_code == 200
     assert page.text.index(late) < page.text.index(fresh)
+
+
+async def test_a_complaint_opens_a_finding_that_follows_the_rectification_workflow(client):
+    office = await auth(client, "office")
+    uuid = await record(client)
+    await assign(client, uuid)
+    check = new_uuid()
+    url = f"/api/v1/complaints/{uuid}/findings"
+    first = await client.post(url, json={"check": check, "item": "san-01"}, headers=office)
+    assert first.status_code == 201, first.text
+    finding = first.json()["finding"]
+    assert isinstance(finding, int)
+    again = await client.post(url, json={"check": check, "item": "san-01"}, headers=office)
+    assert again.status_code == 200 and again.json()["finding"] == finding
+    lead = await auth(client, "lead")
+    opened = (await client.get(f"/api/v1/findings/{finding}", headers=lead)).json()
+    assert opened["status"] == "new" and opened["campaign"] == "sanitation"
+    # The unit sees the link only once the finding is theirs to see.
+    handler = await auth(client, "handler")
+    assert (await client.get(f"/api/v1/complaints/{uuid}", headers=handler)).json()["finding"] is None
+    assert (await client.get(f"/api/v1/complaints/{uuid}", headers=lead)).json()["finding"] == finding
+
+    nowhere = await record(client, location=None, campaign=None)
+    refused = await client.post(
+        f"/api/v1/complaints/{nowhere}/findings", json={"check": new_uuid(), "item": "san-01"}, headers=office
+    )
+    assert refused.status_code == 422
+    assert {e["field"] for e in refused.json()["errors"]} == {"campaign", "location"}

@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from ..accounts.guards import logged_in
 from ..campaigns.service import Reference
 from ..checks.api import _uuid, read_json
-from ..deps import CampaignsDep, NamedDependency
+from ..deps import CampaignsDep, ChecksDep, NamedDependency
 from ..errors import Forbidden, Invalid
 from ..i18n import gettext as _
 from ..models import ComplaintStatus, Role, User
@@ -173,6 +173,20 @@ class ComplaintApiController(Controller):
         self, request: Request[User, Any, Any], uuid: FromPath[str], complaints: ComplaintsDep
     ) -> dict[str, Any]:
         return await self._step(request, uuid, complaints.link)
+
+    @post("/complaints/{uuid:str}/findings", status_code=200, request_max_body_size=BODY_LIMIT)
+    async def open_finding(
+        self,
+        request: Request[User, Any, Any],
+        uuid: FromPath[str],
+        complaints: ComplaintsDep,
+        checks: ChecksDep,
+    ) -> Response[dict[str, Any]]:
+        """Open a finding from the complaint: {"check": UUID, "item": CODE, "severity"}."""
+        status, complaint = await complaints.open_finding(
+            request.user, uuid, await read_json(request), checks
+        )
+        return Response(complaint_json(complaint, request.user), status_code=status)
 
     @get("/findings/{finding_id:int}/rating-link")
     async def finding_rating_link(

@@ -438,6 +438,47 @@ class ComplaintService:
             await audit.write(session)
         return await self._reload(user, uuid)
 
+    async def open_finding(self, user: User, uuid: str, body: Any, checks: Any) -> tuple[int, Complaint]:
+        """Record the complaint's street problem as an open check by the office, so it follows the
+        rectification workflow, and link the finding it opens. Idempotent by the check's UUID."""
+        self._office_only(user)
+        body = require_object(body)
+        check_uuid = canonical_uuid(body.get("check"))
+        errors = Errors()
+        if check_uuid is None:
+            errors.add("check", _("Give a UUID for the check, made by the client."))
+        detail = await self.detail(user, uuid)
+        complaint = detail.complaint
+        if complaint.campaign is None:
+            errors.add("campaign", _("File the complaint under a campaign first."))
+        if complaint.lat is None or complaint.lon is None:
+            errors.add("location", _("The complaint needs a position on the map first."))
+        errors.raise_if_any(_("This complaint cannot open a finding yet."))
+        assert complaint.campaign is not None and check_uuid is not None
+        check = {
+            "campaign": complaint.campaign.code,
+            "kind": "open",
+            "recorded_at": complaint.received_at.astimezone(self.zone).isoformat(),
+            "location": {"lat": complaint.lat, "lon": complaint.lon, "accuracy_m": None, "source": "manual"},
+            "site": None,
+            "target_unit": complaint.assigned_unit.code if complaint.assigned_unit else None,
+            "answers": [
+                {
+                    "item": body.get("item"),
+                    "result": "fail",
+                    "severity": body.get("severity") or "major",
+                    "note": complaint.content[:1000],
+                }
+            ],
+            "note": "",
+            "photos": [],
+        }
+        status, receipt = await checks.put_check(user, check_uuid, check)
+        finding_id = receipt["findings"][0]["id"] if receipt.get("findings") else None
+        if finding_id is not None and complaint.finding_id != finding_id:
+            await self.link(user, uuid, {"finding": finding_id})
+        return status, await self._reload(user, uuid)
+
     async def _reload(self, user: User, uuid: str) -> Complaint:
         async with self.db.read() as session:
             return await self._visible(session, user, uuid)
