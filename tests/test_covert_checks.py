@@ -120,8 +120,10 @@ async def test_a_visible_finding_is_not_merged_into_an_undisclosed_covert_one(cl
     assert refused.json()["finding_status"] == "new"
     lead_view = (await get(client, f"/api/v1/findings/{visible}", "lead")).json()
     assert lead_view["status"] == "new" and lead_view.get("duplicate_of") is None
-    # The other way round is fine: the covert one is the duplicate.
+    # Nor a covert finding of another check, which may be disclosed first.
     other_check, other_covert = await covert_finding(client)
+    assert (await merge(client, other_covert, covert, "office", expect=409)).json()["finding_status"] == "new"
+    # The other way round is fine: the covert one is the duplicate.
     await merge(client, other_covert, visible, "office")
     seen = (await get(client, f"/api/v1/findings/{visible}", "lead")).json()
     assert seen["merged"] == [] and all(h["related_finding"] != other_covert for h in seen["history"])

@@ -311,8 +311,9 @@ class Workflow:
                 )
             if target.status in (FindingStatus.closed, FindingStatus.merged):
                 raise refused(target, _("A finding can only be merged into an open one."))
-            if hidden_covert(target) and not hidden_covert(finding):
-                # The lead would see duplicate_of pointing at a finding they may not open.
+            if hidden_covert(target) and finding.check_id != target.check_id:
+                # The lead would see duplicate_of pointing at a finding they may not open (a covert
+                # finding of another check may be disclosed before this one).
                 raise refused(
                     target,
                     _(
