@@ -16,6 +16,7 @@ from ..errors import Forbidden, Invalid
 from ..i18n import gettext as _
 from ..models import ComplaintStatus, Role, User
 from .indicators import DEFINITIONS, ComplaintIndicatorService
+from .linking import open_finding
 from .presenters import complaint_json, event_json
 from .ratings import RatingService
 from .service import ComplaintFilters, ComplaintService
@@ -183,8 +184,8 @@ class ComplaintApiController(Controller):
         checks: ChecksDep,
     ) -> Response[dict[str, Any]]:
         """Open a finding from the complaint: {"check": UUID, "item": CODE, "severity"}."""
-        status, complaint = await complaints.open_finding(
-            request.user, uuid, await read_json(request), checks
+        status, complaint = await open_finding(
+            complaints, request.user, uuid, await read_json(request), checks
         )
         return Response(complaint_json(complaint, request.user), status_code=status)
 

@@ -25,6 +25,7 @@ from ..labels import label
 from ..models import Complaint, ComplaintEvent, ComplaintStatus, Finding, Role, User, VisitOutcome, utcnow
 from ..settings import Settings
 from .access import visible_complaints
+from .queues import Urgency, urgency
 from .schemas import (
     NOTE_MAX,
     body_digest,
@@ -58,19 +59,6 @@ class ComplaintFilters:
 
 
 @dataclass
-class Urgency:
-    """Where a complaint stands against its clock: what is due, by when, and whether it is late."""
-
-    step: str  # "assign" | "investigate" | "call_back" | ""
-    due: datetime | None
-    mark: str  # "late" | "due-today" | ""
-
-    @property
-    def rank(self) -> int:
-        return {"late": 0, "due-today": 1}.get(self.mark, 2 if self.step else 3)
-
-
-@dataclass
 class ComplaintDetail:
     complaint: Complaint
     events: list[ComplaintEvent]
@@ -86,27 +74,8 @@ class ComplaintService:
 
     # ---- clocks ---------------------------------------------------------------------------
 
-    def callback_due(self, complaint: Complaint) -> datetime | None:
-        if complaint.investigated_at is None:
-            return None
-        return complaint.investigated_at + timedelta(days=self.settings.callback_days)
-
     def urgency(self, complaint: Complaint, now: datetime) -> Urgency:
-        if complaint.status == ComplaintStatus.received:
-            return Urgency("assign", complaint.received_at, "due-today")
-        if complaint.status == ComplaintStatus.assigned:
-            step, due = "investigate", complaint.deadline
-        elif complaint.status == ComplaintStatus.investigated:
-            step, due = "call_back", self.callback_due(complaint)
-        else:
-            return Urgency("", None, "")
-        if due is None:
-            return Urgency(step, None, "")
-        if due < now:
-            return Urgency(step, due, "late")
-        if due.astimezone(self.zone).date() == now.astimezone(self.zone).date():
-            return Urgency(step, due, "due-today")
-        return Urgency(step, due, "")
+        return urgency(complaint, now, self.zone, self.settings.callback_days)
 
     # ---- reading --------------------------------------------------------------------------
 
@@ -437,47 +406,6 @@ class ComplaintService:
             self._record(session, audit, complaint, user, "linked", complaint.status, note=str(found))
             await audit.write(session)
         return await self._reload(user, uuid)
-
-    async def open_finding(self, user: User, uuid: str, body: Any, checks: Any) -> tuple[int, Complaint]:
-        """Record the complaint's street problem as an open check by the office, so it follows the
-        rectification workflow, and link the finding it opens. Idempotent by the check's UUID."""
-        self._office_only(user)
-        body = require_object(body)
-        check_uuid = canonical_uuid(body.get("check"))
-        errors = Errors()
-        if check_uuid is None:
-            errors.add("check", _("Give a UUID for the check, made by the client."))
-        detail = await self.detail(user, uuid)
-        complaint = detail.complaint
-        if complaint.campaign is None:
-            errors.add("campaign", _("File the complaint under a campaign first."))
-        if complaint.lat is None or complaint.lon is None:
-            errors.add("location", _("The complaint needs a position on the map first."))
-        errors.raise_if_any(_("This complaint cannot open a finding yet."))
-        assert complaint.campaign is not None and check_uuid is not None
-        check = {
-            "campaign": complaint.campaign.code,
-            "kind": "open",
-            "recorded_at": complaint.received_at.astimezone(self.zone).isoformat(),
-            "location": {"lat": complaint.lat, "lon": complaint.lon, "accuracy_m": None, "source": "manual"},
-            "site": None,
-            "target_unit": complaint.assigned_unit.code if complaint.assigned_unit else None,
-            "answers": [
-                {
-                    "item": body.get("item"),
-                    "result": "fail",
-                    "severity": body.get("severity") or "major",
-                    "note": complaint.content[:1000],
-                }
-            ],
-            "note": "",
-            "photos": [],
-        }
-        status, receipt = await checks.put_check(user, check_uuid, check)
-        finding_id = receipt["findings"][0]["id"] if receipt.get("findings") else None
-        if finding_id is not None and complaint.finding_id != finding_id:
-            await self.link(user, uuid, {"finding": finding_id})
-        return status, await self._reload(user, uuid)
 
     async def _reload(self, user: User, uuid: str) -> Complaint:
         async with self.db.read() as session:
