@@ -2,6 +2,8 @@
 #   make run   - install into .venv, migrate, load the demo data, serve on http://127.0.0.1:8000
 #   make test  - install with the test extras and run every test that needs no outside service
 #   make ci    - make test, then the whole suite again on PostgreSQL, then the browser tests
+#   make system-deps - the Debian packages beside Python: the CJK font PDFs embed, and poppler and
+#                Ghostscript, which the tests print the notice with (installed only when missing)
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV   := .venv
@@ -10,10 +12,13 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
+# The CJK TrueType font PDFs embed (XUNCHA_PDF_FONT points elsewhere) and the tools the PDF tests use.
+PDF_FONT ?= $(or $(XUNCHA_PDF_FONT),/usr/share/fonts/truetype/arphic/uming.ttc)
+SYSTEM_PACKAGES := fonts-arphic-uming poppler-utils ghostscript
 # Reinstall whenever pyproject.toml changes.
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test test-postgres test-browser ci lint messages bench
+.PHONY: install system-deps run test test-postgres test-browser ci lint messages bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,15 +29,31 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: install
+# apt-get runs only when something is missing; without root it says what to run instead.
+system-deps:
+	@missing=""; \
+	test -f "$(firstword $(subst #, ,$(PDF_FONT)))" || missing="$$missing fonts-arphic-uming"; \
+	command -v pdftoppm >/dev/null 2>&1 && command -v pdffonts >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	command -v gs >/dev/null 2>&1 || missing="$$missing ghostscript"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing$$missing"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else \
+	    echo "Missing:$$missing. Install them (sudo apt-get install$$missing) and run make again." >&2; exit 1; \
+	  fi; \
+	fi
+
+run: install system-deps
 	$(BIN)/xuncha db upgrade
-	$(BIN)/xuncha demo
+	$(BIN)/xuncha demo --history
 	$(BIN)/xuncha serve --host $(HOST) --port $(PORT)
 
-test: install
+test: install system-deps
 	$(BIN)/python -m pytest -m "not browser"
 
-test-postgres: install
+test-postgres: install system-deps
 	XUNCHA_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -m "not browser"
 
 test-browser: install

@@ -1,8 +1,13 @@
-"""create_app(settings) -> Litestar: plugins, templates, static files, routes."""
+"""create_app(settings) -> Litestar: plugins, templates, static files, and each package's routes.
+
+Every package of a capability has a `routes` module with `ROUTES` (its controllers and handlers)
+and `providers(services)`, which builds its services from those already built: the database,
+the settings and the services of the packages before it in PACKAGES. Every service is then
+injectable into a handler by its name (docs/architecture.md).
+"""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from litestar import Litestar, MediaType, Request, get
@@ -17,36 +22,27 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from .accounts.controller import AccountController, home_of
+from .accounts import routes as accounts
+from .accounts.controller import home_of
 from .accounts.guards import csrf_guard
 from .accounts.middleware import AuthMiddleware
-from .accounts.passwords import Passwords
-from .accounts.service import AccountService
-from .campaigns.service import CampaignService
-from .checks.api import CheckApiController, PhotoApiController, ReferenceController
-from .checks.pages import CheckPages, FieldPages
-from .checks.service import CheckService
-from .complaints.api import ComplaintApiController
-from .complaints.indicators import ComplaintIndicatorService
-from .complaints.pages import ComplaintPages, RatingPages
-from .complaints.ratings import RatingService
-from .complaints.rounds import RoundService
-from .complaints.rounds_web import RoundApiController, RoundPages
-from .complaints.service import ComplaintService
+from .admin import routes as admin
+from .admin.account import password_current_guard
+from .assessment import routes as assessment
+from .campaigns import routes as campaigns
+from .checks import routes as checks
+from .complaints import routes as complaints
 from .db import Database
+from .desk import routes as desk
 from .errors import EXCEPTION_HANDLERS
-from .findings.api import FindingApiController
+from .findings import routes as findings
+from .findings.access import visible_photos
 from .findings.deadlines import DeadlineSweeper
-from .findings.indicators import IndicatorService
-from .findings.pages import RolePages
-from .findings.rectifications import RectificationService
-from .findings.service import FindingService
-from .findings.unit_pages import UnitPages
-from .findings.workflow import Workflow
-from .photos.service import PhotoService
-from .photos.store import PhotoStore
+from .office import routes as office
+from .photos import routes as photos
 from .pwa import PwaController
 from .settings import Settings
+from .unit import routes as unit
 from .web import STATIC_DIR, TEMPLATE_DIR, configure_environment
 
 
@@ -61,39 +57,21 @@ async def root(request: Request[Any, Any, Any]) -> Redirect:
     return Redirect(home_of(user) if user else "/login", status_code=303)
 
 
+# In dependency order: a package's providers may use the services of those before it.
+PACKAGES = (accounts, campaigns, photos, checks, findings, assessment, unit, desk, office, admin, complaints)
+# Built for the providers but not injectable into handlers.
+NOT_INJECTED = ("db", "passwords", "photo_visibility")
+
+
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Litestar:
     settings = (settings or Settings.from_env()).resolved()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = database or Database(settings)
-    passwords = Passwords(settings)
-    accounts = AccountService(db, settings, passwords)
-    campaigns = CampaignService(db)
-    checks = CheckService(db, settings, campaigns)
-    photos = PhotoService(db, settings, PhotoStore(settings.photo_dir))
-    findings = FindingService(db, settings)
-    workflow = Workflow(db, settings)
-    rectifications = RectificationService(db, settings, photos)
-    indicators = IndicatorService(db, settings.timezone)
-
-    state = State(
-        {
-            "settings": settings,
-            "db": db,
-            "passwords": passwords,
-            "accounts": accounts,
-            "campaigns": campaigns,
-            "checks": checks,
-            "photos": photos,
-            "findings": findings,
-            "workflow": workflow,
-            "rectifications": rectifications,
-            "indicators": indicators,
-            "complaints": ComplaintService(db, settings, campaigns),
-            "complaint_indicators": ComplaintIndicatorService(db, settings.timezone),
-            "ratings": RatingService(db, settings),
-            "rounds": RoundService(db, campaigns),
-        }
-    )
+    # The photos package knows no domain: who may see a photo is the checks' and findings' rule.
+    services: dict[str, Any] = {"settings": settings, "db": db, "photo_visibility": visible_photos}
+    for package in PACKAGES:
+        services.update(package.providers(services))
+    state = State(services)
 
     def _from_state(name: str) -> Provide:
         def provide(state: State) -> Any:
@@ -107,7 +85,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         engine_callback=lambda engine: configure_environment(engine.engine, settings.timezone),
     )
 
-    sweeper = DeadlineSweeper(workflow, settings.deadline_sweep_seconds)
+    sweeper = DeadlineSweeper(services["workflow"], settings.deadline_sweep_seconds)
 
     async def on_startup(app: Litestar) -> None:
         if settings.deadline_sweep_seconds > 0:
@@ -121,29 +99,16 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     return Litestar(
         route_handlers=[
             healthz,
-            AccountController,
-            ReferenceController,
-            CheckApiController,
-            PhotoApiController,
-            FieldPages,
-            CheckPages,
-            RolePages,
-            UnitPages,
-            FindingApiController,
-            ComplaintApiController,
-            ComplaintPages,
-            RatingPages,
-            RoundApiController,
-            RoundPages,
-            PwaController,
             root,
+            *(handler for package in PACKAGES for handler in package.ROUTES),
+            PwaController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
         state=state,
         # Every service in the state is injectable by its name.
-        dependencies={name: _from_state(name) for name in state.dict() if name != "passwords"},
+        dependencies={name: _from_state(name) for name in state.dict() if name not in NOT_INJECTED},
         middleware=[DefineMiddleware(AuthMiddleware)],
-        guards=[csrf_guard],
+        guards=[csrf_guard, password_current_guard],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         template_config=template_config,
         compression_config=CompressionConfig(backend="gzip", minimum_size=512, gzip_compress_level=6),
@@ -155,7 +120,3 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         debug=settings.debug,
         logging_config=None,
     )
-
-
-def _configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

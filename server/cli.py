@@ -37,12 +37,16 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo(_args: argparse.Namespace) -> int:
+def _demo(args: argparse.Namespace) -> int:
     from .demo.loader import load_demo
 
     settings = Settings.from_env()
     summary = asyncio.run(load_demo(settings))
     print(summary)
+    if args.history:
+        from .demo.history import record_history
+
+        print(asyncio.run(record_history(settings)))
     return 0
 
 
@@ -77,6 +81,18 @@ def _audit_verify(_args: argparse.Namespace) -> int:
     return asyncio.run(verify_cli(Settings.from_env()))
 
 
+def _import(args: argparse.Namespace) -> int:
+    from .admin.cli import import_cli
+
+    return asyncio.run(import_cli(Settings.from_env(), args.kind, args.file, args.dry_run))
+
+
+def _audit_adopt(_args: argparse.Namespace) -> int:
+    from .audit.adopt import adopt_cli
+
+    return asyncio.run(adopt_cli(Settings.from_env()))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xuncha", description="Xuncha field inspection server")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -90,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=_serve)
 
     demo = sub.add_parser("demo", help="load the demo data (idempotent)")
+    demo.add_argument(
+        "--history",
+        action="store_true",
+        help="also record some months of checks, findings and rectifications",
+    )
     demo.set_defaults(func=_demo)
 
     db = sub.add_parser("db", help="database maintenance")
@@ -109,10 +130,20 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", help="display name")
     create.set_defaults(func=_user_create)
 
+    imp = sub.add_parser("import", help="import units, users, sites or checklists from XLSX or CSV")
+    imp.add_argument("kind", choices=["units", "users", "sites", "checklists"])
+    imp.add_argument("file")
+    imp.add_argument("--dry-run", action="store_true", help="check the file and report, changing nothing")
+    imp.set_defaults(func=_import)
+
     audit = sub.add_parser("audit", help="the audit trail")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     verify = audit_sub.add_parser("verify", help="check the hash chain and the audited records")
     verify.set_defaults(func=_audit_verify)
+    adopt = audit_sub.add_parser(
+        "adopt", help="once after an upgrade: give records made before they were audited an entry"
+    )
+    adopt.set_defaults(func=_audit_adopt)
     return parser
 
 

@@ -5,17 +5,23 @@ from __future__ import annotations
 from litestar.di import NamedDependency
 
 from .accounts.service import AccountService
+from .assessment.indicators import IndicatorService
 from .campaigns.service import CampaignService
 from .checks.service import CheckService
-from .db import Database
-from .findings.indicators import IndicatorService
+from .complaints.indicators import ComplaintIndicatorService
+from .complaints.ratings import RatingService
+from .complaints.rounds import RoundService
+from .complaints.service import ComplaintService
+from .desk.notifications import NotificationService
+from .desk.service import DeskService
 from .findings.rectifications import RectificationService
 from .findings.service import FindingService
 from .findings.workflow import Workflow
+from .office.service import OfficeService
 from .photos.service import PhotoService
 from .settings import Settings
+from .unit.service import UnitService
 
-DatabaseDep = NamedDependency[Database]
 SettingsDep = NamedDependency[Settings]
 AccountsDep = NamedDependency[AccountService]
 CampaignsDep = NamedDependency[CampaignService]
@@ -25,3 +31,11 @@ FindingsDep = NamedDependency[FindingService]
 WorkflowDep = NamedDependency[Workflow]
 RectificationsDep = NamedDependency[RectificationService]
 IndicatorsDep = NamedDependency[IndicatorService]
+DeskDep = NamedDependency[DeskService]
+NotificationsDep = NamedDependency[NotificationService]
+OfficeDep = NamedDependency[OfficeService]
+UnitDep = NamedDependency[UnitService]
+ComplaintsDep = NamedDependency[ComplaintService]
+ComplaintIndicatorsDep = NamedDependency[ComplaintIndicatorService]
+RatingsDep = NamedDependency[RatingService]
+RoundsDep = NamedDependency[RoundService]

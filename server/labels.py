@@ -23,10 +23,11 @@ LABELS: dict[str, dict[str, str]] = {
         "open": N_("Open check"),
         "recheck": N_("Re-check"),
     },
-    "result": {"pass": N_("Pass"), "fail": N_("Fail"), "na": N_("N/A")},
+    # Checklist items name a problem ("bins overflowing"), so the answers say whether it was found.
+    "result": {"pass": N_("No such problem"), "fail": N_("Problem found"), "na": N_("Not applicable")},
     "severity": {"minor": N_("Minor"), "major": N_("Major"), "critical": N_("Critical")},
     "source": {"gps": N_("GPS"), "exif": N_("Photo EXIF"), "manual": N_("Entered by hand")},
-    "check_status": {"awaiting_photos": N_("Waiting for photos"), "complete": N_("Complete")},
+    "check_status": {"awaiting_photos": N_("Waiting for photos"), "complete": N_("Every photo received")},
     "finding_status": {
         "new": N_("New"),
         "assigned": N_("Assigned"),

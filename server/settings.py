@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -67,6 +68,11 @@ class Settings:
     callback_days: int = 3
     rating_requests_per_minute: int = 20
 
+    # Printed documents: the CJK TrueType font embedded in PDFs ("" searches the usual places) and
+    # the address people reach the system at, printed with a QR code on every notice.
+    pdf_font: str = ""
+    public_url: str = ""
+
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -102,6 +108,8 @@ class Settings:
             "tile_crs": os.environ.get("XUNCHA_TILE_CRS", "wgs84").lower(),
             "deadline_sweep_seconds": _env_int("XUNCHA_DEADLINE_SWEEP_SECONDS", 60),
             "callback_days": _env_int("XUNCHA_CALLBACK_DAYS", 3),
+            "pdf_font": os.environ.get("XUNCHA_PDF_FONT", "").strip(),
+            "public_url": os.environ.get("XUNCHA_PUBLIC_URL", "").strip(),
         }
         values.update(overrides)
         return cls(**values).resolved()
@@ -113,7 +121,12 @@ class Settings:
         secret_key = self.secret_key or _kept_secret(data_dir)
         if self.tile_crs not in {"wgs84", "gcj02"}:
             raise ValueError("XUNCHA_TILE_CRS must be wgs84 or gcj02")
-        return replace(self, data_dir=data_dir, database_url=database_url, secret_key=secret_key)
+        public_url = self.public_url.rstrip("/")
+        if public_url and not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", public_url):
+            raise ValueError("XUNCHA_PUBLIC_URL must be an address like https://xuncha.example.gov.cn")
+        return replace(
+            self, data_dir=data_dir, database_url=database_url, secret_key=secret_key, public_url=public_url
+        )
 
 
 def _kept_secret(data_dir: Path) -> str:

@@ -54,14 +54,16 @@ async def _execute(settings, sql: str, **params) -> None:
 
 
 async def test_an_untouched_trail_verifies(client, settings):
-    await _record_some(client)
     db = Database(settings)
     try:
+        loaded = (await verify(db)).entries  # the demo's units, accounts, campaigns and sites
+        await _record_some(client)
         report = await verify(db)
     finally:
         await db.dispose()
     assert report.intact
-    assert report.entries == 9  # per check: the check, its finding, its declared photo
+    assert loaded > 0
+    assert report.entries == loaded + 9  # per check: the check, its finding, its declared photo
     result = _verify_cli(settings)
     assert result.returncode == 0, result.stderr
     assert "intact" in result.stdout
@@ -84,17 +86,48 @@ async def test_a_finding_changed_in_the_database_is_caught_at_its_entry(client, 
     assert f"finding {finding_id}" in result.stderr and "status" in result.stderr
 
 
+async def _head(settings) -> int:
+    db = Database(settings)
+    try:
+        async with db.read() as session:
+            return int(await session.scalar(text("SELECT seq FROM audit_head")) or 0)
+    finally:
+        await db.dispose()
+
+
 async def test_an_edited_entry_breaks_the_chain_there(client, settings):
+    seq = await _head(settings) + 4  # the second check's entry, after the demo's
     await _record_some(client)
-    await _execute(settings, "UPDATE audit_entries SET data = replace(data, 'patrol', 'open') WHERE seq = 4")
+    await _execute(
+        settings, "UPDATE audit_entries SET data = replace(data, 'patrol', 'open') WHERE seq = :seq", seq=seq
+    )
     result = _verify_cli(settings)
     assert result.returncode != 0
-    assert "entry 4" in result.stderr and "changed" in result.stderr
+    assert f"entry {seq}" in result.stderr and "changed" in result.stderr
 
 
 async def test_a_deleted_entry_is_missed(client, settings):
+    seq = await _head(settings) + 5
     await _record_some(client)
-    await _execute(settings, "DELETE FROM audit_entries WHERE seq = 5")
+    await _execute(settings, "DELETE FROM audit_entries WHERE seq = :seq", seq=seq)
     result = _verify_cli(settings)
     assert result.returncode != 0
-    assert "entry 5" in result.stderr and "missing" in result.stderr
+    assert f"entry {seq}" in result.stderr and "missing" in result.stderr
+
+
+async def test_records_made_before_they_were_audited_are_adopted_once(client, settings):
+    from server.audit.adopt import adopt
+
+    # As on a database from before this release: the sites' entries are not there.
+    await _execute(settings, "DELETE FROM audit_entries")
+    await _execute(settings, "UPDATE audit_head SET seq = 0, hash = :h", h="0" * 64)
+    db = Database(settings)
+    try:
+        assert not (await verify(db)).intact
+        adopted = await adopt(db)
+        assert adopted["site"] > 0 and adopted["unit"] > 0 and adopted["user"] > 0
+        report = await verify(db)
+        assert report.intact, report.first_break
+        assert await adopt(db) == {}
+    finally:
+        await db.dispose()

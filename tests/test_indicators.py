@@ -26,8 +26,8 @@ from conftest import DEMO_PASSWORD
 from server import i18n
 from server.accounts.admin import create_user
 from server.app import create_app
+from server.assessment.indicators import DEFINITIONS, IndicatorService, Rate, month_bounds
 from server.db import Database
-from server.findings.indicators import DEFINITIONS, IndicatorService, Rate, month_bounds
 from tests.helpers_findings import (
     assign,
     auth,

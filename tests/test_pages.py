@@ -99,7 +99,7 @@ async def test_the_officers_home_lists_their_own_recent_checks(client: Any) -> N
     page = Page((await client.get("/field", headers=EN)).text)
     checks = [a["href"] for a in page.find("a") if (a.get("href") or "").startswith("/checks/")]
     assert checks == [f"/checks/{u}" for u in reversed(mine)]  # newest first
-    assert "1 finding" in page.text and "Complete" in page.text
+    assert "1 finding" in page.text and "Every photo received" in page.text
     assert f"/checks/{theirs}" not in checks
 
 
@@ -120,7 +120,7 @@ async def test_the_form_renders_the_checklist_with_pass_fail_and_na(client: Any)
         assert (
             photo and "image/jpeg" in (photo[0]["accept"] or "") and photo[0].get("capture") == "environment"
         )
-    assert "Pass" in page.text and "Fail" in page.text and "N/A" in page.text
+    assert "No such problem" in page.text and "Problem found" in page.text and "Not applicable" in page.text
     # Severity defaults to the item's own.
     first = SANITATION.items[1]
     html = (await client.get("/field/sanitation/new")).text
@@ -129,6 +129,28 @@ async def test_the_form_renders_the_checklist_with_pass_fail_and_na(client: Any)
     # A manual position for when the browser gives none, and the site register.
     assert page.find("input", name="manual_lat") and page.find("input", name="manual_lon")
     assert len(page.find("option")) >= len(demo.SITES)
+
+
+async def test_a_supervisors_form_starts_as_an_unannounced_check_and_says_what_that_means(
+    client: Any,
+) -> None:
+    await login(client, "supervisor")
+    page = await open_form(client)
+    options = page.find("option", value="unannounced") + page.find("option", value="open")
+    assert [o["value"] for o in options] == ["unannounced", "open"]
+    assert "selected" in options[0] and "selected" not in options[1]
+    (unannounced,) = page.find("p", **{"data-kind-help": "unannounced"})
+    (open_help,) = page.find("p", **{"data-kind-help": "open"})
+    assert "hidden" not in unannounced and "hidden" in open_help
+    assert "the unit is not told" in page.text
+
+
+async def test_an_officers_form_starts_as_a_patrol_check(client: Any) -> None:
+    await login(client, "officer")
+    page = await open_form(client)
+    (patrol,) = page.find("option", value="patrol")
+    assert "selected" in patrol
+    assert not page.find("p", **{"data-kind-help": "unannounced"})
 
 
 async def test_each_opening_of_the_form_makes_a_new_check_uuid(client: Any) -> None:
@@ -273,7 +295,11 @@ async def test_the_check_page_shows_answers_photos_position_site_and_findings(cl
     html = (await client.get(f"/checks/{uuid}", headers=officer | EN)).text
     page = Page(html)
     items = {i.code: i.text_en for i in SANITATION.items}
-    for code, result in (("san-01", "Fail"), ("san-02", "Pass"), ("san-03", "N/A")):
+    for code, result in (
+        ("san-01", "Problem found"),
+        ("san-02", "No such problem"),
+        ("san-03", "Not applicable"),
+    ):
         assert re.search(re.escape(items[code]) + r".*?" + result, page.text), code
     assert "bins overflowing" in page.text and "Critical" in page.text
     assert "32.629300, 110.798100" in page.text and "± 8 m" in page.text and "GPS" in page.text
@@ -296,7 +322,10 @@ async def test_a_check_without_failures_says_so(client: Any) -> None:
     assert (await client.put(f"/api/v1/checks/{uuid}", json=body, headers=officer)).status_code == 201
     page = Page((await client.get(f"/checks/{uuid}", headers=officer | EN)).text)
     assert "No findings: nothing failed." in page.text and "No photos." in page.text
-    assert "Complete" in page.text
+    # The badge says what it means, and the count says how much of the checklist was answered.
+    assert "Every photo received" in page.text
+    total = len(SANITATION.items)
+    assert f"Answered 1/{total}" in page.text
 
 
 async def test_another_officers_check_page_is_not_found(client: Any) -> None:

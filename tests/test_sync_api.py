@@ -1,4 +1,4 @@
-"""Sync API v1 as CONTRACT.md lists it: every status code, and nothing half-saved after a refusal.
+"""Sync API v1 as docs/sync-api.md lists it: every status code, and nothing half-saved after a refusal.
 
 Each refused request is followed by a look at the database (row counts of checks, answers,
 findings, photos and the audit trail) and at the photo store (no file written).

@@ -6,8 +6,10 @@ import re
 
 from sqlalchemy import select
 
+from ..admin.passwords import new_password_problem
+from ..audit.chain import AuditLog
 from ..db import Database
-from ..models import Role, Unit, User
+from ..models import Role, Unit, User, utcnow
 from ..settings import Settings
 from .passwords import Passwords, password_problem
 
@@ -22,7 +24,7 @@ async def create_user(
         raise ValueError("a username is 2-40 characters: lowercase letters, digits, dot, underscore, hyphen")
     if role not in Role.__members__:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(Role.__members__)}")
-    problem = password_problem(password)
+    problem = password_problem(password) or new_password_problem(password, username)
     if problem:
         raise ValueError(problem)
     db = Database(settings)
@@ -33,15 +35,20 @@ async def create_user(
                 raise ValueError(f"unknown unit {unit_code!r}")
             if await session.scalar(select(User.id).where(User.username == username)) is not None:
                 raise ValueError(f"the username {username!r} is taken")
-            session.add(
-                User(
-                    username=username,
-                    display_name=display_name[:80],
-                    role=role,
-                    unit_id=unit.id,
-                    password_hash=Passwords(settings).hash_sync(password),
-                )
+            user = User(
+                username=username,
+                display_name=display_name[:80],
+                role=role,
+                unit_id=unit.id,
+                password_hash=Passwords(settings).hash_sync(password),
+                password_set_at=utcnow(),
             )
+            session.add(user)
+            await session.flush()
+            # Accounts are audited records: one made here is in the trail like the office's.
+            audit = AuditLog(actor_id=None)
+            audit.record("user.created", "user", user)
+            await audit.write(session)
     finally:
         await db.dispose()
     return f"created {username} ({role}, {unit_code})"

@@ -114,7 +114,11 @@ class AccountController(Controller):
         old = request.cookies.get(SESSION_COOKIE)
         if old:
             await accounts.revoke(old)
-        response = Redirect(next_path or home_of(result.user), status_code=303)
+        # A one-time password from the office: the person chooses their own first.
+        target = (
+            "/account/password" if result.user.must_change_password else next_path or home_of(result.user)
+        )
+        response = Redirect(target, status_code=303)
         response.cookies.append(_session_cookie(settings, raw, settings.session_ttl_hours * 3600))
         return response
 

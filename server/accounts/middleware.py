@@ -34,10 +34,6 @@ def csrf_token_for(secret: str, session_raw: str | None, anon_raw: str) -> str:
     return hmac.new(secret.encode(), basis.encode(), hashlib.sha256).hexdigest()[:40]
 
 
-class CsrfRefused(Exception):
-    pass
-
-
 class AuthMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

@@ -60,6 +60,8 @@ class AccountService:
         ok = await self.passwords.verify(user.password_hash if user else None, password)
         if user is None or not user.active:
             return LoginResult(None)
+        if ok and user.must_change_password and user.password_expires_at and user.password_expires_at <= now:
+            return LoginResult(None)  # a one-time password not used in time is worthless
         async with self.db.write() as session:
             fresh = await session.scalar(select(User).where(User.id == user.id).with_for_update(of=User))
             assert fresh is not None
@@ -136,6 +138,11 @@ class AccountService:
             values["expires_at"] = now + timedelta(hours=self.settings.session_ttl_hours)
         async with self.db.write() as session:
             await session.execute(update(AuthToken).where(AuthToken.id == token_id).values(**values))
+
+    def forget_user(self, user_id: int) -> None:
+        """Drop this process's cached sessions of an account the office just changed or retired."""
+        for digest in [d for d, cached in self._cache.items() if cached[1].user.id == user_id]:
+            self._cache.pop(digest, None)
 
     async def revoke(self, raw: str) -> None:
         self._cache.pop(token_hash(raw), None)

@@ -11,13 +11,30 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..models import AuditEntry, AuditHead, Check, Complaint, Finding, Photo, Rectification, utcnow
+from ..models import (
+    AuditEntry,
+    AuditHead,
+    Campaign,
+    Check,
+    ChecklistItem,
+    ChecklistVersion,
+    Complaint,
+    ContactPoint,
+    Finding,
+    Photo,
+    Rectification,
+    Site,
+    Topic,
+    Unit,
+    User,
+    utcnow,
+)
 
 GENESIS = "0" * 64
 # Core tables: appending is on every write path, and the ORM's bulk machinery costs more.
@@ -27,7 +44,7 @@ ENTRIES, HEAD = AuditEntry.__table__, AuditHead.__table__
 AUDITED_FIELDS: dict[str, tuple[str, ...]] = {
     "check": tuple(
         "uuid author_id campaign_id kind recorded_at lat lon accuracy_m location_source site_id target_unit_id "
-        "note body_sha256 status covert disclosed_at disclosed_by_id".split()
+        "note body_sha256 status covert disclosed_at disclosed_by_id checklist_version".split()
     ),
     "finding": tuple(
         "check_id answer_id campaign_id item_id site_id severity status lat lon found_at covert disclosed_at "
@@ -49,11 +66,42 @@ AUDITED_FIELDS: dict[str, tuple[str, ...]] = {
         "body_sha256".split()
     ),
 }
+# The bureau's set-up, kept by the office. A user's password hash is not in the trail,
+# only when it was set; nor is the login bookkeeping (last login, failed attempts).
+AUDITED_FIELDS.update(
+    {
+        "unit": tuple("code name_zh name_en kind parent_id leader_in_charge_id active".split()),
+        "user": tuple(
+            "username display_name display_name_en role unit_id active must_change_password "
+            "password_expires_at password_set_at".split()
+        ),
+        "campaign": tuple(
+            "code name_zh name_en category lead_id responsible_unit_id measures_zh measures_en starts_on "
+            "ends_on active".split()
+        ),
+        "checklist_item": tuple("campaign_id code revision text_zh text_en severity position active".split()),
+        "checklist_version": tuple("campaign_id number created_by_id".split()),
+        "site": tuple("code name_zh name_en kind lat lon unit_id active".split()),
+        "contact_point": tuple("leader_id unit_id active".split()),
+        "topic": tuple(
+            "leader_id unit_id title body deadline status answer answered_at answered_by_id decided_at "
+            "decision_note".split()
+        ),
+    }
+)
 MODELS: dict[str, Any] = {
     "check": Check,
     "finding": Finding,
     "photo": Photo,
     "rectification": Rectification,
+    "unit": Unit,
+    "user": User,
+    "campaign": Campaign,
+    "checklist_item": ChecklistItem,
+    "checklist_version": ChecklistVersion,
+    "site": Site,
+    "contact_point": ContactPoint,
+    "topic": Topic,
     "complaint": Complaint,
 }
 
@@ -63,6 +111,8 @@ def _plain(value: Any) -> Any:
         # Normalised to UTC, as the database gives it back, so a state recorded from the
         # values written compares equal to the state read from the row later.
         return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
     return value
 
 

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 
 from ..db import Database
 from ..geo import bounding_box, distance_m
-from ..models import KINDS_BY_ROLE, Campaign, ChecklistItem, Role, Site, Unit, User
+from ..models import (
+    KINDS_BY_ROLE,
+    Campaign,
+    ChecklistVersion,
+    ChecklistVersionItem,
+    Role,
+    Site,
+    Unit,
+    User,
+)
 
 # Reference data changes a few times a year; checks arrive many times a second.
 _TTL_SECONDS = 30.0
@@ -38,8 +47,20 @@ class CampaignRef:
     active: bool
     lead_id: int
     responsible_unit_id: int
+    # Every revision of every item, so a stored answer's item is always found by id.
     items: tuple[ItemRef, ...]
+    # The current checklist's items by code.
     items_by_code: dict[str, ItemRef] = field(hash=False, compare=False)
+    version: int = 0
+    # Each checklist version's items by code: a check made offline against an older
+    # version is read against that version.
+    versions: dict[int, dict[str, ItemRef]] = field(default_factory=dict, hash=False, compare=False)
+
+    def at_version(self, number: int) -> CampaignRef | None:
+        if number == self.version:
+            return self
+        items = self.versions.get(number)
+        return None if items is None else replace(self, items_by_code=items)
 
     def name(self, lang: str) -> str:
         return self.name_en if lang == "en" else self.name_zh
@@ -60,6 +81,7 @@ class CampaignService:
         self._reference: Reference | None = None
 
     def invalidate(self) -> None:
+        """Forget the cached reference data, after the office changes campaigns, checklists or sites."""
         self._reference = None
 
     async def reference(self) -> Reference:
@@ -72,9 +94,23 @@ class CampaignService:
             ).all()
             units = (await session.execute(select(Unit.code, Unit.id).where(Unit.active))).all()
             sites = (await session.execute(select(Site.code, Site.id).where(Site.active))).all()
+            listed = (
+                await session.execute(
+                    select(
+                        ChecklistVersion.campaign_id, ChecklistVersion.number, ChecklistVersionItem.item_id
+                    )
+                    .join(ChecklistVersionItem, ChecklistVersionItem.version_id == ChecklistVersion.id)
+                    .order_by(ChecklistVersion.number, ChecklistVersionItem.position)
+                )
+            ).all()
         refs = {}
         for c in campaigns:
             items = tuple(ItemRef(i.id, i.code, i.text_zh, i.text_en, i.severity, i.active) for i in c.items)
+            by_id = {i.id: i for i in items}
+            versions: dict[int, dict[str, ItemRef]] = {}
+            for campaign_id, number, item_id in listed:
+                if campaign_id == c.id:
+                    versions.setdefault(number, {})[by_id[item_id].code] = by_id[item_id]
             refs[c.code] = CampaignRef(
                 c.id,
                 c.code,
@@ -85,7 +121,9 @@ class CampaignService:
                 c.lead_id,
                 c.responsible_unit_id,
                 items,
-                {i.code: i for i in items},
+                {i.code: i for i in items if i.active},
+                max(versions, default=0),
+                versions,
             )
         ref = Reference(
             campaigns=refs,
@@ -96,6 +134,10 @@ class CampaignService:
         )
         self._reference = ref
         return ref
+
+    async def version_of(self, code: str) -> int:
+        found = (await self.reference()).campaigns.get(code)
+        return found.version if found else 0
 
     async def campaigns(self, *, active_only: bool = True) -> list[Campaign]:
         async with self.db.read() as session:
@@ -136,18 +178,5 @@ class CampaignService:
             return list((await session.scalars(select(Site).where(Site.active).order_by(Site.code))).all())
 
     async def units(self) -> list[Unit]:
-        """The units a check can name as the one inspected (被检查单位)."""
         async with self.db.read() as session:
-            return list((await session.scalars(select(Unit).where(Unit.active).order_by(Unit.code))).all())
-
-    async def items(self, campaign_id: int) -> list[ChecklistItem]:
-        async with self.db.read() as session:
-            return list(
-                (
-                    await session.scalars(
-                        select(ChecklistItem)
-                        .where(ChecklistItem.campaign_id == campaign_id, ChecklistItem.active)
-                        .order_by(ChecklistItem.position)
-                    )
-                ).all()
-            )
+            return list((await session.scalars(select(Unit).where(Unit.active).order_by(Unit.id))).all())

@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid as uuidlib
-from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import anyio.to_thread
 from litestar import Controller, Request, get, post
-from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from ..accounts.guards import logged_in, roles
 from ..campaigns.service import CampaignService
-from ..deps import CampaignsDep, ChecksDep, PhotosDep, SettingsDep
+from ..deps import CampaignsDep, ChecksDep, SettingsDep
 from ..errors import AppError, Invalid, NotFound
+from ..forms import field_errors, form_values, location_from_form
 from ..geo import valid_position
 from ..i18n import gettext as _
 from ..models import KINDS_BY_ROLE, Campaign, Result, Role, User, utcnow
-from ..photos.pipeline import PhotoRejected, process_photo
-from ..photos.service import media_type_of, refuse_type, rejection_message
+from ..photos.forms import FormPhoto, photos_from_form
 from ..settings import Settings
 from ..web import page
 from .schemas import canonical_uuid
@@ -35,16 +31,11 @@ FORM_BODY_LIMIT = 200 * 1024 * 1024
 
 
 def _kinds(user: User) -> list[str]:
-    order = ["patrol", "recheck", "open", "unannounced"]
+    # The first is the form's default: a supervisor's (and the office's) check is unannounced
+    # unless they choose an open one.
+    order = ["patrol", "recheck", "unannounced", "open"]
     allowed = {k.value for k in KINDS_BY_ROLE.get(Role(user.role), ())}
     return [k for k in order if k in allowed]
-
-
-def _float(value: Any) -> float | None:
-    try:
-        return float(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 class FieldPages(Controller):
@@ -85,7 +76,6 @@ class FieldPages(Controller):
         code: FromPath[str],
         campaigns: CampaignsDep,
         checks: ChecksDep,
-        photos: PhotosDep,
         settings: SettingsDep,
     ) -> Template | Redirect:
         campaign = await _campaign(campaigns, code)
@@ -94,12 +84,15 @@ class FieldPages(Controller):
             check_uuid, body, uploads = await _body_from_form(form, campaign, settings)
             await checks.put_check(request.user, check_uuid, body)
         except AppError as exc:
-            return await _form_page(
-                request, campaign, campaigns, settings, form=form, error=exc, status_code=exc.status_code
-            )
-        for photo_uuid, media_type, data, processed in uploads:
-            await photos.put_check_photo(
-                request.user, check_uuid, photo_uuid, media_type, data, processed=processed
+            return await _form_page(request, campaign, campaigns, settings, form, exc)
+        for upload in uploads:
+            await checks.put_photo(
+                request.user,
+                check_uuid,
+                upload.uuid,
+                upload.media_type,
+                upload.data,
+                processed=upload.processed,
             )
         return Redirect(f"/checks/{check_uuid}?saved=1", status_code=303)
 
@@ -130,7 +123,15 @@ class CheckPages(Controller):
         if canonical is None:
             raise NotFound(_("There is no check with this UUID that you may see."))
         check = await checks.get_check(request.user, canonical)
-        return page(request, "checks/detail.html", check=check, saved=bool(saved))
+        total = sum(1 for i in check.campaign.items if i.active)
+        return page(
+            request,
+            "checks/detail.html",
+            check=check,
+            answered=len(check.answers),
+            total=max(total, len(check.answers)),
+            saved=bool(saved),
+        )
 
 
 async def _campaign(campaigns: CampaignService, code: str) -> Campaign:
@@ -145,23 +146,19 @@ async def _form_page(
     campaign: Campaign,
     campaigns: CampaignService,
     settings: Settings,
-    *,
     form: Any = None,
     error: AppError | None = None,
-    status_code: int = 200,
 ) -> Template:
+    """The form, new or shown again with what was sent and why it was refused."""
     now_local = utcnow().astimezone(ZoneInfo(settings.timezone)).replace(microsecond=0)
-    values = {k: v for k, v in (form or {}).items() if isinstance(v, str)}
-    field_errors: dict[str, str] = {}
-    if error is not None:
-        for e in error.errors:
-            field_errors.setdefault(e.get("field", ""), e.get("message", ""))
+    values = form_values(form)
     return page(
         request,
         "checks/form.html",
-        status_code=status_code,
+        status_code=error.status_code if error else 200,
         campaign=campaign,
         items=[i for i in campaign.items if i.active],
+        checklist_version=await campaigns.version_of(campaign.code),
         sites=await campaigns.sites(),
         units=await campaigns.units(),
         kinds=_kinds(request.user),
@@ -169,25 +166,13 @@ async def _form_page(
         recorded_at=values.get("recorded_at") or now_local.isoformat(),
         values=values,
         error=error,
-        field_errors=field_errors,
+        field_errors=field_errors(error),
     )
-
-
-def location_from_form(form: Any) -> dict[str, Any] | None:
-    """The position a plain field form carries: the phone's, else the one typed in by hand."""
-    lat, lon = _float(form.get("lat")), _float(form.get("lon"))
-    source = form.get("source") or "gps"
-    if lat is None or lon is None:
-        lat, lon, source = _float(form.get("manual_lat")), _float(form.get("manual_lon")), "manual"
-    if lat is None or lon is None:
-        return None
-    accuracy = None if source == "manual" else _float(form.get("accuracy_m"))
-    return {"lat": lat, "lon": lon, "accuracy_m": accuracy, "source": source}
 
 
 async def _body_from_form(
     form: Any, campaign: Campaign, settings: Settings
-) -> tuple[str, dict[str, Any], list[tuple[str, str, bytes, Any]]]:
+) -> tuple[str, dict[str, Any], list[FormPhoto]]:
     """The same body a phone would PUT, built from the plain form's fields."""
     check_uuid = canonical_uuid(form.get("uuid"))
     if check_uuid is None:
@@ -196,8 +181,9 @@ async def _body_from_form(
             errors=[{"field": "uuid", "message": _("Reload the page.")}],
         )
     location = location_from_form(form)
-    answers, uploads, photos = [], [], []
-    for item in campaign.items:
+    answers = []
+    current = [i for i in campaign.items if i.active]  # older revisions' rows are kept beside them
+    for item in current:
         result = form.get(f"r_{item.code}")
         if result not in {r.value for r in Result}:
             continue
@@ -207,36 +193,9 @@ async def _body_from_form(
             answer["note"] = form.get(f"n_{item.code}") or ""
         answers.append(answer)
     answered = {a["item"] for a in answers}
-    for field in [f"p_{i.code}" for i in campaign.items] + ["p__check"]:
-        item_code = field[2:] if field != "p__check" else None
-        if item_code is not None and item_code not in answered:
-            continue
-        for upload in form.getall(field, []):
-            if not isinstance(upload, UploadFile) or not upload.filename:
-                continue
-            data = await upload.read()
-            if not data:
-                continue
-            media_type = media_type_of(upload.content_type)
-            refuse_type(media_type)
-            try:
-                processed = await anyio.to_thread.run_sync(
-                    lambda d=data, m=media_type: process_photo(
-                        d, m, max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels
-                    )
-                )
-            except PhotoRejected as exc:
-                reason = rejection_message(exc, settings)
-                raise Invalid(
-                    _("A photo was refused: %(reason)s", reason=reason),
-                    errors=[{"field": field, "message": reason}],
-                ) from None
-            digest = hashlib.sha256(data).hexdigest()
-            photo_uuid = str(uuidlib.uuid5(FORM_PHOTO_NS, f"{check_uuid}/{field}/{digest}"))
-            if any(p["uuid"] == photo_uuid for p in photos):
-                continue
-            photos.append({"uuid": photo_uuid, "item": item_code})
-            uploads.append((photo_uuid, media_type, data, processed))
+    fields = [f"p_{i.code}" for i in current if i.code in answered] + ["p__check"]
+    uploads = await photos_from_form(form, fields, settings, FORM_PHOTO_NS, check_uuid)
+    photos = [{"uuid": p.uuid, "item": p.field[2:] if p.field != "p__check" else None} for p in uploads]
     body = {
         "campaign": campaign.code,
         "kind": form.get("kind") or "patrol",
@@ -249,7 +208,3 @@ async def _body_from_form(
         "photos": photos,
     }
     return check_uuid, body, uploads
-
-
-def local_now(settings: Settings) -> datetime:
-    return utcnow().astimezone(ZoneInfo(settings.timezone)) + timedelta(0)

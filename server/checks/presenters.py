@@ -7,36 +7,18 @@ from typing import Any
 from ..i18n import gettext
 from ..labels import N_
 from ..models import Check, CheckKind, Role, UnitKind, User
+from ..photos.presenters import photo_json
 from .service import recorded_local
 
 COVERT_SOURCE = N_("Third-party unannounced check")
 
 
-def _photo(photo: Any) -> dict[str, Any]:
-    received = photo.received_at is not None
-    body: dict[str, Any] = {
-        "uuid": photo.uuid,
+def check_photo_json(photo: Any) -> dict[str, Any]:
+    """The photo's one shape, with the item it shows and whether it was taken far from the check."""
+    return photo_json(photo) | {
         "item": photo.item.code if photo.item else None,
-        "received": received,
+        "far_from_check": photo.far_from_check,
     }
-    if received:
-        body.update(
-            url=f"/api/v1/photos/{photo.uuid}",
-            thumb_url=f"/api/v1/photos/{photo.uuid}?size=thumb",
-            sha256=photo.sha256,
-            size_bytes=photo.size_bytes,
-            width=photo.width,
-            height=photo.height,
-            taken_at=photo.taken_at.isoformat() if photo.taken_at else None,
-            exif_location=(
-                {"lat": photo.exif_lat, "lon": photo.exif_lon, "source": photo.exif_source}
-                if photo.exif_lat is not None
-                else None
-            ),
-            distance_m=round(photo.distance_m, 1) if photo.distance_m is not None else None,
-            far_from_check=photo.far_from_check,
-        )
-    return body
 
 
 def shows_author(check: Check, viewer: User | None) -> bool:
@@ -96,7 +78,7 @@ def check_json(check: Check, lang: str, *, full: bool, viewer: User | None = Non
         }
         for a in check.answers
     ]
-    body["photos"] = [_photo(p) for p in check.photos]
+    body["photos"] = [check_photo_json(p) for p in check.photos]
     body["missing_photos"] = [p.uuid for p in check.photos if p.received_at is None]
     body["findings"] = [
         {"id": f.id, "item": f.item.code, "severity": f.severity, "status": f.status}

@@ -7,11 +7,11 @@ officers and their phones' developers, in their language, and name the exact fie
 from __future__ import annotations
 
 import math
-import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..api import canonical_uuid
 from ..errors import Invalid
 from ..i18n import gettext as _
 from ..models import CheckKind, LocationSource, Result, Severity, utcnow
@@ -30,6 +30,7 @@ KNOWN_FIELDS = {
     "answers",
     "note",
     "photos",
+    "checklist_version",
 }
 
 
@@ -70,6 +71,7 @@ class CheckIn:
     answers: tuple[AnswerIn, ...]
     note: str
     photos: tuple[PhotoIn, ...]
+    checklist_version: int | None = None
 
 
 class Errors:
@@ -82,15 +84,6 @@ class Errors:
     def raise_if_any(self, summary: str) -> None:
         if self.items:
             raise Invalid(summary, errors=self.items)
-
-
-def canonical_uuid(value: Any) -> str | None:
-    if not isinstance(value, str) or len(value) > 40:
-        return None
-    try:
-        return str(uuidlib.UUID(value))
-    except ValueError:
-        return None
 
 
 def parse_datetime(value: Any, field: str, errors: Errors, *, max_skew: timedelta) -> datetime | None:
@@ -280,6 +273,12 @@ def parse_check(body: Any, *, max_photos: int, clock_skew: timedelta) -> CheckIn
     answers = _answers(body.get("answers"), errors)
     note = parse_text(body.get("note"), "note", NOTE_MAX, errors)
     photos = parse_photos(body.get("photos"), errors, max_photos, clock_skew)
+    version = body.get("checklist_version")
+    if version is not None and (
+        isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= 1_000_000
+    ):
+        errors.add("checklist_version", _("The checklist version is a whole number from 1."))
+        version = None
     answered = {a.item for a in answers}
     for i, photo in enumerate(photos):
         if photo.item is not None and photo.item not in answered:
@@ -298,4 +297,5 @@ def parse_check(body: Any, *, max_photos: int, clock_skew: timedelta) -> CheckIn
         answers=answers,
         note=note,
         photos=photos,
+        checklist_version=version,
     )

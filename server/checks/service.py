@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -12,6 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from ..api import body_digest
+from ..audit.chain import AuditLog
 from ..campaigns.service import CampaignRef, CampaignService, Reference
 from ..db import Database
 from ..errors import Conflict, Forbidden, Invalid, NotFound
@@ -19,11 +19,14 @@ from ..i18n import gettext as _
 from ..models import (
     KINDS_BY_ROLE,
     Check,
+    CheckStatus,
     Finding,
     Photo,
     Role,
     User,
 )
+from ..photos.pipeline import ProcessedPhoto
+from ..photos.service import PhotoService
 from ..settings import Settings
 from .access import visible_checks
 from .schemas import CheckIn, Errors, parse_check
@@ -32,22 +35,26 @@ from .writer import CheckWriter, NewCheck, Outcome
 _MAX_ID = 2**63 - 1
 
 
-def body_digest(body: Any) -> str:
-    # Key order and whitespace do not make a different check; content does.
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def _resolve(inp: CheckIn, ref: Reference) -> tuple[CampaignRef, int | None, int | None]:
     """The codes of a check against the reference data; unknown ones are a 422."""
     errors = Errors()
     campaign = ref.campaigns.get(inp.campaign)
     if campaign is None or not campaign.active:
         errors.add("campaign", _("Unknown campaign code: %(code)s.", code=inp.campaign))
+    elif inp.checklist_version is not None and campaign.at_version(inp.checklist_version) is None:
+        errors.add(
+            "checklist_version",
+            _("This campaign's checklist has no version %(n)s.", n=inp.checklist_version),
+        )
     else:
+        # Read against the version the officer saw: an edit by the office since then
+        # does not cost them the check, as long as the items were in that version.
+        if inp.checklist_version is not None:
+            campaign = campaign.at_version(inp.checklist_version)
+            assert campaign is not None
         for i, answer in enumerate(inp.answers):
             item = campaign.items_by_code.get(answer.item)
-            if item is None or not item.active:
+            if item is None:
                 errors.add(
                     f"answers[{i}].item", _("This campaign has no checklist item %(code)s.", code=answer.item)
                 )
@@ -69,10 +76,13 @@ class CheckPage:
 
 
 class CheckService:
-    def __init__(self, db: Database, settings: Settings, campaigns: CampaignService) -> None:
+    def __init__(
+        self, db: Database, settings: Settings, campaigns: CampaignService, photos: PhotoService
+    ) -> None:
         self.db = db
         self.settings = settings
         self.campaigns = campaigns
+        self.photos = photos
         self.writer = CheckWriter(db)
 
     async def put_check(self, user: User, check_uuid: str, body: Any) -> tuple[int, dict[str, Any]]:
@@ -105,6 +115,53 @@ class CheckService:
             )
         assert isinstance(result, dict)
         return 201, result
+
+    async def put_photo(
+        self,
+        user: User,
+        check_uuid: str,
+        photo_uuid: str,
+        content_type: str | None,
+        data: bytes,
+        *,
+        processed: ProcessedPhoto | None = None,
+    ) -> tuple[int, dict[str, Any]]:
+        async with self.db.read() as session:
+            check = await session.scalar(select(Check).where(Check.uuid == check_uuid, visible_checks(user)))
+            if check is None:
+                raise NotFound(_("There is no check with this UUID that you may see; send the check first."))
+            if check.author_id != user.id:
+                raise Forbidden(_("Only the check's author may add its photos."))
+            photo = await session.scalar(
+                select(Photo).where(Photo.uuid == photo_uuid, Photo.check_id == check.id)
+            )
+        if photo is None:
+            raise NotFound(_("The check does not list a photo with this UUID."), code="photo_not_declared")
+
+        async def complete_check(
+            session: Any, photo: Photo, processed: ProcessedPhoto, audit: AuditLog
+        ) -> dict[str, Any]:
+            owner = await session.get(Check, photo.check_id, populate_existing=True)
+            self.photos.fill(photo, processed, owner.lat, owner.lon)
+            photo.far_from_check = (
+                photo.distance_m is not None and photo.distance_m > self.settings.photo_far_m
+            )
+            audit.record("photo.received", "photo", photo)
+            if not await self.photos.missing(session, Photo.check_id == owner.id, photo.id) and (
+                owner.status != CheckStatus.complete
+            ):
+                owner.status = CheckStatus.complete
+                audit.record("check.completed", "check", owner)
+            return {"check_status": owner.status}
+
+        async def check_status(session: Any, photo: Photo) -> dict[str, Any]:
+            return {
+                "check_status": await session.scalar(select(Check.status).where(Check.id == photo.check_id))
+            }
+
+        return await self.photos.receive(
+            user, photo, content_type, data, processed, complete_check, check_status
+        )
 
     async def _exists(self, check_uuid: str) -> bool:
         async with self.db.read() as session:

@@ -23,13 +23,14 @@ from sqlalchemy.exc import IntegrityError
 from ..audit.chain import AuditLog
 from ..campaigns.service import CampaignRef
 from ..db import Database
-from ..models import Answer, Check, CheckKind, CheckStatus, Finding, FindingStatus, Photo, Result, utcnow
+from ..models import Answer, Check, CheckKind, CheckStatus, Finding, FindingStatus, Result, utcnow
+from ..photos.service import declare_photos
 from .schemas import CheckIn
 
 log = logging.getLogger("xuncha.checks")
 
 # Core tables: the ORM's bulk-insert machinery costs more than the SQL itself.
-CHECKS, ANSWERS, FINDINGS, PHOTOS = Check.__table__, Answer.__table__, Finding.__table__, Photo.__table__
+CHECKS, ANSWERS, FINDINGS = Check.__table__, Answer.__table__, Finding.__table__
 MAX_BATCH = 200
 
 
@@ -171,24 +172,7 @@ class CheckWriter:
             row for item, check in zip(items, checks, strict=True) for row in _photo_rows(item, check, now)
         ]
         if photos:
-            photo_ids = dict(
-                (await session.execute(insert(PHOTOS).returning(PHOTOS.c.uuid, PHOTOS.c.id), photos)).all()
-            )
-            for photo in photos:
-                photo.update(
-                    id=photo_ids[photo["uuid"]],
-                    received_at=None,
-                    media_type=None,
-                    size_bytes=None,
-                    sha256=None,
-                    width=None,
-                    height=None,
-                    taken_at=None,
-                    exif_lat=None,
-                    exif_lon=None,
-                    far_from_check=False,
-                )
-                audit.record("photo.declared", "photo", photo, actor=photo["uploader_id"])
+            await declare_photos(session, photos, audit, by_uploader=True)
         await audit.write(session)
 
         receipts: dict[int, dict[str, Any]] = {}
@@ -235,6 +219,7 @@ def _check_row(item: NewCheck, now: datetime) -> dict[str, Any]:
         "covert": inp.kind == CheckKind.unannounced,
         "disclosed_at": None,
         "disclosed_by_id": None,
+        "checklist_version": inp.checklist_version or item.campaign.version or None,
     }
 
 

@@ -9,21 +9,17 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from ..accounts.guards import logged_in
+from ..api import read_json, uuid_or_404
 from ..campaigns.service import Reference
-from ..checks.api import _uuid, read_json
-from ..deps import CampaignsDep, ChecksDep, NamedDependency
+from ..deps import CampaignsDep, ChecksDep, ComplaintIndicatorsDep, ComplaintsDep, RatingsDep
 from ..errors import Forbidden, Invalid
 from ..i18n import gettext as _
 from ..models import ComplaintStatus, Role, User
-from .indicators import DEFINITIONS, ComplaintIndicatorService
+from .indicators import DEFINITIONS
 from .linking import open_finding
 from .presenters import complaint_json, event_json
-from .ratings import RatingService
-from .service import ComplaintFilters, ComplaintService
+from .service import ComplaintFilters
 
-ComplaintsDep = NamedDependency[ComplaintService]
-ComplaintIndicatorsDep = NamedDependency[ComplaintIndicatorService]
-RatingsDep = NamedDependency[RatingService]
 BODY_LIMIT = 64 * 1024
 
 
@@ -86,7 +82,7 @@ class ComplaintApiController(Controller):
         self, request: Request[User, Any, Any], uuid: FromPath[str], complaints: ComplaintsDep
     ) -> Response[dict[str, Any]]:
         status, complaint = await complaints.put(
-            request.user, _uuid(uuid, "The complaint UUID"), await read_json(request)
+            request.user, uuid_or_404(uuid, "The complaint UUID"), await read_json(request)
         )
         return Response(complaint_json(complaint, request.user), status_code=status)
 
@@ -146,7 +142,7 @@ class ComplaintApiController(Controller):
     ) -> Response[dict[str, Any]]:
         """The unit's answer from a phone's outbox: idempotent by the answer's UUID."""
         status, receipt = await complaints.answer(
-            request.user, uuid, _uuid(answer_uuid, "The answer UUID"), await read_json(request)
+            request.user, uuid, uuid_or_404(answer_uuid, "The answer UUID"), await read_json(request)
         )
         return Response(receipt, status_code=status)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import uuid as uuidlib
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -22,6 +22,9 @@ from ..models import Complaint, ComplaintStatus, Role, User
 from ..settings import Settings
 from .ratings import RatingService
 from .service import ComplaintService
+
+if TYPE_CHECKING:
+    from ..demo.history import History
 
 NAMESPACE = uuidlib.UUID("6f1c2a4e-8d3b-4c5a-9e7f-1b2d3c4e5f60")
 SOURCES = ("hotline_12319", "hotline_12319", "web", "letter", "visit", "media", "referral")
@@ -103,6 +106,12 @@ async def record_history(
     finally:
         if database is None:
             await db.dispose()
+
+
+async def record_complaints_history(history: History) -> str:
+    """The complaints' part of `xuncha demo --history` (one of demo.history's HISTORY_RECORDERS)."""
+    added = await record_history(history.settings, history.db)
+    return f"{added} complaints"
 
 
 async def _advance(

@@ -13,8 +13,8 @@ from datetime import date
 
 from sqlalchemy import case, func, select
 
+from ..assessment.indicators import Rate, month_bounds
 from ..db import Database
-from ..findings.indicators import Rate, month_bounds
 from ..labels import N_
 from ..models import Complaint, ComplaintStatus, VisitOutcome
 

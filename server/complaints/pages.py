@@ -14,13 +14,12 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from ..accounts.guards import roles
-from ..checks.schemas import canonical_uuid
-from ..deps import CampaignsDep, SettingsDep
+from ..api import canonical_uuid
+from ..deps import CampaignsDep, ComplaintsDep, RatingsDep, SettingsDep
 from ..errors import Invalid
 from ..i18n import gettext as _
 from ..models import ComplaintSource, ComplaintStatus, Role, User, VisitOutcome, utcnow
 from ..web import page
-from .api import ComplaintsDep, RatingsDep
 from .presenters import complaint_json
 from .service import ComplaintFilters
 

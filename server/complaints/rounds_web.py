@@ -6,18 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from ..accounts.guards import logged_in, roles
-from ..checks.api import read_json
+from ..api import read_json
+from ..deps import RoundsDep
 from ..i18n import lang
 from ..models import Role, User
 from ..web import page
-from .rounds import RoundService, round_json
-
-RoundsDep = NamedDependency[RoundService]
+from .rounds import round_json
 
 
 class RoundApiController(Controller):

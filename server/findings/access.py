@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 
-from ..models import Campaign, Check, Finding, Role, User
+from ..checks.access import visible_checks
+from ..models import Campaign, Check, Finding, Photo, Rectification, Role, User
 
 
 def _open_or_disclosed() -> ColumnElement[bool]:
@@ -25,3 +26,20 @@ def visible_findings(user: User) -> ColumnElement[bool]:
     if role in (Role.officer, Role.supervisor):
         return Finding.check_id.in_(select(Check.id).where(Check.author_id == user.id))
     return false()
+
+
+def visible_photos(user: User) -> Select[tuple[Photo]]:
+    """A before-photo is seen by whoever sees its check; an after-photo by whoever sees the
+    finding it rectifies. Given to the photo service, which knows neither checks nor findings."""
+    return (
+        select(Photo)
+        .outerjoin(Check, Check.id == Photo.check_id)
+        .outerjoin(Rectification, Rectification.id == Photo.rectification_id)
+        .outerjoin(Finding, Finding.id == Rectification.finding_id)
+        .where(
+            or_(
+                and_(Photo.check_id.is_not(None), visible_checks(user)),
+                and_(Photo.rectification_id.is_not(None), visible_findings(user)),
+            )
+        )
+    )

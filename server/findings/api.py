@@ -4,33 +4,29 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from ..accounts.guards import logged_in
-from ..checks.api import PHOTO_BODY_LIMIT, _uuid, read_json
+from ..api import JSON_BODY_LIMIT, PHOTO_BODY_LIMIT, next_page_url, read_json, read_photo_body, uuid_or_404
 from ..deps import (
     CampaignsDep,
     FindingsDep,
-    IndicatorsDep,
     PhotosDep,
     RectificationsDep,
     SettingsDep,
     WorkflowDep,
 )
-from ..errors import Forbidden, Invalid
+from ..documents.download import PDF, download
+from ..errors import Invalid
 from ..i18n import gettext as _
 from ..i18n import lang
-from ..models import FindingStatus, Role, Severity, User
-from ..photos.service import media_type_of, refuse_type
-from .indicators import DEFINITIONS
+from ..models import FindingStatus, Severity, User
+from ..photos.presenters import photo_json
 from .notice import notice_pdf
 from .rectifications import rect_uuid_or_404
 from .service import FindingFilters, finding_json
-
-CHECK_BODY_LIMIT = 1024 * 1024
 
 
 async def filters_from_query(
@@ -45,7 +41,6 @@ async def filters_from_query(
     until: datetime | None,
     overdue: bool,
     due_soon: bool = False,
-    after: int | None = None,
 ) -> FindingFilters:
     ref = await campaigns.reference()
     errors = []
@@ -85,11 +80,10 @@ async def filters_from_query(
         until=until,
         overdue=overdue,
         due_soon=due_soon,
-        after_id=after,
     )
 
 
-def _event_json(event: Any, language: str) -> dict[str, Any]:
+def event_json(event: Any, language: str) -> dict[str, Any]:
     return {
         "at": event.at.isoformat(),
         "action": event.action,
@@ -101,34 +95,6 @@ def _event_json(event: Any, language: str) -> dict[str, Any]:
         "reason": event.reason,
         "related_finding": event.related_finding_id,
     }
-
-
-def _photo_json(photo: Any) -> dict[str, Any]:
-    return {
-        "uuid": photo.uuid,
-        "received": photo.received_at is not None,
-        "url": f"/api/v1/photos/{photo.uuid}" if photo.received_at else None,
-        "thumb_url": f"/api/v1/photos/{photo.uuid}?size=thumb" if photo.received_at else None,
-        "taken_at": photo.taken_at.isoformat() if photo.taken_at else None,
-        "distance_m": round(photo.distance_m, 1) if photo.distance_m is not None else None,
-        "flags": photo.flags.split(),
-    }
-
-
-def _may_read_indicators(user: User, ref: Any, filters: FindingFilters) -> None:
-    """The office reads every figure; a lead those of their campaigns; a handler their unit's."""
-    if user.role == Role.office:
-        return
-    if user.role == Role.lead:
-        led = {c.id for c in ref.campaigns.values() if c.lead_id == user.id}
-        if filters.campaign_id is None or filters.campaign_id not in led:
-            raise Forbidden(_("A lead leader reads the figures of their own campaigns: name one of them."))
-        return
-    if user.role == Role.handler:
-        if filters.unit_id != user.unit_id:
-            raise Forbidden(_("A unit reads its own figures: name your unit."))
-        return
-    raise Forbidden(_("The figures are for lead leaders, the responsible units and the office."))
 
 
 class FindingApiController(Controller):
@@ -166,12 +132,10 @@ class FindingApiController(Controller):
         )
         rows, next_cursor = await findings.list(request.user, filters, before_id=before, limit=limit)
         language = lang()
-        next_url = None
-        if next_cursor:
-            params = {k: v[-1] for k, v in request.query_params.dict().items() if k != "before"}
-            params["before"] = str(next_cursor)
-            next_url = str(request.url.with_replacements(query=urlencode(params)))
-        return {"items": [finding_json(f, language) for f in rows], "next": next_url}
+        return {
+            "items": [finding_json(f, language) for f in rows],
+            "next": next_page_url(request, next_cursor),
+        }
 
     @get("/findings/{finding_id:int}")
     async def get_finding(
@@ -181,8 +145,8 @@ class FindingApiController(Controller):
         language = lang()
         body = finding_json(detail.finding, language)
         body["check"] = detail.check.uuid
-        body["photos"] = [_photo_json(p) for p in detail.check_photos]
-        body["history"] = [_event_json(e, language) for e in detail.events]
+        body["photos"] = [photo_json(p) for p in detail.check_photos]
+        body["history"] = [event_json(e, language) for e in detail.events]
         body["rectifications"] = [
             {
                 "uuid": r.uuid,
@@ -197,7 +161,7 @@ class FindingApiController(Controller):
                     "source": r.location_source,
                 },
                 "status": r.status,
-                "photos": [_photo_json(p) for p in detail.after_photos.get(r.id, [])],
+                "photos": [photo_json(p) for p in detail.after_photos.get(r.id, [])],
             }
             for r in detail.rectifications
         ]
@@ -254,12 +218,12 @@ class FindingApiController(Controller):
     async def disclose(
         self, request: Request[User, Any, Any], check_uuid: FromPath[str], workflow: WorkflowDep
     ) -> dict[str, Any]:
-        count = await workflow.disclose(request.user, _uuid(check_uuid, "The check UUID"))
+        count = await workflow.disclose(request.user, uuid_or_404(check_uuid, "The check UUID"))
         return {"uuid": check_uuid, "disclosed_findings": count}
 
     @put(
         "/findings/{finding_id:int}/rectifications/{rect_uuid:str}",
-        request_max_body_size=CHECK_BODY_LIMIT,
+        request_max_body_size=JSON_BODY_LIMIT,
         status_code=200,
     )
     async def put_rectification(
@@ -287,56 +251,15 @@ class FindingApiController(Controller):
         photo_uuid: FromPath[str],
         rectifications: RectificationsDep,
     ) -> Response[dict[str, Any]]:
-        content_type = request.headers.get("content-type")
-        refuse_type(media_type_of(content_type))  # before reading a byte of the body
-        data = await request.body()
+        content_type, data = await read_photo_body(request)
         status, body = await rectifications.put_photo(
-            request.user, rect_uuid_or_404(rect_uuid), _uuid(photo_uuid, "The photo UUID"), content_type, data
+            request.user,
+            rect_uuid_or_404(rect_uuid),
+            uuid_or_404(photo_uuid, "The photo UUID"),
+            content_type,
+            data,
         )
         return Response(body, status_code=status)
-
-    @get("/indicators")
-    async def indicators(
-        self,
-        request: Request[User, Any, Any],
-        indicators: IndicatorsDep,
-        campaigns: CampaignsDep,
-        campaign: FromQuery[str | None] = None,
-        unit: FromQuery[str | None] = None,
-        month: FromQuery[str | None] = None,
-    ) -> dict[str, Any]:
-        """Rates with their numerators and denominators; `value` is null when there is no data."""
-        filters = await filters_from_query(
-            campaigns,
-            campaign=campaign,
-            status=None,
-            unit=unit,
-            site=None,
-            severity=None,
-            since=None,
-            until=None,
-            overdue=False,
-        )
-        _may_read_indicators(request.user, await campaigns.reference(), filters)
-        period = None
-        if month:
-            try:
-                period = datetime.strptime(month, "%Y-%m").date()
-            except ValueError:
-                raise Invalid(
-                    _("month must be YYYY-MM."),
-                    errors=[{"field": "month", "message": _("For example 2026-11.")}],
-                ) from None
-        result = await indicators.compute(
-            campaign_id=filters.campaign_id, unit_id=filters.unit_id, month=period
-        )
-        return {
-            "campaign": campaign,
-            "unit": unit,
-            "month": month,
-            "indicators": result.as_json(),
-            "definitions": {key: _(text) for key, text in DEFINITIONS.items()},
-        }
 
     @get("/findings/{finding_id:int}/notice.pdf")
     async def notice_pdf(
@@ -347,12 +270,7 @@ class FindingApiController(Controller):
         photos: PhotosDep,
         settings: SettingsDep,
     ) -> Response[bytes]:
-        pdf, _number = await notice_pdf(findings, photos.store, settings, request.user, finding_id)
-        return Response(
-            pdf,
-            media_type="application/pdf",
-            headers={
-                "Content-Disposition": f"inline; filename=notice-{finding_id}.pdf",
-                "Cache-Control": "private, no-store",
-            },
+        pdf, number = await notice_pdf(findings, photos.store, settings, request.user, finding_id)
+        return download(
+            pdf, f"整改通知书{number}.pdf", PDF, inline=True, ascii_name=f"notice-{finding_id}.pdf"
         )

@@ -11,12 +11,14 @@ from zoneinfo import ZoneInfo
 
 import anyio.to_thread
 
+from ..documents.fonts import cjk_font
+from ..documents.qr import qr_svg
 from ..errors import Conflict
 from ..i18n import gettext as _
 from ..models import CheckKind, UnitKind, User
 from ..photos.store import PhotoStore
 from ..settings import Settings
-from .notice_pdf import NoticeData, NoticePhoto, format_datetime, render_notice_pdf
+from .notice_pdf import NO_PUBLIC_URL, NoticeData, NoticePhoto, format_datetime, render_notice_pdf
 from .service import FindingDetail, FindingService
 
 ISSUER = "十堰市城市管理综合执法局"
@@ -48,6 +50,12 @@ def discovery_text(detail: FindingDetail, found: str, location: str) -> str:
         who = f"第三方监督单位{unit.name_zh}" if unit.kind == UnitKind.third_party else "第三方"
         return f"{who}于{found}在{location}暗访发现"
     return f"我局巡查人员于{found}在{location}巡查发现"
+
+
+def verify_url(settings: Settings, finding_id: int) -> str | None:
+    """The finding's full address for the printed notice, or None when no public address is set:
+    the Host header of whoever printed it is no address to print on an official document."""
+    return f"{settings.public_url}/findings/{finding_id}" if settings.public_url else None
 
 
 def notice_data(
@@ -93,7 +101,7 @@ def notice_data(
         measures=finding.campaign.measures_zh,
         requirements=REQUIREMENTS,
         photos=tuple(photos),
-        verify_url=f"/findings/{finding.id}",
+        verify_url=verify_url(settings, finding.id),
         discovery=discovery_text(detail, format_datetime(finding.found_at.astimezone(zone)), location),
     )
 
@@ -102,9 +110,11 @@ async def notice_pdf(
     findings: FindingService, store: PhotoStore, settings: Settings, user: User, finding_id: int
 ) -> tuple[bytes, str]:
     detail = await findings.detail(user, finding_id)
-    # Reading the photos and drawing the PDF are blocking work: both off the event loop.
+    # Finding (and, the first time, reading) the font, reading the photos and drawing the PDF are
+    # blocking work: all off the event loop. Without a font this answers 503 before reading photos.
+    font = await anyio.to_thread.run_sync(cjk_font, settings.pdf_font)
     data = await anyio.to_thread.run_sync(lambda: notice_data(detail, settings, store))
-    pdf = await anyio.to_thread.run_sync(render_notice_pdf, data)
+    pdf = await anyio.to_thread.run_sync(render_notice_pdf, data, font)
     return pdf, data.number
 
 
@@ -113,5 +123,7 @@ def notice_context(detail: FindingDetail, settings: Settings, store: PhotoStore)
     data = notice_data(detail, settings, store, with_photos=False)
     return {
         "notice": data,
+        "verify_qr": qr_svg(data.verify_url, "核验二维码") if data.verify_url else None,
+        "no_public_url": NO_PUBLIC_URL,
         "photo_uuids": [p.uuid for p in detail.check_photos if p.received_at][:MAX_PHOTOS],
     }

@@ -9,16 +9,15 @@ refuse the upload, since a person must judge them.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
+from ..api import body_digest, uuid_or_404
 from ..audit.chain import AuditLog
-from ..checks.schemas import Errors, canonical_uuid, parse_datetime, parse_location, parse_photos, parse_text
+from ..checks.schemas import Errors, parse_datetime, parse_location, parse_photos, parse_text
 from ..db import Database
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..geo import distance_m
@@ -26,8 +25,6 @@ from ..i18n import gettext as _
 from ..models import (
     CheckStatus,
     Finding,
-    FindingEvent,
-    FindingStatus,
     Photo,
     Rectification,
     Role,
@@ -35,21 +32,15 @@ from ..models import (
     utcnow,
 )
 from ..photos.pipeline import ProcessedPhoto, phash_distance
-from ..photos.service import PhotoService
+from ..photos.service import PhotoService, declare_photos
 from ..settings import Settings
 from .access import visible_findings
 from .service import WAITING_FOR_UNIT
-from .workflow import refused
+from .workflow import Workflow, refused
 
 NOTE_MAX = 2000
 NEAR_IDENTICAL_BITS = 6
 KNOWN_FIELDS = {"note", "recorded_at", "location", "photos"}
-PHOTOS, RECTIFICATIONS = Photo.__table__, Rectification.__table__
-
-
-def _digest(body: Any) -> str:
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def rectification_receipt(rect: Rectification, missing: list[str], finding: Finding) -> dict[str, Any]:
@@ -64,10 +55,11 @@ def rectification_receipt(rect: Rectification, missing: list[str], finding: Find
 
 
 class RectificationService:
-    def __init__(self, db: Database, settings: Settings, photos: PhotoService) -> None:
+    def __init__(self, db: Database, settings: Settings, photos: PhotoService, workflow: Workflow) -> None:
         self.db = db
         self.settings = settings
         self.photos = photos
+        self.workflow = workflow
 
     def _parse(self, body: Any) -> tuple[str, Any, Any, Any]:
         errors = Errors()
@@ -104,7 +96,7 @@ class RectificationService:
 
     async def put(self, user: User, finding_id: int, rect_uuid: str, body: Any) -> tuple[int, dict[str, Any]]:
         note, recorded_at, location, photos = self._parse(body)
-        digest = _digest(body)
+        digest = body_digest(body)
         async with self.db.write() as session:
             finding = await session.scalar(
                 select(Finding)
@@ -200,24 +192,7 @@ class RectificationService:
                 }
                 for pos, p in enumerate(photos)
             ]
-            ids = dict(
-                (await session.execute(insert(PHOTOS).returning(PHOTOS.c.uuid, PHOTOS.c.id), rows)).all()
-            )
-            for row in rows:
-                row.update(
-                    id=ids[row["uuid"]],
-                    received_at=None,
-                    media_type=None,
-                    size_bytes=None,
-                    sha256=None,
-                    width=None,
-                    height=None,
-                    taken_at=None,
-                    exif_lat=None,
-                    exif_lon=None,
-                    far_from_check=False,
-                )
-                audit.record("photo.declared", "photo", row)
+            await declare_photos(session, rows, audit, by_uploader=False)
             await audit.write(session)
             return 201, rectification_receipt(rect, [p.uuid for p in photos], finding)
 
@@ -268,25 +243,7 @@ class RectificationService:
                 now = utcnow()
                 owner.status, owner.completed_at = CheckStatus.complete, now
                 audit.record("rectification.completed", "rectification", owner)
-                if finding.status in WAITING_FOR_UNIT:
-                    before = finding.status
-                    finding.status, finding.submitted_at, finding.updated_at = (
-                        FindingStatus.submitted,
-                        now,
-                        now,
-                    )
-                    session.add(
-                        FindingEvent(
-                            finding_id=finding.id,
-                            at=now,
-                            actor_id=user.id,
-                            action="submitted",
-                            from_status=before,
-                            to_status=finding.status,
-                            rectification_id=owner.id,
-                        )
-                    )
-                    audit.record("finding.submitted", "finding", finding, rectification=owner.uuid)
+                self.workflow.submit(session, audit, finding, user, owner)
             return {
                 "rectification_status": owner.status,
                 "finding_status": finding.status,
@@ -335,7 +292,4 @@ class RectificationService:
 
 
 def rect_uuid_or_404(value: str) -> str:
-    canonical = canonical_uuid(value)
-    if canonical is None:
-        raise NotFound(_("The rectification UUID is not a UUID."), code="bad_uuid")
-    return canonical
+    return uuid_or_404(value, "The rectification UUID", _("The rectification UUID is not a UUID."))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from ..errors import NotFound
 from ..geo import bounding_box, distance_m
 from ..i18n import gettext as _
 from ..models import (
+    AuditEntry,
     Campaign,
     Check,
     Complaint,
@@ -44,7 +46,6 @@ class FindingFilters:
     until: datetime | None = None
     overdue: bool = False
     due_soon: bool = False
-    after_id: int | None = None  # the live feed asks only for what is newer than it has
 
 
 @dataclass
@@ -106,8 +107,6 @@ def filter_clause(filters: FindingFilters, now: datetime) -> list[ColumnElement[
                 Finding.deadline <= now + timedelta(days=1),
             )
         )
-    if filters.after_id is not None:
-        clauses.append(Finding.id > filters.after_id)
     return clauses
 
 
@@ -127,17 +126,6 @@ class FindingService:
             rows = list((await session.scalars(query)).unique().all())
         more = len(rows) > limit
         return rows[:limit], rows[limit - 1].id if more else None
-
-    async def assigned_to_unit(self, user: User, *, limit: int = 200) -> list[Finding]:
-        """A handler's work list: what waits for their unit, nearest deadline first."""
-        query = (
-            select(Finding)
-            .where(visible_findings(user), Finding.status.in_([s.value for s in OPEN_STATUSES]))
-            .order_by(Finding.deadline.is_(None), Finding.deadline, Finding.id)
-            .limit(limit)
-        )
-        async with self.db.read() as session:
-            return list((await session.scalars(query)).unique().all())
 
     async def visible(self, user: User, finding_id: int) -> Finding:
         async with self.db.read() as session:
@@ -237,11 +225,36 @@ class FindingService:
         near = [(f, distance_m(finding.lat, finding.lon, f.lat, f.lon)) for f in candidates]
         return sorted([pair for pair in near if pair[1] <= radius], key=lambda pair: pair[1])
 
-    async def photos_by_id(self, ids: list[int]) -> dict[int, Photo]:
-        if not ids:
-            return {}
+    async def audit_trail(self, detail: FindingDetail) -> list[dict[str, Any]]:
+        """Entries of the finding, its rectifications and every photo of both."""
+        photo_ids = [p.id for p in detail.check_photos] + [
+            p.id for ps in detail.after_photos.values() for p in ps
+        ]
+        rect_ids = [r.id for r in detail.rectifications]
+        about = [and_(AuditEntry.object_type == "finding", AuditEntry.object_id == str(detail.finding.id))]
+        if rect_ids:
+            about.append(
+                and_(AuditEntry.object_type == "rectification", AuditEntry.object_id.in_(map(str, rect_ids)))
+            )
+        if photo_ids:
+            about.append(
+                and_(AuditEntry.object_type == "photo", AuditEntry.object_id.in_(map(str, photo_ids)))
+            )
         async with self.db.read() as session:
-            return {p.id: p for p in (await session.scalars(select(Photo).where(Photo.id.in_(ids)))).all()}
+            entries = (
+                await session.scalars(
+                    select(AuditEntry).where(or_(*about)).order_by(AuditEntry.seq).limit(500)
+                )
+            ).all()
+            actor_ids = {e.actor_id for e in entries if e.actor_id}
+            actors = {
+                u.id: u for u in (await session.scalars(select(User).where(User.id.in_(actor_ids)))).all()
+            }
+        trail = []
+        for e in entries:
+            details = json.loads(e.data).get("details", {})
+            trail.append({"entry": e, "actor": actors.get(e.actor_id or 0), "details": details})
+        return trail
 
 
 def finding_json(finding: Finding, lang: str, now: datetime | None = None) -> dict[str, Any]:

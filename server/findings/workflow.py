@@ -32,6 +32,7 @@ from ..models import (
     FindingStatus,
     NoticeCounter,
     Notification,
+    Rectification,
     Role,
     Unit,
     User,
@@ -364,6 +365,32 @@ class Workflow:
                 )
             await audit.write(session)
             return len(findings)
+
+    def submit(
+        self, session: Any, audit: AuditLog, finding: Finding, user: User, rectification: Rectification
+    ) -> None:
+        """assigned or rework -> submitted, when the last photo of the unit's report is in.
+
+        Called inside the transaction that receives that photo, so the report and the move
+        are saved together; a finding no longer waiting for its unit stays as it is.
+        """
+        if finding.status not in WAITING_FOR_UNIT:
+            return
+        now = utcnow()
+        before = finding.status
+        finding.status, finding.submitted_at, finding.updated_at = FindingStatus.submitted, now, now
+        session.add(
+            FindingEvent(
+                finding_id=finding.id,
+                at=now,
+                actor_id=user.id,
+                action="submitted",
+                from_status=before,
+                to_status=finding.status,
+                rectification_id=rectification.id,
+            )
+        )
+        audit.record("finding.submitted", "finding", finding, rectification=rectification.uuid)
 
     async def sweep_deadlines(self, now: datetime | None = None) -> list[int]:
         """Escalate findings whose deadline has passed, once each, whichever worker gets there first.

@@ -2,7 +2,7 @@
 
 from .audit import AuditEntry, AuditHead
 from .base import Base, UTCDateTime, utcnow
-from .campaigns import Campaign, ChecklistItem, Site
+from .campaigns import Campaign, ChecklistItem, ChecklistVersion, ChecklistVersionItem, Site
 from .checks import Answer, Check, Photo
 from .complaints import Complaint, ComplaintEvent, Rating, Round, RoundSite
 from .enums import (
@@ -21,6 +21,7 @@ from .enums import (
 )
 from .findings import Finding, FindingEvent, NoticeCounter, Notification, Rectification
 from .org import AuthToken, Unit, User
+from .supervision import ContactPoint, Topic
 
 __all__ = [
     "KINDS_BY_ROLE",
@@ -42,6 +43,10 @@ __all__ = [
     "Round",
     "RoundSite",
     "VisitOutcome",
+    "ChecklistVersion",
+    "ChecklistVersionItem",
+    "ContactPoint",
+    "Topic",
     "Finding",
     "FindingEvent",
     "NoticeCounter",

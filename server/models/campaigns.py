@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base
+from .base import Base, UTCDateTime, utcnow
 from .enums import Severity, values
 from .org import Unit, User
 
@@ -56,7 +56,9 @@ class Campaign(Base):
 class ChecklistItem(Base):
     __tablename__ = "checklist_items"
     __table_args__ = (
-        UniqueConstraint("campaign_id", "code", name="uq_checklist_items_campaign_code"),
+        # One row per wording of an item: a changed text is a new revision, and the checks,
+        # findings and notices made with the old one keep pointing at it.
+        UniqueConstraint("campaign_id", "code", "revision", name="uq_checklist_items_campaign_code"),
         CheckConstraint(f"severity IN {tuple(values(Severity))}", name="severity"),
     )
 
@@ -67,12 +69,37 @@ class ChecklistItem(Base):
     text_en: Mapped[str] = mapped_column(String(400))
     severity: Mapped[str] = mapped_column(String(10))
     position: Mapped[int] = mapped_column(Integer, default=0)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    # Active: part of the campaign's current checklist version.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     campaign: Mapped[Campaign] = relationship(back_populates="items", lazy="raise")
 
     def text(self, lang: str) -> str:
         return self.text_en if lang == "en" else self.text_zh
+
+
+class ChecklistVersion(Base):
+    """A campaign's checklist as saved at one time: which item revisions, in which order."""
+
+    __tablename__ = "checklist_versions"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "number", name="uq_checklist_versions_campaign_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ChecklistVersionItem(Base):
+    __tablename__ = "checklist_version_items"
+
+    version_id: Mapped[int] = mapped_column(ForeignKey("checklist_versions.id"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("checklist_items.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Site(Base):

@@ -58,6 +58,8 @@ class Check(Base):
     covert: Mapped[bool] = mapped_column(Boolean, default=False)
     disclosed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disclosed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The campaign's checklist version the check was recorded against (None: before versions).
+    checklist_version: Mapped[int | None] = mapped_column(Integer)
 
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="joined", innerjoin=True)
     campaign: Mapped[Campaign] = relationship(lazy="joined", innerjoin=True)

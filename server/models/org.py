@@ -21,6 +21,11 @@ class Unit(Base):
     name_en: Mapped[str] = mapped_column(String(160))
     kind: Mapped[str] = mapped_column(String(20))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    # The bureau leader in charge of the unit (分管领导). users.unit_id points the other
+    # way, so this key is created after both tables.
+    leader_in_charge_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", use_alter=True, name="fk_units_leader_in_charge_id_users")
+    )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     parent: Mapped[Unit | None] = relationship(remote_side="Unit.id", lazy="raise")
@@ -45,8 +50,13 @@ class User(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set with a one-time password: the next login must choose a new one, before it expires.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    password_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the password last changed: the audit trail vouches for this, never for the hash.
+    password_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id], lazy="joined", innerjoin=True)
 
     def name(self, lang: str) -> str:
         return (self.display_name_en or self.display_name) if lang == "en" else self.display_name

@@ -15,21 +15,51 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import anyio.to_thread
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, func, insert, select
 
 from ..audit.chain import AuditLog
-from ..checks.access import visible_checks
 from ..db import Database
-from ..errors import AppError, Conflict, Forbidden, Invalid, NotFound, TooLarge, Unsupported
-from ..findings.access import visible_findings
+from ..errors import AppError, Conflict, Invalid, NotFound, TooLarge, Unsupported
 from ..geo import distance_m
 from ..i18n import gettext as _
-from ..models import Check, CheckStatus, Finding, Photo, Rectification, Role, User, utcnow
+from ..models import Photo, Role, User, utcnow
 from ..settings import Settings
 from .pipeline import ACCEPTED_TYPES, PhotoRejected, ProcessedPhoto, process_photo
+from .presenters import photo_json
 from .store import PhotoStore
 
+# Core table: one multi-row INSERT for a body's photos; the ORM's bulk machinery costs more.
+PHOTOS = Photo.__table__
+# What a declared photo is until its bytes arrive, for the audit entry of its declaration.
+UNRECEIVED: dict[str, Any] = dict.fromkeys(
+    (
+        "received_at",
+        "media_type",
+        "size_bytes",
+        "sha256",
+        "width",
+        "height",
+        "taken_at",
+        "exif_lat",
+        "exif_lon",
+    )
+) | {"far_from_check": False}
+
 _REJECTIONS: dict[int, type[AppError]] = {413: TooLarge, 415: Unsupported, 422: Invalid}
+
+
+async def declare_photos(
+    session: Any, rows: list[dict[str, Any]], audit: AuditLog, *, by_uploader: bool
+) -> None:
+    """Insert the photos a check or rectification declares, not yet received, in one statement,
+    and record each in the audit trail (as done by its uploader when `by_uploader`)."""
+    ids = dict((await session.execute(insert(PHOTOS).returning(PHOTOS.c.uuid, PHOTOS.c.id), rows)).all())
+    for row in rows:
+        row.update(id=ids[row["uuid"]], **UNRECEIVED)
+        if by_uploader:
+            audit.record("photo.declared", "photo", row, actor=row["uploader_id"])
+        else:
+            audit.record("photo.declared", "photo", row)
 
 
 def rejection_message(exc: PhotoRejected, settings: Settings) -> str:
@@ -65,69 +95,21 @@ def refuse_type(media_type: str) -> None:
         )
 
 
-def photo_json(photo: Photo) -> dict[str, Any]:
-    lat, lon = photo.exif_lat, photo.exif_lon
-    return {
-        "uuid": photo.uuid,
-        "sha256": photo.sha256,
-        "width": photo.width,
-        "height": photo.height,
-        "taken_at": photo.taken_at.isoformat() if photo.taken_at else None,
-        "exif_location": {"lat": lat, "lon": lon} if lat is not None and lon is not None else None,
-    }
-
-
 class PhotoService:
-    def __init__(self, db: Database, settings: Settings, store: PhotoStore) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        store: PhotoStore,
+        visible: Callable[[User], Select[tuple[Photo]]],
+    ) -> None:
         self.db = db
         self.settings = settings
         self.store = store
         self.zone = ZoneInfo(settings.timezone)
-
-    async def put_check_photo(
-        self,
-        user: User,
-        check_uuid: str,
-        photo_uuid: str,
-        content_type: str | None,
-        data: bytes,
-        *,
-        processed: ProcessedPhoto | None = None,
-    ) -> tuple[int, dict[str, Any]]:
-        async with self.db.read() as session:
-            check = await session.scalar(select(Check).where(Check.uuid == check_uuid, visible_checks(user)))
-            if check is None:
-                raise NotFound(_("There is no check with this UUID that you may see; send the check first."))
-            if check.author_id != user.id:
-                raise Forbidden(_("Only the check's author may add its photos."))
-            photo = await session.scalar(
-                select(Photo).where(Photo.uuid == photo_uuid, Photo.check_id == check.id)
-            )
-        if photo is None:
-            raise NotFound(_("The check does not list a photo with this UUID."), code="photo_not_declared")
-
-        async def complete_check(
-            session: Any, photo: Photo, processed: ProcessedPhoto, audit: AuditLog
-        ) -> dict[str, Any]:
-            owner = await session.get(Check, photo.check_id, populate_existing=True)
-            self.fill(photo, processed, owner.lat, owner.lon)
-            photo.far_from_check = (
-                photo.distance_m is not None and photo.distance_m > self.settings.photo_far_m
-            )
-            audit.record("photo.received", "photo", photo)
-            if not await self.missing(session, Photo.check_id == owner.id, photo.id) and (
-                owner.status != CheckStatus.complete
-            ):
-                owner.status = CheckStatus.complete
-                audit.record("check.completed", "check", owner)
-            return {"check_status": owner.status}
-
-        async def check_status(session: Any, photo: Photo) -> dict[str, Any]:
-            return {
-                "check_status": await session.scalar(select(Check.status).where(Check.id == photo.check_id))
-            }
-
-        return await self.receive(user, photo, content_type, data, processed, complete_check, check_status)
+        # The photos a user may see, as a query: the domain that owns the photos knows who sees
+        # them (checks and findings), so the caller who wires the app passes it in.
+        self.visible = visible
 
     async def receive(
         self,
@@ -243,21 +225,7 @@ class PhotoService:
 
     async def photo_for(self, user: User, photo_uuid: str) -> Photo:
         async with self.db.read() as session:
-            # A before-photo is seen by whoever sees its check; an after-photo by whoever
-            # sees the finding it rectifies.
-            photo = await session.scalar(
-                select(Photo)
-                .outerjoin(Check, Check.id == Photo.check_id)
-                .outerjoin(Rectification, Rectification.id == Photo.rectification_id)
-                .outerjoin(Finding, Finding.id == Rectification.finding_id)
-                .where(
-                    Photo.uuid == photo_uuid,
-                    or_(
-                        and_(Photo.check_id.is_not(None), visible_checks(user)),
-                        and_(Photo.rectification_id.is_not(None), visible_findings(user)),
-                    ),
-                )
-            )
+            photo = await session.scalar(self.visible(user).where(Photo.uuid == photo_uuid))
         if photo is None or photo.received_at is None or photo.sha256 is None:
             raise NotFound(_("There is no photo with this UUID that you may see."))
         return photo

@@ -1,5 +1,6 @@
-// Shared by the officer's check form and the handler's rectification form: a UUID made on the
-// phone, local times with their offset, and photos shrunk on the phone (long side 2048 px, JPEG
+// Shared by the officer's check form and the handler's rectification form (field-form.js builds on
+// it): a UUID made on the phone, local times with their offset, texts, numbers, distances, previews
+// that open full size, and photos shrunk on the phone (long side 2048 px, JPEG
 // at 0.7) after their EXIF position and time are read from the original (the canvas drops them).
 (function () {
   "use strict";
@@ -124,10 +125,86 @@
     return { blob: blob, type: "image/jpeg" };
   }
 
+
+  // ---- what both forms read: texts, numbers, the position ----------------------------------
+
+  function readJson(id) {
+    var el = document.getElementById(id);
+    try { return el ? JSON.parse(el.textContent) : {}; } catch (e) { return {}; }
+  }
+  function translator(t) {
+    return function tr(key, fallback, vars) {
+      return String(t[key] || fallback).replace(/\{(\w+)\}/g, function (m, name) {
+        return vars && name in vars ? vars[name] : m;
+      });
+    };
+  }
+  function number(text) {
+    if (String(text).trim() === "") return null;
+    var n = Number(text);
+    return isFinite(n) ? n : null;
+  }
+  function metresBetween(lat1, lon1, lat2, lon2) {
+    var rad = Math.PI / 180, r = 6371008.8;
+    var dLat = (lat2 - lat1) * rad, dLon = (lon2 - lon1) * rad;
+    var a = Math.sin(dLat / 2) * Math.sin(dLat / 2) +
+      Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(dLon / 2) * Math.sin(dLon / 2);
+    return 2 * r * Math.asin(Math.min(1, Math.sqrt(a)));
+  }
+
+  // ---- photos shown as photos: thumbnails keep their proportions, a tap opens them full size ----
+
+  function showPreviews(input) {
+    var box = input.closest("[data-photo-field]");
+    var previews = box && box.querySelector("[data-previews]");
+    if (!previews) return;
+    // The object URLs live as long as their previews: a tap opens the photo from them.
+    (previews.objectUrls || []).forEach(function (u) { URL.revokeObjectURL(u); });
+    previews.objectUrls = [];
+    previews.innerHTML = "";
+    Array.prototype.forEach.call(input.files, function (file, i) {
+      var url = URL.createObjectURL(file);
+      previews.objectUrls.push(url);
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "preview";
+      button.setAttribute("aria-label", (pageText().openPhoto || "Open photo full size") + " " + (i + 1));
+      var img = document.createElement("img");
+      img.alt = file.name;
+      img.src = url;
+      button.appendChild(img);
+      button.addEventListener("click", function () { openFull(url, file.name); });
+      previews.appendChild(button);
+    });
+  }
+  var texts = null;
+  function pageText() { return texts || (texts = readJson("xuncha-i18n")); }
+  var viewer = null;
+  function openFull(url, alt) {
+    if (!viewer) {
+      viewer = document.createElement("dialog");
+      viewer.className = "photo-viewer";
+      viewer.innerHTML = '<form method="dialog"><button class="button">×</button></form><img alt="">';
+      viewer.querySelector("button").setAttribute("aria-label", pageText().close || "Close");
+      viewer.addEventListener("click", function (e) { if (e.target === viewer || e.target.tagName === "IMG") viewer.close(); });
+      document.body.appendChild(viewer);
+    }
+    var img = viewer.querySelector("img");
+    img.src = url;
+    img.alt = alt;
+    viewer.showModal();
+  }
+
   window.XunchaField = {
+    MAX_PHOTOS: 20, // per check or rectification, as the server allows
     newUuid: newUuid,
     localIso: localIso,
     offsetOf: offsetOf,
-    preparePhoto: preparePhoto
+    preparePhoto: preparePhoto,
+    readJson: readJson,
+    translator: translator,
+    number: number,
+    metresBetween: metresBetween,
+    showPreviews: showPreviews
   };
 })();

@@ -310,6 +310,7 @@
       var mine = queue.filter(function (i) { return !i.user || i.user === cfg.user; });
       var p = frame();
       p.send.hidden = !queue.length;
+      box.classList.toggle("holds-items", queue.length > 0); // the page may bring it to the top
       p.summary.textContent = mine.length === 0 ? tr("outboxEmpty", "Nothing is waiting to be sent.")
         : mine.length === 1 ? tr("waitingOne", "1 check is waiting to be sent.")
           : tr("waitingMany", "{n} checks are waiting to be sent.", { n: mine.length });

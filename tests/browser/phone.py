@@ -138,9 +138,17 @@ def answer(page: Page, item: str, result: str) -> None:
 
 
 def save(page: Page) -> str:
+    """Save, marking what is left unanswered not applicable when the review asks."""
     uuid = page.input_value("input[name=uuid]")
     page.click("[data-save]")
-    page.wait_for_selector("[data-save-state].is-ok")
+    review = page.locator("#check-review")
+    saved = page.locator("[data-save-state].is-ok")
+    saved.or_(review).first.wait_for()
+    if review.is_visible():
+        if page.locator("[data-review-na]").is_visible():
+            page.click("[data-review-na]")
+        page.click("[data-review-save]")
+    saved.wait_for()
     return uuid
 
 

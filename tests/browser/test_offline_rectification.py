@@ -68,8 +68,13 @@ def test_a_rectification_made_offline_reaches_the_server_once_with_its_photo(
     page.set_input_files("input[name=photos]", str(AFTER_PHOTO))
     page.fill("textarea[name=note]", "bins emptied, ground swept")
     uuid = page.input_value("input[name=uuid]")
+    # The after-photo's EXIF position is far from the finding: the handler is warned before saving.
+    expect(page.locator("[data-photo-warnings]")).to_contain_text("from the finding")
+    asked: list[str] = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.dblclick("[data-save]")  # a double tap is one rectification
     page.wait_for_selector("[data-save-state].is-ok")
+    assert len(asked) == 1 and "from the finding" in asked[0]
     expect(page.locator("[data-save-state]")).to_contain_text("Saved on this phone")
     expect(page.locator("[data-send-state]")).to_have_text("Waiting for a connection.")
     assert lead.finding(finding_id)["rectifications"] == []
@@ -125,6 +130,7 @@ def test_a_rectification_the_server_refuses_stays_on_the_phone_with_the_servers_
     page.wait_for_selector(".position.ok")
     page.set_input_files("input[name=photos]", str(BEFORE_PHOTO))
     uuid = page.input_value("input[name=uuid]")
+    page.on("dialog", lambda dialog: dialog.accept())  # its EXIF position is far away: save anyway
     page.click("[data-save]")
     page.wait_for_selector("[data-save-state].is-ok")
 

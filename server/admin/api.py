@@ -1,0 +1,182 @@
+"""Administration API v1: the office keeps the bureau's set-up by program."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+
+from ..accounts.guards import roles
+from ..errors import Invalid, NotFound
+from ..i18n import gettext as _
+from ..i18n import lang
+from ..models import Role, User
+from .imports import KINDS, MAX_IMPORT_BYTES, template_xlsx
+from .presenters import campaign_json, site_json, unit_json, user_json
+from .service import AdminService
+from .supervision import TopicService, topic_json
+
+AdminDep = NamedDependency[AdminService]
+TopicsDep = NamedDependency[TopicService]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def _json(request: Request[Any, Any, Any]) -> Any:
+    try:
+        return await request.json()
+    except Exception as exc:  # a body that is not JSON is the caller's mistake
+        raise Invalid(
+            _("The body must be JSON."), errors=[{"field": "", "message": _("Not valid JSON.")}]
+        ) from exc
+
+
+def _status(outcome: str) -> int:
+    return 201 if outcome == "created" else 200
+
+
+def _kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise NotFound(_("Imports are for: %(kinds)s.", kinds=", ".join(KINDS)))
+    return kind
+
+
+class AdminApiController(Controller):
+    path = "/api/v1/admin"
+    guards = [roles(Role.office)]
+    request_max_body_size = MAX_IMPORT_BYTES + 1024
+
+    @get("/units")
+    async def units(self, admin: AdminDep) -> list[dict[str, Any]]:
+        units = await admin.units()
+        by_id = {u.id: u for u in units}
+        users = {u.id: u for u in await admin.users()}
+        return [unit_json(u, by_id, users, lang()) for u in units]
+
+    @put("/units/{code:str}")
+    async def put_unit(
+        self, request: Request[User, Any, Any], code: FromPath[str], admin: AdminDep
+    ) -> Response[Any]:
+        outcome = await admin.put_unit(request.user, code, await _json(request))
+        return Response({"code": code, "result": outcome}, status_code=_status(outcome))
+
+    @get("/users")
+    async def users(self, admin: AdminDep) -> list[dict[str, Any]]:
+        return [user_json(u, lang()) for u in await admin.users()]
+
+    @put("/users/{username:str}")
+    async def put_user(
+        self, request: Request[User, Any, Any], username: FromPath[str], admin: AdminDep
+    ) -> Response[Any]:
+        outcome, secret = await admin.put_user(request.user, username, await _json(request))
+        body: dict[str, Any] = {"username": username, "result": outcome}
+        if secret:
+            body.update(one_time_password=secret["one_time_password"], expires_at=secret["expires_at"])
+        return Response(body, status_code=_status(outcome), headers={"Cache-Control": "no-store"})
+
+    @post("/users/{username:str}/reset-password", status_code=200)
+    async def reset_password(
+        self, request: Request[User, Any, Any], username: FromPath[str], admin: AdminDep
+    ) -> Response[Any]:
+        secret = await admin.reset_password(request.user, username)
+        return Response(secret, headers={"Cache-Control": "no-store"})
+
+    @get("/campaigns")
+    async def campaigns(self, admin: AdminDep) -> list[dict[str, Any]]:
+        return [campaign_json(c, v, lang()) for c, v in await admin.campaign_list()]
+
+    @put("/campaigns/{code:str}")
+    async def put_campaign(
+        self, request: Request[User, Any, Any], code: FromPath[str], admin: AdminDep
+    ) -> Response[Any]:
+        outcome = await admin.put_campaign(request.user, code, await _json(request))
+        return Response({"code": code, "result": outcome}, status_code=_status(outcome))
+
+    @put("/campaigns/{code:str}/checklist")
+    async def put_checklist(
+        self, request: Request[User, Any, Any], code: FromPath[str], admin: AdminDep
+    ) -> Response[Any]:
+        outcome, version = await admin.put_checklist(request.user, code, await _json(request))
+        return Response(
+            {"campaign": code, "version": version, "result": outcome}, status_code=_status(outcome)
+        )
+
+    @get("/sites")
+    async def sites(self, admin: AdminDep) -> list[dict[str, Any]]:
+        return [site_json(s, lang()) for s in await admin.sites()]
+
+    @put("/sites/{code:str}")
+    async def put_site(
+        self, request: Request[User, Any, Any], code: FromPath[str], admin: AdminDep
+    ) -> Response[Any]:
+        outcome = await admin.put_site(request.user, code, await _json(request))
+        return Response({"code": code, "result": outcome}, status_code=_status(outcome))
+
+    @get("/contact-points")
+    async def contact_points(self, admin: AdminDep) -> list[dict[str, Any]]:
+        users = {u.id: u for u in await admin.users()}
+        return [
+            {"leader": users[leader].username, "units": [c.unit.code for c in points]}
+            for leader, points in (await admin.contact_points()).items()
+        ]
+
+    @put("/contact-points/{username:str}")
+    async def put_contact_points(
+        self, request: Request[User, Any, Any], username: FromPath[str], admin: AdminDep
+    ) -> Response[Any]:
+        outcome = await admin.put_contact_points(request.user, username, await _json(request))
+        return Response({"leader": username, "result": outcome}, status_code=_status(outcome))
+
+    @post("/import/{kind:str}", status_code=200)
+    async def import_file(
+        self,
+        request: Request[User, Any, Any],
+        kind: FromPath[str],
+        admin: AdminDep,
+        dry_run: FromQuery[bool] = False,
+    ) -> Response[Any]:
+        content = await request.body()
+        result = await admin.import_file(request.user.id, _kind(kind), content, dry_run=dry_run)
+        return Response(result, headers={"Cache-Control": "no-store"})
+
+    @get("/import/{kind:str}/template.xlsx")
+    async def template(self, kind: FromPath[str]) -> Response[bytes]:
+        return Response(
+            template_xlsx(_kind(kind)),
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="xuncha-{kind}-template.xlsx"'},
+        )
+
+
+class TopicApiController(Controller):
+    """Topic supervision (点题监督): leaders set, units answer, leaders accept or send back."""
+
+    path = "/api/v1/topics"
+    guards = [roles(Role.lead, Role.handler, Role.office)]
+
+    @get("/")
+    async def list_topics(self, request: Request[User, Any, Any], topics: TopicsDep) -> list[dict[str, Any]]:
+        return [topic_json(t, lang()) for t in await topics.list_for(request.user)]
+
+    @post("/", status_code=201)
+    async def set_topic(self, request: Request[User, Any, Any], topics: TopicsDep) -> dict[str, Any]:
+        return topic_json(await topics.set_topic(request.user, await _json(request)), lang())
+
+    @get("/{topic_id:int}")
+    async def topic(
+        self, request: Request[User, Any, Any], topic_id: FromPath[int], topics: TopicsDep
+    ) -> dict[str, Any]:
+        return topic_json(await topics.get(request.user, topic_id), lang())
+
+    @post("/{topic_id:int}/answer", status_code=200)
+    async def answer(
+        self, request: Request[User, Any, Any], topic_id: FromPath[int], topics: TopicsDep
+    ) -> dict[str, Any]:
+        return topic_json(await topics.answer(request.user, topic_id, await _json(request)), lang())
+
+    @post("/{topic_id:int}/decide", status_code=200)
+    async def decide(
+        self, request: Request[User, Any, Any], topic_id: FromPath[int], topics: TopicsDep
+    ) -> dict[str, Any]:
+        return topic_json(await topics.decide(request.user, topic_id, await _json(request)), lang())

@@ -1,0 +1,219 @@
+"""The lead's desk: filtered findings (a page, or the fragment htmx swaps), the live feed, the map.
+
+Every page is a plain page with plain forms first; htmx swaps the desk's results and polls its
+live feed. The filters live in filters.py, the queries in service.py and notifications.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, get, post
+from litestar.response import Redirect, Response, Template
+
+from ..assessment.indicators import DEFINITIONS
+from ..deps import CampaignsDep, DeskDep, IndicatorsDep, NotificationsDep, SettingsDep
+from ..errors import AppError, Invalid
+from ..findings.service import WAITING_FOR_UNIT
+from ..i18n import gettext as _
+from ..i18n import lang
+from ..labels import label
+from ..models import Finding, FindingStatus, User, utcnow
+from .filters import (
+    DESK,
+    MAP_LIMIT,
+    PAGE_SIZE,
+    deadline_mark,
+    desk_campaigns,
+    desk_url,
+    is_fragment,
+    map_point,
+    parse_desk_query,
+    pick_campaign,
+    raw_filters,
+    render,
+    whole_number,
+)
+
+
+class DeskPages(Controller):
+    @get("/desk", guards=[DESK])
+    async def desk(
+        self,
+        request: Request[User, Any, Any],
+        desk: DeskDep,
+        notifications: NotificationsDep,
+        campaigns: CampaignsDep,
+        indicators: IndicatorsDep,
+        settings: SettingsDep,
+    ) -> Template:
+        user = request.user
+        ref = await campaigns.reference()
+        mine = desk_campaigns(ref, user)
+        if not mine:
+            return render(request, "desk/home.html", campaign=None, campaigns=[])
+        campaign = pick_campaign(mine, request.query_params.get("campaign"))
+        zone = ZoneInfo(settings.timezone)
+        units = await campaigns.units()
+        values = raw_filters(request.query_params)
+        error: AppError | None = None
+        results: list[Finding] = []
+        more = False
+        query = None
+        try:
+            query = parse_desk_query(values, campaign, {u.code: u.id for u in units}, ref.sites_by_code, zone)
+        except Invalid as exc:
+            error = exc
+        if query is not None:
+            results, more = await desk.results(user, query)
+        context: dict[str, Any] = {
+            "campaign": campaign,
+            "values": values,
+            "error": error,
+            "field_errors": {e.get("field"): e.get("message") for e in (error.errors if error else [])},
+            "results": results,
+            "more": more,
+            "page_number": query.page if query else 1,
+            "first_shown": ((query.page if query else 1) - 1) * PAGE_SIZE + 1,
+            "running_only": bool(query and query.running_deadlines),
+            "sort": query.sort if query else "newest",
+            "url": lambda path="/desk", **changes: desk_url(path, campaign.code, values, **changes),
+            "deadline_mark": deadline_mark,
+        }
+        status = error.status_code if error else 200
+        if is_fragment(request):
+            return render(request, "desk/_results.html", status, **context)
+        month = utcnow().astimezone(zone).date().replace(day=1)
+        # The month's figures and the all-time counts are the two big aggregates of the desk;
+        # each reads in its own connection, so they run side by side rather than one after
+        # the other (SQLite's readers do not block each other in WAL mode).
+        figures, counts, (notes, unread), state, sites = await asyncio.gather(
+            indicators.compute(campaign_id=campaign.id, month=month),
+            indicators.status_counts(campaign_id=campaign.id),
+            notifications.latest(user),
+            desk.campaign_state(user, campaign.id),
+            campaigns.sites(),
+        )
+        center = map_point(settings, *settings.map_center)
+        context.update(
+            state,
+            counts=counts,
+            campaigns=mine,
+            units=units,
+            unit_names={u.id: u.name for u in units},
+            sites=sites,
+            month=month,
+            figures=figures,
+            definitions={key: _(text) for key, text in DEFINITIONS.items()},
+            notifications=notes,
+            unread=unread,
+            map_config={
+                "center": center,
+                "tileUrl": settings.tile_url,
+                "attribution": settings.tile_attribution,
+                "crs": "gcj02" if settings.tile_url and settings.tile_crs == "gcj02" else "wgs84",
+                "labels": {
+                    **{s.value: label("finding_status", s.value) for s in FindingStatus},
+                    "open": _("Open the finding"),
+                    "overdue": _("Overdue"),
+                    "truncated": _("Only the newest %(num)s findings are on the map.", num=MAP_LIMIT),
+                },
+            },
+        )
+        return render(request, "desk/home.html", status, **context)
+
+    @get("/desk/feed", guards=[DESK])
+    async def feed(
+        self,
+        request: Request[User, Any, Any],
+        desk: DeskDep,
+        campaigns: CampaignsDep,
+    ) -> Template | Response[None]:
+        """The findings newer than the last one the desk has: one query on the primary key."""
+        campaign = pick_campaign(
+            desk_campaigns(await campaigns.reference(), request.user), request.query_params.get("campaign")
+        )
+        after = whole_number(request.query_params.get("after") or "0", 15)
+        if after is None:
+            raise Invalid(
+                _("after is the number of the last finding seen."),
+                errors=[{"field": "after", "message": _("A whole number.")}],
+            )
+        disclosed = whole_number(request.query_params.get("disclosed") or "0", 15) or 0
+        rows, last_disclosed = await desk.newer(request.user, campaign.id, after, disclosed)
+        if not rows:
+            return Response(None, status_code=204)
+        return render(
+            request,
+            "desk/_feed.html",
+            campaign=campaign,
+            fresh=list(rows),
+            feed_after=max(after, rows[0].id),
+            feed_disclosed=last_disclosed,
+            deadline_mark=deadline_mark,
+        )
+
+    @get("/desk/map.json", guards=[DESK])
+    async def map_points(
+        self,
+        request: Request[User, Any, Any],
+        desk: DeskDep,
+        campaigns: CampaignsDep,
+        settings: SettingsDep,
+    ) -> Response[dict[str, Any]]:
+        """The filtered findings as points, in the coordinates of the configured tiles."""
+        ref = await campaigns.reference()
+        units = await campaigns.units()
+        values = raw_filters(request.query_params)
+        try:
+            campaign = pick_campaign(desk_campaigns(ref, request.user), request.query_params.get("campaign"))
+            query = parse_desk_query(
+                values,
+                campaign,
+                {u.code: u.id for u in units},
+                ref.sites_by_code,
+                ZoneInfo(settings.timezone),
+            )
+        except AppError as exc:  # JSON, like the API, whatever the Accept header says
+            body = {
+                "status": exc.status_code,
+                "error": exc.code,
+                "message": exc.message,
+                "errors": exc.errors,
+            }
+            return Response(body, status_code=exc.status_code)
+        english = lang() == "en"
+        now = utcnow()
+        rows = await desk.map_rows(request.user, query, english)
+        points = []
+        for row in rows[:MAP_LIMIT]:
+            lat, lon = map_point(settings, row[1], row[2])
+            waiting = row[3] in WAITING_FOR_UNIT and row[5] is not None
+            points.append(
+                {
+                    "id": row[0],
+                    "lat": lat,
+                    "lon": lon,
+                    "status": row[3],
+                    "severity": row[4],
+                    "overdue": waiting and row[5] < now,
+                    "title": row[6],
+                    "url": f"/findings/{row[0]}",
+                }
+            )
+        crs = "gcj02" if settings.tile_url and settings.tile_crs == "gcj02" else "wgs84"
+        return Response({"crs": crs, "points": points, "truncated": len(rows) > MAP_LIMIT})
+
+    @post("/desk/notifications/read", guards=[DESK])
+    async def notifications_read(
+        self, request: Request[User, Any, Any], notifications: NotificationsDep
+    ) -> Redirect:
+        await notifications.mark_read(request.user)
+        form = await request.form()
+        campaign = str(form.get("campaign") or "")[:40]
+        return Redirect(
+            "/desk" + (f"?{urlencode({'campaign': campaign})}" if campaign else ""), status_code=303
+        )

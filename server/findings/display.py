@@ -1,0 +1,95 @@
+"""What the finding's page says: its workflow steps, history actions, photo flags, deadline fields."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ..errors import Invalid
+from ..i18n import gettext as _
+from ..labels import N_
+from ..settings import Settings
+from .service import FindingDetail
+
+STEPS = ("assign", "verify", "merge", "disclose")
+EVENT_ACTIONS = {
+    "assigned": N_("Assigned"),
+    "submitted": N_("Rectification submitted"),
+    "rework": N_("Sent back for rework"),
+    "closed": N_("Verified and closed"),
+    "merged": N_("Merged as duplicate"),
+    "absorbed": N_("A duplicate was merged into it"),
+    "disclosed": N_("Disclosed by the office"),
+    "escalated": N_("Deadline passed: escalated to the lead"),
+}
+FLAGS = {
+    "far": N_("Taken %(distance)s from the finding, farther than %(limit)s."),
+    "no_position": N_("The photo carries no position of its own; the phone's reported position was used."),
+    "before_assignment": N_("Taken before the finding was assigned."),
+    "identical": N_("Byte-identical to a photo of the finding itself."),
+    "near_identical": N_("Nearly identical to a photo of the finding itself."),
+}
+FLAG_NAMES = {
+    "far": N_("Taken far away"),
+    "no_position": N_("No position of its own"),
+    "before_assignment": N_("Taken before assignment"),
+    "identical": N_("Same photo as the finding's"),
+    "near_identical": N_("Nearly the same photo"),
+}
+DONE = {
+    "assigned": N_("Assigned. The rectification notice is issued."),
+    "closed": N_("Verified and closed."),
+    "rework": N_("Sent back for rework with a new deadline."),
+    "merged": N_("Merged as a duplicate; both records and all photos are kept."),
+    "disclosed": N_("Disclosed: the campaign's lead and the unit can now see it."),
+}
+
+
+def latest_flags(detail: FindingDetail) -> list[tuple[str, Any]]:
+    """The anti-fraud flags of the photos of the rectification the lead is about to verify."""
+    if not detail.rectifications:
+        return []
+    latest = detail.rectifications[-1]
+    found = []
+    for photo in detail.after_photos.get(latest.id, []):
+        for flag in photo.flags.split():
+            found.append((flag, photo))
+    return found
+
+
+def flag_text(flag: str, photo: Any, settings: Settings) -> str:
+    message = FLAGS.get(flag)
+    if message is None:
+        return flag
+    if flag == "far":
+        return _(message, distance=_metres(photo.distance_m), limit=_metres(settings.rectification_far_m))
+    return _(message)
+
+
+def _metres(value: float | None) -> str:
+    if value is None:
+        return "?"
+    return f"{value / 1000:.1f} km" if value >= 1000 else f"{value:.0f} m"
+
+
+def local_input(value: datetime, zone: ZoneInfo) -> str:
+    return value.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+
+
+def deadline_from_form(value: Any, zone: ZoneInfo) -> str:
+    """A datetime-local field (no offset) read in the bureau's zone, for the workflow to judge."""
+    text = value.strip() if isinstance(value, str) else ""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise Invalid(
+            _("Choose the date and time of the deadline."),
+            errors=[{"field": "deadline", "message": _("Choose a date and a time.")}],
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment.isoformat()
+
+
+# --- the pages -------------------------------------------------------------------------

@@ -1,0 +1,43 @@
+"""What every plain form page shares: the values to show again and the errors by field after a
+refusal, and the position a field form carries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import AppError
+
+
+def form_values(form: Any) -> dict[str, str]:
+    """The text fields of a posted form, to fill the form in again after a refusal."""
+    return {k: v for k, v in (form or {}).items() if isinstance(v, str)}
+
+
+def field_errors(error: AppError | None) -> dict[str, str]:
+    """The first message for each field ("location.lat" and "photos[2]" count as their field)."""
+    errors: dict[str, str] = {}
+    if error is not None:
+        for e in error.errors:
+            name = e.get("field", "")
+            errors.setdefault(name, e.get("message", ""))
+            errors.setdefault(name.split(".")[0].split("[")[0], e.get("message", ""))
+    return errors
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def location_from_form(form: Any) -> dict[str, Any] | None:
+    """The position a plain field form carries: the phone's, else the one typed in by hand."""
+    lat, lon = _float(form.get("lat")), _float(form.get("lon"))
+    source = form.get("source") or "gps"
+    if lat is None or lon is None:
+        lat, lon, source = _float(form.get("manual_lat")), _float(form.get("manual_lon")), "manual"
+    if lat is None or lon is None:
+        return None
+    accuracy = None if source == "manual" else _float(form.get("accuracy_m"))
+    return {"lat": lat, "lon": lon, "accuracy_m": accuracy, "source": source}
