@@ -31,6 +31,7 @@ from .admin.account import password_current_guard
 from .assessment import routes as assessment
 from .campaigns import routes as campaigns
 from .checks import routes as checks
+from .complaints import routes as complaints
 from .db import Database
 from .desk import routes as desk
 from .errors import EXCEPTION_HANDLERS
@@ -58,7 +59,7 @@ async def root(request: Request[Any, Any, Any]) -> Redirect:
 
 
 # In dependency order: a package's providers may use the services of those before it.
-PACKAGES = (accounts, campaigns, photos, checks, findings, assessment, unit, desk, office, admin)
+PACKAGES = (accounts, campaigns, photos, checks, findings, assessment, unit, desk, office, admin, complaints)
 # Built for the providers but not injectable into handlers.
 NOT_INJECTED = ("db", "passwords", "photo_visibility", "tasks")
 
@@ -96,7 +97,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         db,
         [
             deadline_sweep(services["workflow"], settings.deadline_sweep_seconds),
-            PeriodicTask("purge-expired-tokens", settings.token_purge_seconds, services["accounts"].purge_expired),
+            PeriodicTask(
+                "purge-expired-tokens", settings.token_purge_seconds, services["accounts"].purge_expired
+            ),
         ],
     )
     state["tasks"] = tasks

@@ -8,6 +8,10 @@ from .accounts.service import AccountService
 from .assessment.indicators import IndicatorService
 from .campaigns.service import CampaignService
 from .checks.service import CheckService
+from .complaints.indicators import ComplaintIndicatorService
+from .complaints.ratings import RatingService
+from .complaints.rounds import RoundService
+from .complaints.service import ComplaintService
 from .desk.notifications import NotificationService
 from .desk.service import DeskService
 from .findings.rectifications import RectificationService
@@ -31,3 +35,7 @@ DeskDep = NamedDependency[DeskService]
 NotificationsDep = NamedDependency[NotificationService]
 OfficeDep = NamedDependency[OfficeService]
 UnitDep = NamedDependency[UnitService]
+ComplaintsDep = NamedDependency[ComplaintService]
+ComplaintIndicatorsDep = NamedDependency[ComplaintIndicatorService]
+RatingsDep = NamedDependency[RatingService]
+RoundsDep = NamedDependency[RoundService]

@@ -36,6 +36,26 @@ LABELS: dict[str, dict[str, str]] = {
         "closed": N_("Closed"),
         "merged": N_("Merged as duplicate"),
     },
+    "complaint_source": {
+        "hotline_12319": N_("12319 hotline"),
+        "web": N_("Website"),
+        "letter": N_("Letter"),
+        "visit": N_("Visit in person"),
+        "media": N_("Media"),
+        "referral": N_("Referral"),
+    },
+    "complaint_status": {
+        "received": N_("Received"),
+        "assigned": N_("Assigned"),
+        "investigated": N_("Investigated"),
+        "visited": N_("Called back"),
+        "closed": N_("Closed"),
+    },
+    "visit_outcome": {
+        "satisfied": N_("Satisfied"),
+        "basically_satisfied": N_("Basically satisfied"),
+        "unsatisfied": N_("Unsatisfied"),
+    },
     "unit_kind": {
         "bureau": N_("Bureau"),
         "office": N_("Office"),

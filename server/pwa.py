@@ -29,6 +29,7 @@ APP_SHELL = (
     "js/field-form.js",
     "js/check-form.js",
     "js/rectify-form.js",
+    "js/complaint-answer.js",
     "js/outbox-core.js",
     "js/outbox.js",
     "vendor/idb-8.0.3.umd.js",
@@ -50,9 +51,12 @@ KEPT_PAGES = (
     r"^/field/[A-Za-z0-9_-]+/new$",
     r"^/unit$",
     r"^/unit/findings/[0-9]+$",
+    r"^/complaints$",
+    r"^/round$",
+    r"^/complaints/[0-9a-f-]{36}$",
 )
 # Kept pages that come and go with the work: dropped when a warm-up no longer asks for them.
-PRUNED_PAGES = (r"^/field/[A-Za-z0-9_-]+/new$", r"^/unit/findings/[0-9]+$")
+PRUNED_PAGES = (r"^/field/[A-Za-z0-9_-]+/new$", r"^/unit/findings/[0-9]+$", r"^/complaints/[0-9a-f-]{36}$")
 # What "/" opens with no signal: the home page this phone keeps.
 KEPT_HOMES = ("/field", "/unit")
 MANIFEST = "/manifest.webmanifest"

@@ -77,6 +77,10 @@ class Settings:
     map_center: tuple[float, float] = (32.6293, 110.7981)
     deadline_sweep_seconds: int = 60
     token_purge_seconds: int = 3600
+    # Complaints: a call-back is late this many days after the unit's investigation; a rating
+    # link answers at most this many requests per client address per minute.
+    callback_days: int = 3
+    rating_requests_per_minute: int = 20
 
     # Printed documents: the CJK TrueType font embedded in PDFs ("" searches the usual places) and
     # the address people reach the system at, printed with a QR code on every notice.
@@ -117,6 +121,7 @@ class Settings:
             "tile_attribution": os.environ.get("XUNCHA_TILE_ATTRIBUTION", ""),
             "tile_crs": os.environ.get("XUNCHA_TILE_CRS", "wgs84").lower(),
             "deadline_sweep_seconds": _env_int("XUNCHA_DEADLINE_SWEEP_SECONDS", 60),
+            "callback_days": _env_int("XUNCHA_CALLBACK_DAYS", 3),
             "pdf_font": os.environ.get("XUNCHA_PDF_FONT", "").strip(),
             "public_url": os.environ.get("XUNCHA_PUBLIC_URL", "").strip(),
             "token_purge_seconds": _env_int("XUNCHA_TOKEN_PURGE_SECONDS", 3600),

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment
+from jinja2 import Environment, pass_context
 from litestar import Request
 from litestar.response import Template
 
@@ -55,7 +55,15 @@ def configure_environment(env: Environment, timezone: str) -> None:
             return ""
         return f"{value / 1000:.1f} km" if value >= 1000 else f"{value:.0f} m"
 
+    @pass_context
+    def check_author(context: Any, check: Any) -> str:
+        # The person behind an unannounced check, or only its source, depending on the reader.
+        from .checks.presenters import author_name
+
+        return author_name(check, context.get("user"), i18n.lang())
+
     env.filters.update(local=local, iso=iso, metres=metres)
+    env.globals["check_author"] = check_author
     env.globals.update(
         asset=asset,
         label=label,

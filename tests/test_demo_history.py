@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from server.audit.verify import verify
 from server.db import Database
 from server.demo.history import record_history
-from server.models import Check, Finding, Photo
+from server.models import Check, Complaint, Finding, Photo
 
 
 async def test_history_has_late_reworked_flagged_and_open_findings_and_a_second_run_changes_nothing(settings):
@@ -26,9 +26,11 @@ async def test_history_has_late_reworked_flagged_and_open_findings_and_a_second_
                 await session.execute(select(func.min(Finding.found_at), func.max(Finding.found_at)))
             ).one()
             checks = await session.scalar(select(func.count()).select_from(Check))
+            complaints = await session.scalar(select(func.count()).select_from(Complaint))
         assert statuses.get("closed", 0) > 10
         assert statuses.get("new", 0) >= 1 and statuses.get("assigned", 0) >= 1
         assert reworked and escalated and far
+        assert complaints and f"{complaints} complaints" in summary  # the complaints' recorder ran too
         assert (span[1] - span[0]).days >= 60  # months of history, not one afternoon
         assert await record_history(settings, db) == "history already recorded: nothing changed"
         async with db.read() as session:

@@ -24,6 +24,7 @@ from ..models import (
     Check,
     ChecklistItem,
     ChecklistVersion,
+    Complaint,
     ContactPoint,
     Finding,
     Photo,
@@ -57,6 +58,12 @@ AUDITED_FIELDS: dict[str, tuple[str, ...]] = {
     "rectification": tuple(
         "uuid finding_id unit_id author_id note recorded_at lat lon accuracy_m location_source body_sha256 status "
         "completed_at".split()
+    ),
+    # The complainant's name and phone stay out of the trail: it is read by more than the office.
+    "complaint": tuple(
+        "uuid source received_at campaign_id status assigned_unit_id deadline first_investigated_at "
+        "investigated_at first_visited_at visited_at visit_outcome reopen_count closed_at finding_id "
+        "body_sha256".split()
     ),
 }
 # The bureau's set-up, kept by the office. A user's password hash is not in the trail,
@@ -95,6 +102,7 @@ MODELS: dict[str, Any] = {
     "site": Site,
     "contact_point": ContactPoint,
     "topic": Topic,
+    "complaint": Complaint,
 }
 
 

@@ -91,7 +91,7 @@ class CheckApiController(Controller):
         )
         language = lang()
         return {
-            "items": [check_json(c, language, full=False) for c in page.checks],
+            "items": [check_json(c, language, full=False, viewer=request.user) for c in page.checks],
             "next": next_page_url(request, page.next_cursor),
         }
 
@@ -100,4 +100,4 @@ class CheckApiController(Controller):
         self, request: Request[User, Any, Any], check_uuid: FromPath[str], checks: ChecksDep
     ) -> dict[str, Any]:
         check: Check = await checks.get_check(request.user, uuid_or_404(check_uuid, "The check UUID"))
-        return check_json(check, lang(), full=True)
+        return check_json(check, lang(), full=True, viewer=request.user)

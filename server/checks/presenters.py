@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..models import Check
+from ..i18n import gettext
+from ..labels import N_
+from ..models import Check, CheckKind, Role, UnitKind, User
 from ..photos.presenters import photo_json
 from .service import recorded_local
+
+COVERT_SOURCE = N_("Third-party unannounced check")
 
 
 def check_photo_json(photo: Any) -> dict[str, Any]:
@@ -17,7 +21,24 @@ def check_photo_json(photo: Any) -> dict[str, Any]:
     }
 
 
-def check_json(check: Check, lang: str, *, full: bool) -> dict[str, Any]:
+def shows_author(check: Check, viewer: User | None) -> bool:
+    """Who ran an unannounced check is for its author, the office and the lead: the inspected unit
+    (and anyone else) learns only that it was a third party's, or which organisation's."""
+    if check.kind != CheckKind.unannounced:
+        return True
+    return viewer is not None and (viewer.role in (Role.office, Role.lead) or viewer.id == check.author_id)
+
+
+def author_name(check: Check, viewer: User | None, lang: str) -> str:
+    if shows_author(check, viewer):
+        return check.author.name(lang)
+    unit = check.author.unit
+    if unit.kind == UnitKind.third_party:
+        return unit.name(lang)
+    return gettext(COVERT_SOURCE)
+
+
+def check_json(check: Check, lang: str, *, full: bool, viewer: User | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "uuid": check.uuid,
         "campaign": check.campaign.code,
@@ -26,7 +47,10 @@ def check_json(check: Check, lang: str, *, full: bool) -> dict[str, Any]:
         "status": check.status,
         "recorded_at": recorded_local(check).isoformat(),
         "received_at": check.received_at.isoformat(),
-        "author": {"username": check.author.username, "display_name": check.author.name(lang)},
+        "author": {
+            "username": check.author.username if shows_author(check, viewer) else None,
+            "display_name": author_name(check, viewer, lang),
+        },
         "location": {
             "lat": check.lat,
             "lon": check.lon,

@@ -31,6 +31,7 @@ from sqlalchemy import select
 from ..app import build_services
 from ..campaigns.service import CampaignService
 from ..checks.service import CheckService
+from ..complaints.demo import record_complaints_history
 from ..db import Database
 from ..findings.rectifications import RectificationService
 from ..findings.workflow import Workflow
@@ -45,7 +46,7 @@ DAYS = 90
 EVERY_DAYS = 2
 
 HistoryRecorder = Callable[["History"], Awaitable[str]]
-HISTORY_RECORDERS: list[HistoryRecorder] = []
+HISTORY_RECORDERS: list[HistoryRecorder] = [record_complaints_history]
 
 
 def history_uuid(*parts: object) -> str:

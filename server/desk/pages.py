@@ -142,7 +142,8 @@ class DeskPages(Controller):
                 _("after is the number of the last finding seen."),
                 errors=[{"field": "after", "message": _("A whole number.")}],
             )
-        rows = await desk.newer(request.user, campaign.id, after)
+        disclosed = whole_number(request.query_params.get("disclosed") or "0", 15) or 0
+        rows, last_disclosed = await desk.newer(request.user, campaign.id, after, disclosed)
         if not rows:
             return Response(None, status_code=204)
         return render(
@@ -150,7 +151,8 @@ class DeskPages(Controller):
             "desk/_feed.html",
             campaign=campaign,
             fresh=list(rows),
-            feed_after=rows[0].id,
+            feed_after=max(after, rows[0].id),
+            feed_disclosed=last_disclosed,
             deadline_mark=deadline_mark,
         )
 

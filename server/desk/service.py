@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import defaultload
 
 from ..db import Database
 from ..findings.access import visible_findings
 from ..findings.service import WAITING_FOR_UNIT
-from ..models import Campaign, ChecklistItem, Finding, User, utcnow
+from ..models import Campaign, ChecklistItem, Finding, FindingEvent, User, utcnow
 from .filters import FEED_SIZE, MAP_LIMIT, OVERDUE_LIST, PAGE_SIZE, DeskQuery, desk_clauses
 
 
@@ -81,27 +81,40 @@ class DeskService:
             latest = (
                 await session.scalars(listed_findings().where(mine).order_by(Finding.id.desc()).limit(10))
             ).all()
+            disclosed = await last_disclosure(session)
         return {
             "overdue_count": overdue_count,
             "due_soon_count": due_soon_count,
             "overdue_list": list(overdue_rows),
             "feed": list(latest),
             "feed_after": latest[0].id if latest else 0,
+            "feed_disclosed": disclosed,
         }
 
-    async def newer(self, user: User, campaign_id: int, after: int) -> list[Finding]:
-        """The findings newer than the last one the desk has: one query on the primary key."""
+    async def newer(
+        self, user: User, campaign_id: int, after: int, disclosed: int = 0
+    ) -> tuple[list[Finding], int]:
+        """The findings newer than the last one the desk has (one query on the primary key), and
+        those disclosed since its last disclosure cursor: a disclosed finding is new to the lead
+        though its id is old. Returns them with the new disclosure cursor."""
+        newly_disclosed = select(FindingEvent.finding_id).where(
+            FindingEvent.action == "disclosed", FindingEvent.id > disclosed
+        )
         async with self.db.read() as session:
-            return list(
-                (
-                    await session.scalars(
-                        listed_findings()
-                        .where(visible_findings(user), Finding.campaign_id == campaign_id, Finding.id > after)
-                        .order_by(Finding.id.desc())
-                        .limit(FEED_SIZE)
+            rows = (
+                await session.scalars(
+                    listed_findings()
+                    .where(
+                        visible_findings(user),
+                        Finding.campaign_id == campaign_id,
+                        or_(Finding.id > after, Finding.id.in_(newly_disclosed)),
                     )
-                ).all()
-            )
+                    .order_by(Finding.id.desc())
+                    .limit(FEED_SIZE)
+                )
+            ).all()
+            last_disclosed = await last_disclosure(session)
+        return list(rows), last_disclosed
 
     async def map_rows(self, user: User, query: DeskQuery, english: bool) -> list[Any]:
         """Up to MAP_LIMIT + 1 filtered findings, newest first: id, position, status, severity,
@@ -126,3 +139,10 @@ class DeskService:
                     )
                 ).all()
             )
+
+
+async def last_disclosure(session: Any) -> int:
+    """The feed's second cursor: disclosed findings are new to the lead though their ids are old."""
+    return int(
+        await session.scalar(select(func.max(FindingEvent.id)).where(FindingEvent.action == "disclosed")) or 0
+    )

@@ -15,7 +15,7 @@ from ..documents.fonts import cjk_font
 from ..documents.qr import qr_svg
 from ..errors import Conflict
 from ..i18n import gettext as _
-from ..models import User
+from ..models import CheckKind, UnitKind, User
 from ..photos.store import PhotoStore
 from ..settings import Settings
 from .notice_pdf import NO_PUBLIC_URL, NoticeData, NoticePhoto, format_datetime, render_notice_pdf
@@ -28,6 +28,28 @@ REQUIREMENTS = (
     "逾期未整改或整改不到位的，将予以通报，并纳入年度履职考评。"
 )
 MAX_PHOTOS = 4
+COMPLAINT_SOURCES_ZH = {
+    "hotline_12319": "12319热线",
+    "web": "网络",
+    "letter": "来信",
+    "visit": "来访",
+    "media": "媒体",
+    "referral": "上级交办",
+}
+
+
+def discovery_text(detail: FindingDetail, found: str, location: str) -> str:
+    """Who found the problem, as the notice says it: our patrol, a third party's unannounced check
+    (never the person: the notice goes to the inspected unit), or a public complaint."""
+    check = detail.check
+    if detail.complaint_source:
+        source = COMPLAINT_SOURCES_ZH.get(detail.complaint_source, "")
+        return f"经群众举报（{source}），我局于{found}在{location}核查发现"
+    if check.kind == CheckKind.unannounced:
+        unit = check.author.unit
+        who = f"第三方监督单位{unit.name_zh}" if unit.kind == UnitKind.third_party else "第三方"
+        return f"{who}于{found}在{location}暗访发现"
+    return f"我局巡查人员于{found}在{location}巡查发现"
 
 
 def verify_url(settings: Settings, finding_id: int) -> str | None:
@@ -50,6 +72,7 @@ def notice_data(
     answer_note = next((a.note for a in check.answers if a.item_id == finding.item_id), "")
     zone = ZoneInfo(settings.timezone)
     place = finding.site.name_zh + "，" if finding.site else ""
+    location = f"{place}北纬{finding.lat:.5f}°，东经{finding.lon:.5f}°"
     photos = []
     shown = [p for p in detail.check_photos if p.received_at][:MAX_PHOTOS] if with_photos else []
     for index, photo in enumerate(shown, start=1):
@@ -71,7 +94,7 @@ def notice_data(
         finding_title=finding.item.text_zh,
         severity=SEVERITY_ZH.get(finding.severity, finding.severity),
         finding_note=answer_note or check.note,
-        location=f"{place}北纬{finding.lat:.5f}°，东经{finding.lon:.5f}°",
+        location=location,
         found_at=finding.found_at.astimezone(zone),
         issued_at=(finding.assigned_at or finding.created_at).astimezone(zone),
         deadline=finding.deadline.astimezone(zone),
@@ -79,6 +102,7 @@ def notice_data(
         requirements=REQUIREMENTS,
         photos=tuple(photos),
         verify_url=verify_url(settings, finding.id),
+        discovery=discovery_text(detail, format_datetime(finding.found_at.astimezone(zone)), location),
     )
 
 

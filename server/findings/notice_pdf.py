@@ -78,6 +78,8 @@ class NoticeData:
     requirements: str
     photos: tuple[NoticePhoto, ...] = ()
     verify_url: str | None = None  # the full address; None when no public address is set
+    # How the problem came to light, in the words the source calls for (notice.discovery_text).
+    discovery: str = ""
 
 
 @cache
@@ -194,8 +196,13 @@ def render_notice_pdf(notice: NoticeData, font: CjkFont | None = None) -> bytes:
         Paragraph(p(notice.number), st["number"]),
         Paragraph(p(notice.recipient_unit) + "：", st["recipient"]),
         Paragraph(
-            f"在{p(notice.campaign_name)}工作中，我局巡查人员于{format_datetime(notice.found_at)}"
-            f"在{p(notice.location)}巡查发现，你单位责任范围内存在“{p(notice.finding_title)}”"
+            f"在{p(notice.campaign_name)}工作中，"
+            + (
+                p(notice.discovery)
+                if notice.discovery
+                else f"我局巡查人员于{format_datetime(notice.found_at)}在{p(notice.location)}巡查发现"
+            )
+            + f"，你单位责任范围内存在“{p(notice.finding_title)}”"
             f"问题（严重程度：{p(notice.severity)}）。现将有关情况通知如下。",
             st["body"],
         ),

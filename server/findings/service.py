@@ -18,6 +18,7 @@ from ..models import (
     AuditEntry,
     Campaign,
     Check,
+    Complaint,
     Finding,
     FindingEvent,
     FindingStatus,
@@ -58,6 +59,8 @@ class FindingDetail:
     merged: list[Finding] = field(default_factory=list)
     duplicate_candidates: list[tuple[Finding, float]] = field(default_factory=list)
     can_act_as_lead: bool = False
+    # The source of the public complaint the finding answers, if any (the notice's wording).
+    complaint_source: str | None = None
 
 
 def is_overdue(finding: Finding, now: datetime | None = None) -> bool:
@@ -188,9 +191,13 @@ class FindingService:
                     )
                 ).all()
             )
+            complaint_source = await session.scalar(
+                select(Complaint.source).where(Complaint.finding_id == finding.id).limit(1)
+            )
         # Before-photos: those of the failed item, and those of the whole scene.
         photos = [p for p in check.photos if p.item_id in (None, finding.item_id)]
         detail = FindingDetail(finding, check, photos, events, rectifications, after, merged)
+        detail.complaint_source = complaint_source
         detail.can_act_as_lead = acts_as_lead(user, finding.campaign)
         if detail.can_act_as_lead and finding.status not in (FindingStatus.closed, FindingStatus.merged):
             detail.duplicate_candidates = await self.duplicate_candidates(user, finding)

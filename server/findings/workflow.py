@@ -54,6 +54,10 @@ def refused(finding: Finding, message: str) -> Conflict:
     )
 
 
+def hidden_covert(finding: Finding) -> bool:
+    return bool(finding.covert) and finding.disclosed_at is None
+
+
 def parse_deadline(value: Any, field: str = "deadline") -> datetime:
     if not isinstance(value, str) or len(value) > 40:
         raise Invalid(
@@ -308,6 +312,16 @@ class Workflow:
                 )
             if target.status in (FindingStatus.closed, FindingStatus.merged):
                 raise refused(target, _("A finding can only be merged into an open one."))
+            if hidden_covert(target) and finding.check_id != target.check_id:
+                # The lead would see duplicate_of pointing at a finding they may not open (a covert
+                # finding of another check may be disclosed before this one).
+                raise refused(
+                    target,
+                    _(
+                        "That finding comes from an unannounced check not disclosed yet: disclose it first, "
+                        "or merge the other way."
+                    ),
+                )
             before = finding.status
             finding.status = FindingStatus.merged
             finding.duplicate_of_id = target.id
@@ -343,6 +357,12 @@ class Workflow:
             for finding in findings:
                 finding.disclosed_at = now
                 self._record(session, audit, finding, user, "disclosed", finding.status)
+                # The lead learns of it on the desk, whatever the feed has already shown.
+                session.add(
+                    Notification(
+                        user_id=finding.campaign.lead_id, at=now, kind="disclosed", finding_id=finding.id
+                    )
+                )
             await audit.write(session)
             return len(findings)
 

@@ -4,16 +4,20 @@ from .audit import AuditEntry, AuditHead
 from .base import Base, UTCDateTime, utcnow
 from .campaigns import Campaign, ChecklistItem, ChecklistVersion, ChecklistVersionItem, Site
 from .checks import Answer, Check, Photo
+from .complaints import Complaint, ComplaintEvent, Rating, Round, RoundSite
 from .enums import (
     KINDS_BY_ROLE,
     CheckKind,
     CheckStatus,
+    ComplaintSource,
+    ComplaintStatus,
     FindingStatus,
     LocationSource,
     Result,
     Role,
     Severity,
     UnitKind,
+    VisitOutcome,
 )
 from .findings import Finding, FindingEvent, NoticeCounter, Notification, Rectification
 from .org import AuthToken, Unit, User
@@ -32,6 +36,14 @@ __all__ = [
     "CheckKind",
     "CheckStatus",
     "ChecklistItem",
+    "Complaint",
+    "ComplaintEvent",
+    "ComplaintSource",
+    "ComplaintStatus",
+    "Rating",
+    "Round",
+    "RoundSite",
+    "VisitOutcome",
     "ChecklistVersion",
     "ChecklistVersionItem",
     "ContactPoint",

@@ -60,6 +60,29 @@ class FindingStatus(StrEnum):
     merged = "merged"
 
 
+class ComplaintSource(StrEnum):
+    hotline_12319 = "hotline_12319"
+    web = "web"
+    letter = "letter"
+    visit = "visit"
+    media = "media"
+    referral = "referral"
+
+
+class ComplaintStatus(StrEnum):
+    received = "received"
+    assigned = "assigned"
+    investigated = "investigated"
+    visited = "visited"
+    closed = "closed"
+
+
+class VisitOutcome(StrEnum):
+    satisfied = "satisfied"
+    basically_satisfied = "basically_satisfied"
+    unsatisfied = "unsatisfied"
+
+
 # Which kinds of check each role may record. Covert (unannounced) checks belong to the
 # third-party supervisors and the office that organises them.
 KINDS_BY_ROLE: dict[Role, frozenset[CheckKind]] = {

@@ -69,6 +69,8 @@ class FindingEvent(Base):
     """One step of a finding's history: who did what, when, and why."""
 
     __tablename__ = "finding_events"
+    # The desk's feed looks for the latest disclosures (migration 0006).
+    __table_args__ = (Index("ix_finding_events_action_id", "action", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), index=True)

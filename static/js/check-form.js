@@ -41,6 +41,18 @@
       .catch(function () { /* offline or server busy: the full list stays */ });
   }
 
+  // The unit checked follows the site's unit until the person chooses one themselves.
+  var targetUnit = form.querySelector("[data-target-unit]");
+  if (targetUnit) {
+    targetUnit.addEventListener("change", function () { targetUnit.dataset.chosen = "1"; });
+    form.addEventListener("change", function (e) {
+      if (e.target.name !== "site" || targetUnit.dataset.chosen) return;
+      var option = e.target.selectedOptions[0];
+      var unit = option ? option.getAttribute("data-unit") || "" : "";
+      if (!unit || targetUnit.querySelector('option[value="' + CSS.escape(unit) + '"]')) targetUnit.value = unit;
+    });
+  }
+
   // ---- answering: a failed item opens its details; the count follows every answer -------------
 
   function resultOf(node) { return value("r_" + node.getAttribute("data-item")); }
@@ -182,7 +194,7 @@
       recorded_at: value("recorded_at"),
       location: ctx.position(),
       site: value("site") || null,
-      target_unit: null,
+      target_unit: value("target_unit") || null,
       answers: answered,
       note: value("note") || "",
       photos: photos

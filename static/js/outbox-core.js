@@ -28,6 +28,12 @@
         return "/api/v1/findings/" + encodeURIComponent(item.finding) + "/rectifications/" + item.uuid;
       },
       photoUrl: function (item, photo) { return "/api/v1/rectifications/" + item.uuid + "/photos/" + photo; }
+    },
+    // A unit's answer to a public complaint: no photos.
+    answer: {
+      url: function (item) {
+        return "/api/v1/complaints/" + encodeURIComponent(item.complaint) + "/answers/" + item.uuid;
+      }
     }
   };
   // Items kept before rectifications existed carry no kind: they are checks.
@@ -44,7 +50,8 @@
   //       while so the officer sees they went; "meta": the sequence counter and the send lease.
   //       Later, with no new store or index: "checks" also holds rectifications, told apart by
   //       kind ("check" | "rectification", with the finding's id); an item without one is a check,
-  //       so items queued before are read as they are, unchanged.
+  //       so items queued before are read as they are, unchanged. Likewise answers to complaints
+  //       (kind "answer", with the complaint's UUID).
   function upgrade(db, oldVersion, _newVersion, tx) {
     var rdb = idb.unwrap(db);
     var rtx = idb.unwrap(tx);
@@ -110,6 +117,7 @@
       uuid: entry.uuid,
       kind: kindOf(entry),
       finding: entry.finding === undefined ? null : entry.finding,
+      complaint: entry.complaint === undefined ? null : entry.complaint,
       user: entry.user || null,
       campaign: entry.campaign,
       label: entry.label || entry.campaign,
@@ -219,6 +227,7 @@
       uuid: item.uuid,
       kind: kindOf(item),
       finding: item.finding === undefined ? null : item.finding,
+      complaint: item.complaint === undefined ? null : item.complaint,
       campaign: item.campaign,
       label: item.label,
       madeAt: item.madeAt,

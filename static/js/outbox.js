@@ -90,11 +90,18 @@
   var THUMBS_PER_FINDING = 4;
   function pagesToKeep() {
     if (cfg.keep) {
-      return getJson(cfg.keep).then(function (work) {
+      // The unit's findings, and (cfg.keepAlso) its complaints: each list names its home and pages.
+      var lists = [cfg.keep].concat(cfg.keepAlso || []).map(function (url, i) {
+        return i ? getJson(url).catch(function () { return {}; }) : getJson(url);
+      });
+      return Promise.all(lists).then(function (works) {
         var urls = [cfg.home], photos = [];
-        (work.waiting || []).forEach(function (f) {
-          urls.push(f.page);
-          (f.photos || []).slice(0, THUMBS_PER_FINDING).forEach(function (p) { photos.push(p.thumb_url); });
+        works.forEach(function (work) {
+          if (work.home) urls.push(work.home);
+          (work.waiting || []).forEach(function (f) {
+            urls.push(f.page);
+            (f.photos || []).slice(0, THUMBS_PER_FINDING).forEach(function (p) { photos.push(p.thumb_url); });
+          });
         });
         return { urls: urls, photos: photos };
       });
@@ -102,7 +109,7 @@
     return getJson("/api/v1/me").then(function (me) {
       var urls = [cfg.home, cfg.home + "/checks"].concat((me.campaigns || []).map(function (code) {
         return cfg.home + "/" + encodeURIComponent(code) + "/new";
-      }));
+      })).concat(cfg.keepPages || []);
       return { urls: urls, photos: [] };
     });
   }
@@ -246,7 +253,9 @@
   }
 
   function doneNode(done) {
-    var href = Outbox.kindOf(done) === "rectification" ? "/unit/findings/" + done.finding : "/checks/" + done.uuid;
+    var kind = Outbox.kindOf(done);
+    var href = kind === "rectification" ? "/unit/findings/" + done.finding
+      : kind === "answer" ? "/complaints/" + done.complaint : "/checks/" + done.uuid;
     return el("li", { "data-outbox-done": done.uuid, "data-state": "confirmed" }, [
       el("a", { href: href }, [
         el("span", { class: "grow" }, [

@@ -1,0 +1,219 @@
+"""Complaints API v1 (CONTRACT.md): thin handlers over ComplaintService and its neighbours."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post, put
+from litestar.params import FromPath, FromQuery, QueryParameter
+
+from ..accounts.guards import logged_in
+from ..api import read_json, uuid_or_404
+from ..campaigns.service import Reference
+from ..deps import CampaignsDep, ChecksDep, ComplaintIndicatorsDep, ComplaintsDep, RatingsDep
+from ..errors import Forbidden, Invalid
+from ..i18n import gettext as _
+from ..models import ComplaintStatus, Role, User
+from .indicators import DEFINITIONS
+from .linking import open_finding
+from .presenters import complaint_json, event_json
+from .service import ComplaintFilters
+
+BODY_LIMIT = 64 * 1024
+
+
+def _code(ref_map: dict[str, int], value: str | None, field: str, errors: list[dict[str, str]]) -> int | None:
+    if not value:
+        return None
+    found = ref_map.get(value)
+    if found is None:
+        errors.append(
+            {"field": field, "message": _("Unknown %(field)s code: %(code)s.", field=field, code=value[:40])}
+        )
+    return found
+
+
+def filters_from_query(
+    ref: Reference, *, status: str | None, unit: str | None, campaign: str | None, late: bool
+) -> ComplaintFilters:
+    errors: list[dict[str, str]] = []
+    unit_id = _code(ref.units_by_code, unit, "unit", errors)
+    campaign_id = _code({c: r.id for c, r in ref.campaigns.items()}, campaign, "campaign", errors)
+    if status and status not in ComplaintStatus.__members__:
+        errors.append({"field": "status", "message": _("Unknown status.")})
+    if errors:
+        raise Invalid(_("The filters have mistakes."), errors=errors)
+    return ComplaintFilters(status=status or None, unit_id=unit_id, campaign_id=campaign_id, late=late)
+
+
+def may_read_indicators(user: User, ref: Reference, unit_id: int | None, campaign_id: int | None) -> None:
+    """The office reads every figure; a lead those of their campaigns; a unit its own."""
+    if user.role == Role.office:
+        return
+    if user.role == Role.lead:
+        led = {c.id for c in ref.campaigns.values() if c.lead_id == user.id}
+        if campaign_id is None or campaign_id not in led:
+            raise Forbidden(_("A lead leader reads the figures of their own campaigns: name one of them."))
+        return
+    if user.role == Role.handler:
+        if unit_id != user.unit_id:
+            raise Forbidden(_("A unit reads its own figures: name your unit."))
+        return
+    raise Forbidden(_("The figures are for lead leaders, the responsible units and the office."))
+
+
+def parse_month(month: str | None) -> datetime:
+    try:
+        return datetime.strptime(month or "", "%Y-%m")
+    except ValueError:
+        raise Invalid(
+            _("month must be YYYY-MM."), errors=[{"field": "month", "message": _("For example 2026-11.")}]
+        ) from None
+
+
+class ComplaintApiController(Controller):
+    path = "/api/v1"
+    guards = [logged_in]
+    tags = ["complaints"]
+
+    @put("/complaints/{uuid:str}", request_max_body_size=BODY_LIMIT, status_code=200)
+    async def put_complaint(
+        self, request: Request[User, Any, Any], uuid: FromPath[str], complaints: ComplaintsDep
+    ) -> Response[dict[str, Any]]:
+        status, complaint = await complaints.put(
+            request.user, uuid_or_404(uuid, "The complaint UUID"), await read_json(request)
+        )
+        return Response(complaint_json(complaint, request.user), status_code=status)
+
+    @get("/complaints")
+    async def list_complaints(
+        self,
+        request: Request[User, Any, Any],
+        complaints: ComplaintsDep,
+        campaigns: CampaignsDep,
+        status: FromQuery[str | None] = None,
+        unit: FromQuery[str | None] = None,
+        campaign: FromQuery[str | None] = None,
+        late: FromQuery[bool] = False,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 200,
+    ) -> dict[str, Any]:
+        filters = filters_from_query(
+            await campaigns.reference(), status=status, unit=unit, campaign=campaign, late=late
+        )
+        rows = await complaints.list(request.user, filters, limit=limit)
+        office = request.user.role == Role.office
+        return {"items": [complaint_json(c, request.user, finding_visible=office) for c in rows]}
+
+    @get("/complaints/{uuid:str}")
+    async def get_complaint(
+        self, request: Request[User, Any, Any], uuid: FromPath[str], complaints: ComplaintsDep
+    ) -> dict[str, Any]:
+        detail = await complaints.detail(request.user, uuid)
+        body = complaint_json(detail.complaint, request.user, finding_visible=detail.finding_visible)
+        body["history"] = [event_json(e) for e in detail.events]
+        return body
+
+    async def _step(self, request: Request[User, Any, Any], uuid: str, step: Any) -> dict[str, Any]:
+        complaint = await step(request.user, uuid, await read_json(request))
+        return complaint_json(complaint, request.user, finding_visible=request.user.role == Role.office)
+
+    @post("/complaints/{uuid:str}/assign", status_code=200, request_max_body_size=BODY_LIMIT)
+    async def assign(
+        self, request: Request[User, Any, Any], uuid: FromPath[str], complaints: ComplaintsDep
+    ) -> dict[str, Any]:
+        return await self._step(request, uuid, complaints.assign)
+
+    @post("/complaints/{uuid:str}/investigate", status_code=200, request_max_body_size=BODY_LIMIT)
+    async def investigate(
+        self, request: Request[User, Any, Any], uuid: FromPath[str], complaints: ComplaintsDep
+    ) -> dict[str, Any]:
+        return await self._step(request, uuid, complaints.investigate)
+
+    @put(
+        "/complaints/{uuid:str}/answers/{answer_uuid:str}", status_code=200, request_max_body_size=BODY_LIMIT
+    )
+    async def answer(
+        self,
+        request: Request[User, Any, Any],
+        uuid: FromPath[str],
+        answer_uuid: FromPath[str],
+        complaints: ComplaintsDep,
+    ) -> Response[dict[str, Any]]:
+        """The unit's answer from a phone's outbox: idempotent by the answer's UUID."""
+        status, receipt = await complaints.answer(
+            request.user, uuid, uuid_or_404(answer_uuid, "The answer UUID"), await read_json(request)
+        )
+        return Response(receipt, status_code=status)
+
+    @post("/complaints/{uuid:str}/return-visit", status_code=200, request_max_body_size=BODY_LIMIT)
+    async def return_visit(
+        self, request: Request[User, Any, Any], uuid: FromPath[str], complaints: ComplaintsDep
+    ) -> dict[str, Any]:
+        return await self._step(request, uuid, complaints.return_visit)
+
+    @post("/complaints/{uuid:str}/close", status_code=200)
+    async def close(
+        self,
+        request: Request[User, Any, Any],
+        uuid: FromPath[str],
+        complaints: ComplaintsDep,
+        ratings: RatingsDep,
+    ) -> dict[str, Any]:
+        complaint = await complaints.close(request.user, uuid, ratings)
+        body = complaint_json(complaint, request.user, finding_visible=True)
+        body["rating_url"] = ratings.link(f"complaint:{complaint.uuid}", str(request.base_url)).path
+        return body
+
+    @post("/complaints/{uuid:str}/link", status_code=200, request_max_body_size=BODY_LIMIT)
+    async def link(
+        self, request: Request[User, Any, Any], uuid: FromPath[str], complaints: ComplaintsDep
+    ) -> dict[str, Any]:
+        return await self._step(request, uuid, complaints.link)
+
+    @post("/complaints/{uuid:str}/findings", status_code=200, request_max_body_size=BODY_LIMIT)
+    async def open_finding(
+        self,
+        request: Request[User, Any, Any],
+        uuid: FromPath[str],
+        complaints: ComplaintsDep,
+        checks: ChecksDep,
+    ) -> Response[dict[str, Any]]:
+        """Open a finding from the complaint: {"check": UUID, "item": CODE, "severity"}."""
+        status, complaint = await open_finding(
+            complaints, request.user, uuid, await read_json(request), checks
+        )
+        return Response(complaint_json(complaint, request.user), status_code=status)
+
+    @get("/findings/{finding_id:int}/rating-link")
+    async def finding_rating_link(
+        self, request: Request[User, Any, Any], finding_id: FromPath[int], ratings: RatingsDep
+    ) -> dict[str, Any]:
+        link = await ratings.finding_link(request.user, finding_id, str(request.base_url))
+        return {"url": link.path, "qr_svg": link.qr_svg}
+
+    @get("/indicators/complaints")
+    async def indicators(
+        self,
+        request: Request[User, Any, Any],
+        complaint_indicators: ComplaintIndicatorsDep,
+        campaigns: CampaignsDep,
+        month: FromQuery[str | None] = None,
+        unit: FromQuery[str | None] = None,
+        campaign: FromQuery[str | None] = None,
+    ) -> dict[str, Any]:
+        """Each rate with its numerator and denominator; `value` is null for an empty denominator."""
+        ref = await campaigns.reference()
+        filters = filters_from_query(ref, status=None, unit=unit, campaign=campaign, late=False)
+        period = parse_month(month)
+        may_read_indicators(request.user, ref, filters.unit_id, filters.campaign_id)
+        result = await complaint_indicators.compute(
+            month=period.date(), unit_id=filters.unit_id, campaign_id=filters.campaign_id
+        )
+        return {
+            "month": month,
+            "unit": unit,
+            "campaign": campaign,
+            **result.as_json(),
+            "definitions": {key: _(text) for key, text in DEFINITIONS.items()},
+        }
