@@ -6,6 +6,7 @@ from .campaigns import Campaign, ChecklistItem, Site
 from .checks import Answer, Check, Photo
 from .enums import (
     KINDS_BY_ROLE,
+    RECTIFYING_UNIT_KINDS,
     CheckKind,
     CheckStatus,
     FindingStatus,
@@ -40,6 +41,7 @@ __all__ = [
     "Photo",
     "Result",
     "Role",
+    "RECTIFYING_UNIT_KINDS",
     "Severity",
     "Site",
     "UTCDateTime",
