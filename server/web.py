@@ -50,12 +50,7 @@ def configure_environment(env: Environment, timezone: str) -> None:
     def iso(value: datetime | None) -> str:
         return value.isoformat() if value else ""
 
-    def metres(value: float | None) -> str:
-        if value is None:
-            return ""
-        return f"{value / 1000:.1f} km" if value >= 1000 else f"{value:.0f} m"
-
-    env.filters.update(local=local, iso=iso, metres=metres)
+    env.filters.update(local=local, iso=iso, metres=i18n.format_distance)
     env.globals.update(
         asset=asset,
         label=label,
