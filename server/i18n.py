@@ -99,3 +99,18 @@ def negotiate(cookie_value: str | None, accept_language: str | None) -> str:
 
 def locale_name(locale: str) -> str:
     return Locale.parse(locale).get_display_name(locale) or locale
+
+
+def format_distance(metres: float | None) -> str:
+    """A distance as people say it, with the page's number format: "约 8,243 公里", "35 米"."""
+    from babel.numbers import format_decimal
+
+    if metres is None:
+        return ""
+    locale = current_locale()
+    if metres >= 1000:
+        km = metres / 1000
+        # Tenths only where they matter (1.5 km); 8,243 km needs no decimals.
+        number = format_decimal(round(km, 1) if km < 10 else round(km), format="#,##0.#", locale=locale)
+        return gettext("about %(km)s km", km=number)
+    return gettext("%(m)s m", m=format_decimal(round(metres), format="#,##0", locale=locale))

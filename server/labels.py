@@ -62,6 +62,7 @@ LABELS: dict[str, dict[str, str]] = {
         "district": N_("District bureau"),
         "department": N_("Department"),
         "third_party": N_("Third party"),
+        "supervision": N_("Supervision office"),
     },
 }
 

@@ -50,11 +50,6 @@ def configure_environment(env: Environment, timezone: str) -> None:
     def iso(value: datetime | None) -> str:
         return value.isoformat() if value else ""
 
-    def metres(value: float | None) -> str:
-        if value is None:
-            return ""
-        return f"{value / 1000:.1f} km" if value >= 1000 else f"{value:.0f} m"
-
     @pass_context
     def check_author(context: Any, check: Any) -> str:
         # The person behind an unannounced check, or only its source, depending on the reader.
@@ -62,7 +57,7 @@ def configure_environment(env: Environment, timezone: str) -> None:
 
         return author_name(check, context.get("user"), i18n.lang())
 
-    env.filters.update(local=local, iso=iso, metres=metres)
+    env.filters.update(local=local, iso=iso, metres=i18n.format_distance)
     env.globals["check_author"] = check_author
     env.globals.update(
         asset=asset,

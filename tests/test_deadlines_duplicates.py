@@ -67,10 +67,11 @@ def days_from_now(days: float) -> datetime:
 
 
 async def notifications(db, finding_id: int) -> list[tuple[str, str]]:
+    """The escalations' notifications of a finding (a submitted report notifies the lead too)."""
     rows = await db_rows(
         db,
         "SELECT u.username, n.kind FROM notifications n JOIN users u ON u.id = n.user_id "
-        "WHERE n.finding_id = :id ORDER BY n.id",
+        "WHERE n.finding_id = :id AND n.kind = 'overdue' ORDER BY n.id",
         id=finding_id,
     )
     return [(r[0], r[1]) for r in rows]

@@ -363,7 +363,10 @@ BAD_INPUT = {
                 {"unit": "sanitation-office", "deadline": _in(400)},
                 "deadline",
             ),
-            "deadline missing": ({"unit": "sanitation-office"}, "deadline"),
+            "deadline empty": ({"unit": "sanitation-office", "deadline": ""}, "deadline"),
+            "the bureau itself": ({"unit": "bureau", "deadline": _in(3)}, "unit"),
+            "the supervision office": ({"unit": "duty-office", "deadline": _in(3)}, "unit"),
+            "the third-party evaluator": ({"unit": "chufeng-eval", "deadline": _in(3)}, "unit"),
             "deadline not a date": ({"unit": "sanitation-office", "deadline": "next friday"}, "deadline"),
             "deadline a number": ({"unit": "sanitation-office", "deadline": 1764000000}, "deadline"),
             "unknown unit": ({"unit": "no-such-office", "deadline": _in(3)}, "unit"),
@@ -379,7 +382,10 @@ BAD_INPUT = {
                 {"outcome": "rework", "reason": "   ", "deadline": _in(3)},
                 "reason",
             ),
-            "rework without deadline": ({"outcome": "rework", "reason": "still dirty"}, "deadline"),
+            "rework with an empty deadline": (
+                {"outcome": "rework", "reason": "still dirty", "deadline": ""},
+                "deadline",
+            ),
             "rework with a past deadline": (
                 {"outcome": "rework", "reason": "still dirty", "deadline": _in(-0.5)},
                 "deadline",

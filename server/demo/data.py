@@ -44,6 +44,7 @@ UNIT_KINDS: dict[str, tuple[str, str]] = {
     "district": ("区城管执法局", "district bureau"),
     "department": ("内设科室", "department"),
     "third_party": ("第三方机构", "third-party organisation"),
+    "supervision": ("履职督查办", "supervision office"),
 }
 
 SITE_KINDS: dict[str, tuple[str, str]] = {
@@ -126,7 +127,7 @@ UNITS: tuple[Unit, ...] = (
         "bureau",
         None,
     ),
-    Unit("duty-office", "履职督查办", "Duty Performance Supervision Office", "office", "bureau"),
+    Unit("duty-office", "履职督查办", "Duty Performance Supervision Office", "supervision", "bureau"),
     Unit(
         "maojian",
         "茅箭区城管执法局",

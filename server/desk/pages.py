@@ -20,7 +20,7 @@ from ..errors import AppError, Invalid
 from ..findings.service import WAITING_FOR_UNIT
 from ..i18n import gettext as _
 from ..i18n import lang
-from ..labels import label
+from ..labels import N_, label
 from ..models import Finding, FindingStatus, User, utcnow
 from .filters import (
     DESK,
@@ -37,6 +37,16 @@ from .filters import (
     render,
     whole_number,
 )
+
+NOTIFICATION_KINDS = {
+    "overdue": N_("Deadline passed"),
+    "submitted": N_("Rectification submitted for verification"),
+    "disclosed": N_("Unannounced check disclosed"),
+}
+
+
+def notification_kinds() -> dict[str, str]:
+    return {kind: _(text) for kind, text in NOTIFICATION_KINDS.items()}
 
 
 class DeskPages(Controller):
@@ -90,12 +100,13 @@ class DeskPages(Controller):
         # The month's figures and the all-time counts are the two big aggregates of the desk;
         # each reads in its own connection, so they run side by side rather than one after
         # the other (SQLite's readers do not block each other in WAL mode).
-        figures, counts, (notes, unread), state, sites = await asyncio.gather(
+        figures, counts, (notes, unread), state, sites, (event_mark, note_mark) = await asyncio.gather(
             indicators.compute(campaign_id=campaign.id, month=month),
             indicators.status_counts(campaign_id=campaign.id),
             notifications.latest(user),
             desk.campaign_state(user, campaign.id),
             campaigns.sites(),
+            desk.marks(user, campaign.id),
         )
         center = map_point(settings, *settings.map_center)
         context.update(
@@ -110,6 +121,9 @@ class DeskPages(Controller):
             definitions={key: _(text) for key, text in DEFINITIONS.items()},
             notifications=notes,
             unread=unread,
+            notification_kinds=notification_kinds(),
+            event_mark=event_mark,
+            note_mark=note_mark,
             map_config={
                 "center": center,
                 "tileUrl": settings.tile_url,
@@ -131,30 +145,57 @@ class DeskPages(Controller):
         request: Request[User, Any, Any],
         desk: DeskDep,
         campaigns: CampaignsDep,
+        indicators: IndicatorsDep,
+        notifications: NotificationsDep,
     ) -> Template | Response[None]:
-        """The findings newer than the last one the desk has: one query on the primary key."""
+        """What changed since the desk last asked: the findings newer than the last one it has
+        (one query on the primary key) and, when any finding moved or a notification came, the
+        counters and the notifications; 204 when nothing did."""
         campaign = pick_campaign(
             desk_campaigns(await campaigns.reference(), request.user), request.query_params.get("campaign")
         )
-        after = whole_number(request.query_params.get("after") or "0", 15)
-        if after is None:
-            raise Invalid(
-                _("after is the number of the last finding seen."),
-                errors=[{"field": "after", "message": _("A whole number.")}],
-            )
-        disclosed = whole_number(request.query_params.get("disclosed") or "0", 15) or 0
-        rows, last_disclosed = await desk.newer(request.user, campaign.id, after, disclosed)
-        if not rows:
+        seen = {}
+        for name in ("after", "disclosed", "events", "notes"):
+            value = whole_number(request.query_params.get(name) or "0", 15)
+            if value is None:
+                raise Invalid(
+                    _("The live feed's position is not a number."),
+                    errors=[{"field": name, "message": _("A whole number.")}],
+                )
+            seen[name] = value
+        rows, last_disclosed = await desk.newer(request.user, campaign.id, seen["after"], seen["disclosed"])
+        event_mark, note_mark = await desk.marks(request.user, campaign.id)
+        moved = bool(rows) or event_mark != seen["events"]
+        noted = note_mark != seen["notes"]
+        if not moved and not noted:
             return Response(None, status_code=204)
-        return render(
-            request,
-            "desk/_feed.html",
-            campaign=campaign,
-            fresh=list(rows),
-            feed_after=max(after, rows[0].id),
-            feed_disclosed=last_disclosed,
-            deadline_mark=deadline_mark,
-        )
+        context: dict[str, Any] = {
+            "campaign": campaign,
+            "fresh": list(rows),
+            "feed_after": max(seen["after"], rows[0].id) if rows else seen["after"],
+            "feed_disclosed": last_disclosed,
+            "event_mark": event_mark,
+            "note_mark": note_mark,
+            "deadline_mark": deadline_mark,
+            "url": lambda path="/desk", **changes: desk_url(path, campaign.code, {}, **changes),
+        }
+        if moved:
+            counts, (overdue_count, due_soon_count) = await asyncio.gather(
+                indicators.status_counts(campaign_id=campaign.id), desk.deadline_counts(campaign.id)
+            )
+            context.update(
+                counts=counts, overdue_count=overdue_count, due_soon_count=due_soon_count, live_counts=True
+            )
+        if noted:
+            notes, unread = await notifications.latest(request.user)
+            context.update(
+                notifications=notes, unread=unread, notification_kinds=notification_kinds(), live_notes=True
+            )
+        response = render(request, "desk/_feed.html", **context)
+        if moved:
+            # The desk reloads its filtered list (desk.js): a finding may have joined or left it.
+            response.headers["HX-Trigger"] = "desk-changed"
+        return response
 
     @get("/desk/map.json", guards=[DESK])
     async def map_points(

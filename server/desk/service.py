@@ -11,7 +11,7 @@ from sqlalchemy.orm import defaultload
 from ..db import Database
 from ..findings.access import visible_findings
 from ..findings.service import WAITING_FOR_UNIT
-from ..models import Campaign, ChecklistItem, Finding, FindingEvent, User, utcnow
+from ..models import Campaign, ChecklistItem, Finding, FindingEvent, Notification, User, utcnow
 from .filters import FEED_SIZE, MAP_LIMIT, OVERDUE_LIST, PAGE_SIZE, DeskQuery, desk_clauses
 
 
@@ -20,6 +20,26 @@ def listed_findings() -> Select[tuple[Finding]]:
     same statement), but not the campaign's checklist, which the model would otherwise load
     with a second query for every list of findings and no list shows."""
     return select(Finding).options(defaultload(Finding.campaign).raiseload(Campaign.items))
+
+
+def _overdue(now: Any) -> Any:
+    return and_(Finding.status.in_(WAITING_FOR_UNIT), Finding.deadline < now)
+
+
+async def _deadline_counts(session: Any, campaign_id: int) -> tuple[int, int]:
+    """How many of the campaign's findings are overdue, and how many due within a day."""
+    now = utcnow()
+    due_soon = and_(
+        Finding.status.in_(WAITING_FOR_UNIT),
+        Finding.deadline >= now,
+        Finding.deadline <= now + timedelta(days=1),
+    )
+    campaign = Finding.campaign_id == campaign_id
+    overdue_count = await session.scalar(
+        select(func.count()).select_from(Finding).where(campaign, _overdue(now))
+    )
+    due_soon_count = await session.scalar(select(func.count()).select_from(Finding).where(campaign, due_soon))
+    return int(overdue_count or 0), int(due_soon_count or 0)
 
 
 class DeskService:
@@ -53,22 +73,11 @@ class DeskService:
         counts need no visibility rule and are settled on the (campaign_id, status, deadline)
         index alone, without reading a row (30 ms rather than 110 ms at a million findings).
         """
-        now = utcnow()
-        overdue = and_(Finding.status.in_(WAITING_FOR_UNIT), Finding.deadline < now)
-        due_soon = and_(
-            Finding.status.in_(WAITING_FOR_UNIT),
-            Finding.deadline >= now,
-            Finding.deadline <= now + timedelta(days=1),
-        )
+        overdue = _overdue(utcnow())
         campaign = Finding.campaign_id == campaign_id
         mine = and_(visible_findings(user), campaign)
         async with self.db.read() as session:
-            overdue_count = int(
-                await session.scalar(select(func.count()).select_from(Finding).where(campaign, overdue)) or 0
-            )
-            due_soon_count = int(
-                await session.scalar(select(func.count()).select_from(Finding).where(campaign, due_soon)) or 0
-            )
+            overdue_count, due_soon_count = await _deadline_counts(session, campaign_id)
             # The most overdue first: sorted on the index, then only those rows are read.
             most_overdue = (
                 select(Finding.id).where(campaign, overdue).order_by(Finding.deadline).limit(OVERDUE_LIST)
@@ -90,6 +99,28 @@ class DeskService:
             "feed_after": latest[0].id if latest else 0,
             "feed_disclosed": disclosed,
         }
+
+    async def deadline_counts(self, campaign_id: int) -> tuple[int, int]:
+        async with self.db.read() as session:
+            return await _deadline_counts(session, campaign_id)
+
+    async def marks(self, user: User, campaign_id: int) -> tuple[int, int]:
+        """The newest workflow event of a finding of the campaign the user may see, and the user's
+        newest notification: the feed recounts the desk's figures only when one of them has
+        moved. Events of findings hidden from the reader (an undisclosed covert check's) move
+        nothing, so a quiet desk does not learn that something happened out of its sight."""
+        async with self.db.read() as session:
+            event = await session.scalar(
+                select(FindingEvent.id)
+                .join(Finding, Finding.id == FindingEvent.finding_id)
+                .where(Finding.campaign_id == campaign_id, visible_findings(user))
+                .order_by(FindingEvent.id.desc())
+                .limit(1)
+            )
+            note = await session.scalar(
+                select(func.max(Notification.id)).where(Notification.user_id == user.id)
+            )
+        return int(event or 0), int(note or 0)
 
     async def newer(
         self, user: User, campaign_id: int, after: int, disclosed: int = 0

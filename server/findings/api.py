@@ -25,6 +25,7 @@ from ..i18n import lang
 from ..models import FindingStatus, Severity, User
 from ..photos.presenters import photo_json
 from .notice import notice_pdf
+from .proposals import deadline_rule
 from .rectifications import rect_uuid_or_404
 from .service import FindingFilters, finding_json
 
@@ -173,6 +174,9 @@ class FindingApiController(Controller):
             if latest
             else set()
         )
+        # The campaign's rule, in days per severity: what an assignment or a rework without a
+        # deadline gets (see docs/findings-api.md).
+        body["deadline_rule"] = deadline_rule(detail.finding.campaign)
         body["merged"] = [f.id for f in detail.merged]
         body["duplicate_candidates"] = [
             {"id": f.id, "distance_m": round(d, 1), "status": f.status}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_timedelta
+
 from ..errors import Invalid
+from ..i18n import current_locale, format_distance
 from ..i18n import gettext as _
 from ..labels import N_
 from ..settings import Settings
@@ -61,16 +64,59 @@ def latest_flags(detail: FindingDetail) -> list[tuple[str, Any]]:
 def flag_text(flag: str, photo: Any, settings: Settings) -> str:
     message = FLAGS.get(flag)
     if message is None:
-        return flag
+        return flag_names_text(flag)
     if flag == "far":
-        return _(message, distance=_metres(photo.distance_m), limit=_metres(settings.rectification_far_m))
+        return _(
+            message,
+            distance=format_distance(photo.distance_m),
+            limit=format_distance(settings.rectification_far_m),
+        )
     return _(message)
 
 
-def _metres(value: float | None) -> str:
-    if value is None:
-        return "?"
-    return f"{value / 1000:.1f} km" if value >= 1000 else f"{value:.0f} m"
+def flag_names_text(flag: str) -> str:
+    name = FLAG_NAMES.get(flag) or CHECK_FLAG_NAMES.get(flag)
+    return _(name) if name else _("A warning")
+
+
+# The officer's own photos, judged against the check they belong to: the lead sees these
+# before assigning, as they see the after-photos' flags before verifying.
+CHECK_FLAG_NAMES = {
+    "far_from_check": N_("Taken far away"),
+    "before_check": N_("Taken long before the check"),
+}
+# A photo taken this long before the check was recorded is not evidence of what the officer
+# saw on that patrol (an old photo from the phone's gallery, or a phone with a wrong clock).
+CHECK_PHOTO_MAX_AGE = timedelta(hours=12)
+
+
+def check_photo_flags(detail: FindingDetail, settings: Settings) -> list[tuple[str, Any, str]]:
+    """The flags of the finding's own photos, with the sentence that explains each."""
+    recorded = detail.check.recorded_at
+    found = []
+    for photo in detail.check_photos:
+        if photo.received_at is None:
+            continue
+        if photo.far_from_check:
+            text = _(
+                "Taken %(distance)s from where the check was recorded, farther than %(limit)s.",
+                distance=format_distance(photo.distance_m),
+                limit=format_distance(settings.photo_far_m),
+            )
+            found.append(("far_from_check", photo, text))
+        if photo.taken_at is not None and recorded - photo.taken_at > CHECK_PHOTO_MAX_AGE:
+            age = format_timedelta(recorded - photo.taken_at, threshold=1.1, locale=current_locale())
+            found.append(("before_check", photo, _("Taken %(age)s before the check was recorded.", age=age)))
+    return found
+
+
+# What the lead wrote with each step, labelled for what it is: with an assignment it is the
+# instructions for the unit (交办要求), with a rework the reason, with a closure a note.
+EVENT_TEXT_LABELS = {
+    "assigned": N_("Instructions for the unit:"),
+    "rework": N_("Why it was sent back:"),
+    "closed": N_("Note:"),
+}
 
 
 def local_input(value: datetime, zone: ZoneInfo) -> str:

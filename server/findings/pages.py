@@ -6,7 +6,6 @@ gets the page again with the message and the form as it was filled in when it is
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,14 +18,20 @@ from ..deps import CampaignsDep, FindingsDep, PhotosDep, SettingsDep, WorkflowDe
 from ..desk.filters import deadline_mark, render, whole_number
 from ..errors import AppError, NotFound
 from ..i18n import gettext as _
+from ..i18n import ngettext
+from ..labels import label
 from ..models import FindingStatus, Role, User, utcnow
 from ..settings import Settings
 from ..web import page
+from .audit_text import audit_sentences
 from .display import (
+    CHECK_FLAG_NAMES,
     DONE,
     EVENT_ACTIONS,
+    EVENT_TEXT_LABELS,
     FLAG_NAMES,
     STEPS,
+    check_photo_flags,
     deadline_from_form,
     flag_text,
     latest_flags,
@@ -34,6 +39,7 @@ from .display import (
 )
 from .notice import notice_context
 from .notice_pdf import format_date, format_datetime
+from .proposals import proposed_deadline, proposed_unit, rectifying_units
 
 
 class FindingPages(Controller):
@@ -121,9 +127,17 @@ async def finding_page(
     flags = latest_flags(detail)
     done = request.query_params.get("done")
     values = {k: v for k, v in (form or {}).items() if isinstance(v, str)}
-    default_deadline = (utcnow().astimezone(zone) + timedelta(days=3)).replace(
-        hour=18, minute=0, second=0, microsecond=0
-    )
+    # Both an assignment and a rework propose a deadline from the campaign's rule, counted from
+    # now: a rework never proposes the deadline the unit has just missed or met.
+    campaign = finding.campaign
+    default_deadline = proposed_deadline(campaign, finding.severity, utcnow(), zone)
+    units = rectifying_units(await campaigns.units()) if can_assign else []
+    proposed = proposed_unit(finding, units) if can_assign else None
+    is_office = user.role == Role.office
+    check_flags = check_photo_flags(detail, settings) if lead else []
+    by_photo: dict[int, list[tuple[str, str]]] = {}
+    for flag, photo, text in check_flags:
+        by_photo.setdefault(photo.id, []).append((flag, text))
     return render(
         request,
         "findings/detail.html",
@@ -137,10 +151,15 @@ async def finding_page(
         can_merge=lead and bool(detail.duplicate_candidates),
         can_disclose=user.role == Role.office and hidden,
         hidden=hidden,
-        units=await campaigns.units() if can_assign else [],
+        units=units,
+        proposed_unit=proposed.code if proposed else "",
+        rule_text=rule_text(campaign.deadline_days(finding.severity), finding.severity),
+        check_flags=check_flags,
+        check_flags_by_photo=by_photo,
+        event_text_labels={k: _(v) for k, v in EVENT_TEXT_LABELS.items()},
         flags=[(flag, photo, flag_text(flag, photo, settings)) for flag, photo in flags],
         flag_text=lambda flag, photo: flag_text(flag, photo, settings),
-        flag_names={k: _(v) for k, v in FLAG_NAMES.items()},
+        flag_names={k: _(v) for k, v in {**FLAG_NAMES, **CHECK_FLAG_NAMES}.items()},
         dup_radius=settings.duplicate_radius_m,
         dup_days=settings.duplicate_days,
         event_actions={k: _(v) for k, v in EVENT_ACTIONS.items()},
@@ -151,7 +170,24 @@ async def finding_page(
         values=values,
         default_deadline=local_input(default_deadline, zone),
         min_deadline=local_input(utcnow(), zone),
-        audit=await findings.audit_trail(detail) if user.role == Role.office else None,
+        audit=audit_sentences(
+            await findings.audit_trail(detail), finding, {u.id: u for u in await campaigns.units()}, zone
+        )
+        if is_office
+        else None,
+    )
+
+
+def rule_text(days: int, severity: str) -> str:
+    """The campaign's deadline rule for the finding's severity, said next to the proposed deadline."""
+    name = label("severity", severity)
+    if days == 0:
+        return _("The campaign's rule for %(severity)s findings: the same day.", severity=name)
+    return ngettext(
+        "The campaign's rule for %(severity)s findings: %(num)s day.",
+        "The campaign's rule for %(severity)s findings: %(num)s days.",
+        days,
+        severity=name,
     )
 
 

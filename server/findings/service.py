@@ -252,8 +252,15 @@ class FindingService:
             }
         trail = []
         for e in entries:
-            details = json.loads(e.data).get("details", {})
-            trail.append({"entry": e, "actor": actors.get(e.actor_id or 0), "details": details})
+            data = json.loads(e.data)
+            trail.append(
+                {
+                    "entry": e,
+                    "actor": actors.get(e.actor_id or 0),
+                    "details": data.get("details", {}),
+                    "state": data.get("state", {}),
+                }
+            )
         return trail
 
 

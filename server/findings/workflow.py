@@ -23,6 +23,7 @@ from ..audit.chain import AuditLog
 from ..db import Database
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..i18n import gettext as _
+from ..i18n import lang
 from ..labels import label
 from ..models import (
     Campaign,
@@ -40,6 +41,7 @@ from ..models import (
 )
 from ..settings import Settings
 from .access import visible_findings
+from .proposals import can_rectify, proposed_deadline
 from .service import WAITING_FOR_UNIT, acts_as_lead
 
 REASON_MAX = 1000
@@ -161,7 +163,9 @@ class Workflow:
     async def assign(
         self, user: User, finding_id: int, unit_code: Any, deadline_value: Any, reason_value: Any = None
     ) -> Finding:
-        deadline = parse_deadline(deadline_value)
+        # No deadline given: the campaign's rule for the finding's severity, settled once the
+        # finding is read.
+        deadline = None if deadline_value is None else parse_deadline(deadline_value)
         reason = parse_reason(reason_value, required=False)
         if not isinstance(unit_code, str) or not unit_code:
             raise Invalid(
@@ -177,6 +181,21 @@ class Workflow:
                     _("Unknown unit code: %(code)s.", code=unit_code),
                     errors=[{"field": "unit", "message": _("Unknown unit code: %(code)s.", code=unit_code)}],
                 )
+            if not can_rectify(unit):
+                raise Invalid(
+                    _(
+                        "%(unit)s does not rectify findings; choose a responsible unit.",
+                        unit=unit.name(lang()),
+                    ),
+                    errors=[
+                        {
+                            "field": "unit",
+                            "message": _(
+                                "Choose a district bureau, an office or a department that rectifies."
+                            ),
+                        }
+                    ],
+                )
             if finding.status != FindingStatus.new:
                 raise refused(finding, _("Only a new finding can be assigned."))
             if finding.covert and finding.disclosed_at is None:
@@ -184,6 +203,8 @@ class Workflow:
                     finding, _("A covert finding must be disclosed by the supervision office first.")
                 )
             now = utcnow()
+            if deadline is None:
+                deadline = proposed_deadline(finding.campaign, finding.severity, now, self.zone)
             finding.status = FindingStatus.assigned
             finding.assigned_unit_id = unit.id
             finding.assigned_at = now
@@ -232,7 +253,8 @@ class Workflow:
             )
         rework = outcome == "rework"
         reason = parse_reason(reason_value, required=rework)
-        deadline = parse_deadline(deadline_value) if rework else None
+        # A rework without a deadline gets a new one from the campaign's rule, counted from now.
+        deadline = parse_deadline(deadline_value) if rework and deadline_value is not None else None
         async with self.db.write() as session:
             finding = await self._locked(session, user, finding_id)
             self._require_lead(user, finding)
@@ -243,7 +265,9 @@ class Workflow:
             if rework:
                 finding.status = FindingStatus.rework
                 finding.rework_count += 1
-                finding.deadline = deadline
+                finding.deadline = deadline or proposed_deadline(
+                    finding.campaign, finding.severity, now, self.zone
+                )
                 finding.escalated_at = None
                 self._record(
                     session,
@@ -252,7 +276,7 @@ class Workflow:
                     user,
                     "rework",
                     FindingStatus.submitted,
-                    deadline=deadline,
+                    deadline=finding.deadline,
                     reason=reason,
                 )
             else:
@@ -342,7 +366,7 @@ class Workflow:
                 select(Check).where(Check.uuid == check_uuid).with_for_update(of=Check)
             )
             if check is None:
-                raise NotFound(_("There is no check with this UUID that you may see."))
+                raise NotFound(_("There is no such check that you may see."))
             if not check.covert:
                 raise Conflict(
                     _("This check is not covert; there is nothing to disclose."), code="not_covert"
@@ -391,6 +415,10 @@ class Workflow:
             )
         )
         audit.record("finding.submitted", "finding", finding, rectification=rectification.uuid)
+        # The lead is told, so a report does not wait on the desk for someone to look.
+        session.add(
+            Notification(user_id=finding.campaign.lead_id, at=now, kind="submitted", finding_id=finding.id)
+        )
 
     async def sweep_deadlines(self, now: datetime | None = None) -> list[int]:
         """Escalate findings whose deadline has passed, once each, whichever worker gets there first.

@@ -7,6 +7,7 @@ from .checks import Answer, Check, Photo
 from .complaints import Complaint, ComplaintEvent, Rating, Round, RoundSite
 from .enums import (
     KINDS_BY_ROLE,
+    RECTIFYING_UNIT_KINDS,
     CheckKind,
     CheckStatus,
     ComplaintSource,
@@ -58,6 +59,7 @@ __all__ = [
     "Photo",
     "Result",
     "Role",
+    "RECTIFYING_UNIT_KINDS",
     "Severity",
     "Site",
     "TaskLease",

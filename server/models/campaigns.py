@@ -39,6 +39,12 @@ class Campaign(Base):
     ends_on: Mapped[date | None] = mapped_column(Date)
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The campaign's rule for rectification deadlines: days after assignment, per severity
+    # (0 = the same day), at the end of the working day. The assign form and the API propose
+    # it when no deadline is given; see docs/findings-api.md.
+    deadline_days_minor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    deadline_days_major: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    deadline_days_critical: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
 
     lead: Mapped[User] = relationship(lazy="joined", innerjoin=True)
     responsible_unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
@@ -51,6 +57,13 @@ class Campaign(Base):
 
     def measures(self, lang: str) -> str:
         return self.measures_en if lang == "en" else self.measures_zh
+
+    def deadline_days(self, severity: str) -> int:
+        return {
+            Severity.minor: self.deadline_days_minor,
+            Severity.major: self.deadline_days_major,
+            Severity.critical: self.deadline_days_critical,
+        }.get(severity, self.deadline_days_major)
 
 
 class ChecklistItem(Base):

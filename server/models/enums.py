@@ -19,6 +19,13 @@ class UnitKind(StrEnum):
     district = "district"
     department = "department"
     third_party = "third_party"
+    # The bureau's supervision office (履职督查办): it supervises, it does not rectify.
+    supervision = "supervision"
+
+
+# The kinds of unit a finding can be assigned to for rectification: not the bureau itself,
+# the supervision office, or a third-party evaluator.
+RECTIFYING_UNIT_KINDS = frozenset({UnitKind.district, UnitKind.office, UnitKind.department})
 
 
 class CheckKind(StrEnum):

@@ -1,6 +1,6 @@
-/* The lead's desk: how htmx treats the desk's answers, and the notice's print button.
-   The feed and the filtered list are plain htmx attributes in the templates; the map
-   follows them by itself (map.js). */
+/* The lead's desk: how htmx treats the desk's answers, the list following the live feed, and
+   the notice's print button. The feed and the filtered list are plain htmx attributes in the
+   templates; the map follows them by itself (map.js). */
 (function () {
   "use strict";
 
@@ -32,6 +32,22 @@
       event.detail.shouldSwap = false;
       window.location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
     }
+  });
+
+  // The feed says a finding arrived or moved (its counters are already swapped in): the list,
+  // filtered as the address says, is fetched again so that it shows the same. Not while the
+  // lead is changing a filter: that request brings the fresh list anyway.
+  var refreshing = false;
+  document.body.addEventListener("desk-changed", function () {
+    var results = document.getElementById("desk-results");
+    if (!results || refreshing || results.getAttribute("aria-busy") === "true") return;
+    refreshing = true;
+    htmx
+      .ajax("GET", location.pathname + location.search, { target: "#desk-results", swap: "outerHTML" })
+      .then(
+        function () { refreshing = false; },
+        function () { refreshing = false; }
+      );
   });
 
   document.body.addEventListener("htmx:responseError", function (event) {

@@ -199,3 +199,54 @@ def test_filters_swap_the_list_in_place_and_keep_the_address(lead_page: Page, li
     # And as a whole page: a date that is not a date.
     page.goto("/desk?campaign=sanitation&since=not-a-date")
     expect(page.locator("#desk-results .alert-error")).to_contain_text("YYYY-MM-DD")
+
+
+def test_the_counters_the_list_and_the_notifications_keep_up_with_the_feed(lead_page: Page, live: LiveServer):
+    page = lead_page
+    page.evaluate("window.__sameDesk = true")  # gone if the page reloads
+    new_before = int(page.locator("#stat-new .value").inner_text())
+    assigned_before = int(page.locator("#stat-assigned .value").inner_text())
+
+    officer = Api(live, "officer")
+    lead = Api(live, "lead")
+    handler = Api(live, "handler")
+    try:
+        finding = record_check(officer, fixture_photo(BEFORE_PHOTO))
+        # The feed polls every 10 s: the card and the filtered list follow without a reload.
+        expect(page.locator("#stat-new .value")).to_have_text(str(new_before + 1), timeout=25_000)
+        expect(page.locator(f"#desk-results [data-finding='{finding}']")).to_be_visible(timeout=10_000)
+
+        # Assigned from elsewhere (another desk, a program): no new finding, yet the cards move.
+        assigned = lead.http.post(f"/api/v1/findings/{finding}/assign", json={"unit": "sanitation-office"})
+        assert assigned.status_code == 200, assigned.text
+        expect(page.locator("#stat-assigned .value")).to_have_text(str(assigned_before + 1), timeout=25_000)
+        expect(page.locator("#stat-new .value")).to_have_text(str(new_before))
+        # The card still links to its filtered list, with the page's own filters.
+        assert "status=assigned" in (page.locator("#stat-assigned").get_attribute("href") or "")
+
+        # The unit reports it fixed: the lead is told on the open desk.
+        rect, photo = str(uuidlib.uuid4()), str(uuidlib.uuid4())
+        handler.put(
+            f"/api/v1/findings/{finding}/rectifications/{rect}",
+            json={
+                "note": "cleared",
+                "recorded_at": datetime.now(UTC).astimezone(CHINA).isoformat(),
+                "location": {"lat": WHERE[0], "lon": WHERE[1], "accuracy_m": 5.0, "source": "gps"},
+                "photos": [{"uuid": photo}],
+            },
+        )
+        handler.put(
+            f"/api/v1/rectifications/{rect}/photos/{photo}",
+            content=fixture_photo(BEFORE_PHOTO),
+            headers={"Content-Type": "image/jpeg"},
+        )
+    finally:
+        officer.close()
+        lead.close()
+        handler.close()
+    note = page.locator(f"#desk-notes [data-kind='submitted'] + a[href='/findings/{finding}']")
+    expect(note).to_be_visible(timeout=25_000)
+    expect(page.locator("#desk-notes [data-kind='submitted']").first).to_have_text(
+        "Rectification submitted for verification"
+    )
+    assert page.evaluate("window.__sameDesk") is True
