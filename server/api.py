@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import unicodedata
 import uuid as uuidlib
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Request
+from litestar.params import PathParameter, QueryParameter
 
-from .errors import AppError, NotFound
+from .errors import AppError, Invalid, NotFound
 from .i18n import gettext as _
 from .photos.service import media_type_of, refuse_type
 
@@ -20,6 +23,19 @@ JSON_BODY_LIMIT = 1024 * 1024
 # The body limit for photo uploads is enforced before the body is read; a little
 # headroom over the pipeline's own limit lets it give the more precise message.
 PHOTO_BODY_LIMIT = 21 * 1024 * 1024
+
+
+# Row ids are 32-bit integers in PostgreSQL (64-bit in SQLite): a number past that names no row,
+# and handing it to the database driver fails there instead of answering the client.
+MAX_ROW_ID = 2**31 - 1
+
+FindingId = Annotated[
+    int, PathParameter(ge=1, le=MAX_ROW_ID, description="The finding's number.", title="finding_id")
+]
+PageCursor = Annotated[
+    int | None,
+    QueryParameter(ge=1, le=MAX_ROW_ID, description="The `next` link's cursor: rows older than this one."),
+]
 
 
 class BadBody(AppError):
@@ -33,9 +49,68 @@ async def read_json(request: Request[Any, Any, Any]) -> Any:
     try:
         # The standard parser accepts NaN and Infinity, so they reach the validator
         # and get a message about the field instead of a bare syntax error.
-        return json.loads(raw)
+        body = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise BadBody(_("The body is not valid JSON: %(detail)s", detail=str(exc)[:120])) from None
+    if _ESCAPED_SURROGATE.search(raw):
+        refuse_lone_surrogates(body)
+    return body
+
+
+# A UTF-16 surrogate can only reach a decoded string through a \uD800..\uDFFF escape.
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
+
+
+def _surrogate_paths(value: Any, path: str) -> list[str]:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return [path]
+        return []
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _surrogate_paths(key, path) + _surrogate_paths(
+                item, f"{path}.{key}" if path else str(key)
+            )
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found += _surrogate_paths(item, f"{path}[{i}]")
+    return found
+
+
+def refuse_lone_surrogates(body: Any) -> None:
+    """A lone UTF-16 surrogate (a half of an emoji, say) is valid JSON but no character: no
+    database can store it, so the field that holds one is named instead."""
+    paths = _surrogate_paths(body, "")
+    if paths:
+        raise Invalid(
+            _("The body has text that is not valid Unicode; nothing was saved."),
+            errors=[
+                {"field": path[:80], "message": _("Contains half of a character (a lone surrogate).")}
+                for path in dict.fromkeys(paths)
+            ],
+        )
+
+
+# Bidirectional embeddings, overrides and isolates reorder what a reader sees (a note that
+# reads differently from what it says); control characters other than line breaks and tabs
+# have no place in a note and can hide text in logs and exports.
+_DISGUISING = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+_KEPT_CONTROLS = {"\n", "\t", "\r"}
+
+
+def free_text(value: str) -> str:
+    """Free text as people write it: invisible direction overrides and control characters
+    are removed (not refused: an offline phone could never send its check otherwise)."""
+    if value.isprintable() and not _DISGUISING.intersection(value):
+        return value
+    return "".join(
+        ch
+        for ch in value
+        if ch not in _DISGUISING and (ch in _KEPT_CONTROLS or unicodedata.category(ch) != "Cc")
+    )
 
 
 async def read_photo_body(request: Request[Any, Any, Any]) -> tuple[str | None, bytes]:

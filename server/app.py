@@ -31,7 +31,7 @@ from .campaigns import routes as campaigns
 from .checks import routes as checks
 from .db import Database
 from .desk import routes as desk
-from .errors import EXCEPTION_HANDLERS
+from .errors import EXCEPTION_HANDLERS, refuse_control_characters_in_path
 from .findings import routes as findings
 from .findings.access import visible_photos
 from .findings.deadlines import DeadlineSweeper
@@ -99,7 +99,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             root,
             *(handler for package in PACKAGES for handler in package.ROUTES),
             PwaController,
-            create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
+            create_static_files_router(
+                path="/static",
+                directories=[STATIC_DIR],
+                include_in_schema=False,
+                before_request=refuse_control_characters_in_path,
+            ),
         ],
         state=state,
         # Every service in the state is injectable by its name.

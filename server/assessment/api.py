@@ -17,6 +17,8 @@ from ..i18n import gettext as _
 from ..models import Role, User
 from .indicators import DEFINITIONS
 
+MIN_YEAR, MAX_YEAR = 2, 9998
+
 
 def may_read_indicators(user: User, ref: Any, filters: FindingFilters) -> None:
     """The office reads every figure; a lead those of their campaigns; a handler their unit's."""
@@ -66,10 +68,23 @@ class IndicatorApiController(Controller):
         if month:
             try:
                 period = datetime.strptime(month, "%Y-%m").date()
+                # The month's bounds are instants in the bureau's zone and in UTC: the first and
+                # last months of the calendar have a neighbour no date can hold.
+                if not MIN_YEAR <= period.year <= MAX_YEAR:
+                    raise ValueError(month)
             except ValueError:
                 raise Invalid(
                     _("month must be YYYY-MM."),
-                    errors=[{"field": "month", "message": _("For example 2026-11.")}],
+                    errors=[
+                        {
+                            "field": "month",
+                            "message": _(
+                                "For example 2026-11, between %(first)s-01 and %(last)s-12.",
+                                first=f"{MIN_YEAR:04d}",
+                                last=MAX_YEAR,
+                            ),
+                        }
+                    ],
                 ) from None
         result = await indicators.compute(
             campaign_id=filters.campaign_id, unit_id=filters.unit_id, month=period

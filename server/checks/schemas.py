@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..api import canonical_uuid
+from ..api import canonical_uuid, free_text
 from ..errors import Invalid
 from ..i18n import gettext as _
 from ..models import CheckKind, LocationSource, Result, Severity, utcnow
@@ -117,10 +117,7 @@ def parse_text(value: Any, field: str, limit: int, errors: Errors) -> str:
             field, _("Too long: %(length)s characters; at most %(limit)s.", length=len(value), limit=limit)
         )
         return ""
-    if "\x00" in value:
-        errors.add(field, _("Contains a character that is not allowed."))
-        return ""
-    return value.strip()
+    return free_text(value).strip()
 
 
 def _code(value: Any, field: str, errors: Errors, *, required: bool) -> str | None:

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from ..accounts.guards import logged_in
-from ..api import JSON_BODY_LIMIT, PHOTO_BODY_LIMIT, next_page_url, read_json, read_photo_body, uuid_or_404
+from ..api import (
+    JSON_BODY_LIMIT,
+    PHOTO_BODY_LIMIT,
+    FindingId,
+    PageCursor,
+    next_page_url,
+    read_json,
+    read_photo_body,
+    uuid_or_404,
+)
 from ..deps import (
     CampaignsDep,
     FindingsDep,
@@ -68,6 +77,8 @@ async def filters_from_query(
     for name, value in (("since", since), ("until", until)):
         if value is not None and value.tzinfo is None:
             errors.append({"field": name, "message": _("Add an offset such as +08:00.")})
+        elif value is not None and not _in_utc_calendar(value):
+            errors.append({"field": name, "message": _("Give a time between the years 1 and 9999.")})
     if errors:
         raise Invalid(_("The filters have mistakes."), errors=errors)
     return FindingFilters(
@@ -81,6 +92,16 @@ async def filters_from_query(
         overdue=overdue,
         due_soon=due_soon,
     )
+
+
+def _in_utc_calendar(moment: datetime) -> bool:
+    """Whether the time is also a date in UTC (the database compares in UTC): 9999-12-31
+    at 23:00 -12:00 is in the year 10000 there, which no datetime can hold."""
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        return False
+    return True
 
 
 def event_json(event: Any, language: str) -> dict[str, Any]:
@@ -116,7 +137,7 @@ class FindingApiController(Controller):
         since: FromQuery[datetime | None] = None,
         until: FromQuery[datetime | None] = None,
         overdue: FromQuery[bool] = False,
-        before: Annotated[int | None, QueryParameter(ge=1)] = None,
+        before: PageCursor = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> dict[str, Any]:
         filters = await filters_from_query(
@@ -139,7 +160,7 @@ class FindingApiController(Controller):
 
     @get("/findings/{finding_id:int}")
     async def get_finding(
-        self, request: Request[User, Any, Any], finding_id: FromPath[int], findings: FindingsDep
+        self, request: Request[User, Any, Any], finding_id: FindingId, findings: FindingsDep
     ) -> dict[str, Any]:
         detail = await findings.detail(request.user, finding_id)
         language = lang()
@@ -182,7 +203,7 @@ class FindingApiController(Controller):
 
     @post("/findings/{finding_id:int}/assign", status_code=200)
     async def assign(
-        self, request: Request[User, Any, Any], finding_id: FromPath[int], workflow: WorkflowDep
+        self, request: Request[User, Any, Any], finding_id: FindingId, workflow: WorkflowDep
     ) -> dict[str, Any]:
         data = await read_json(request)
         if not isinstance(data, dict):
@@ -194,7 +215,7 @@ class FindingApiController(Controller):
 
     @post("/findings/{finding_id:int}/verify", status_code=200)
     async def verify(
-        self, request: Request[User, Any, Any], finding_id: FromPath[int], workflow: WorkflowDep
+        self, request: Request[User, Any, Any], finding_id: FindingId, workflow: WorkflowDep
     ) -> dict[str, Any]:
         data = await read_json(request)
         if not isinstance(data, dict):
@@ -206,7 +227,7 @@ class FindingApiController(Controller):
 
     @post("/findings/{finding_id:int}/merge", status_code=200)
     async def merge(
-        self, request: Request[User, Any, Any], finding_id: FromPath[int], workflow: WorkflowDep
+        self, request: Request[User, Any, Any], finding_id: FindingId, workflow: WorkflowDep
     ) -> dict[str, Any]:
         data = await read_json(request)
         if not isinstance(data, dict):
@@ -229,7 +250,7 @@ class FindingApiController(Controller):
     async def put_rectification(
         self,
         request: Request[User, Any, Any],
-        finding_id: FromPath[int],
+        finding_id: FindingId,
         rect_uuid: FromPath[str],
         rectifications: RectificationsDep,
     ) -> Response[dict[str, Any]]:
@@ -265,7 +286,7 @@ class FindingApiController(Controller):
     async def notice_pdf(
         self,
         request: Request[User, Any, Any],
-        finding_id: FromPath[int],
+        finding_id: FindingId,
         findings: FindingsDep,
         photos: PhotosDep,
         settings: SettingsDep,

@@ -15,6 +15,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from ..accounts.guards import logged_in
+from ..api import FindingId
 from ..deps import CampaignsDep, FindingsDep, PhotosDep, SettingsDep, WorkflowDep
 from ..desk.filters import deadline_mark, render, whole_number
 from ..errors import AppError, NotFound
@@ -41,7 +42,7 @@ class FindingPages(Controller):
     async def finding(
         self,
         request: Request[User, Any, Any],
-        finding_id: FromPath[int],
+        finding_id: FindingId,
         findings: FindingsDep,
         campaigns: CampaignsDep,
         settings: SettingsDep,
@@ -52,7 +53,7 @@ class FindingPages(Controller):
     async def act(
         self,
         request: Request[User, Any, Any],
-        finding_id: FromPath[int],
+        finding_id: FindingId,
         step: FromPath[str],
         workflow: WorkflowDep,
         findings: FindingsDep,
@@ -83,7 +84,7 @@ class FindingPages(Controller):
     async def notice(
         self,
         request: Request[User, Any, Any],
-        finding_id: FromPath[int],
+        finding_id: FindingId,
         findings: FindingsDep,
         photos: PhotosDep,
         settings: SettingsDep,

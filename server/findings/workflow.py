@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..api import MAX_ROW_ID, free_text
 from ..audit.chain import AuditLog
 from ..db import Database
 from ..errors import Conflict, Forbidden, Invalid, NotFound
@@ -93,7 +94,7 @@ def parse_reason(value: Any, *, required: bool) -> str:
         raise Invalid(
             _("The reason must be text."), errors=[{"field": "reason", "message": _("Must be text.")}]
         )
-    value = value.strip()
+    value = free_text(value).strip()
     if required and not value:
         raise Invalid(
             _("Say why the rectification is sent back, so the unit knows what to redo."),
@@ -259,7 +260,7 @@ class Workflow:
         return await self._reload(user, finding_id)
 
     async def merge(self, user: User, finding_id: int, into_id: Any) -> Finding:
-        if not isinstance(into_id, int) or isinstance(into_id, bool):
+        if not isinstance(into_id, int) or isinstance(into_id, bool) or not 1 <= into_id <= MAX_ROW_ID:
             raise Invalid(
                 _("Say which finding this one duplicates."),
                 errors=[{"field": "into", "message": _("Give the other finding's number.")}],

@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 import anyio.to_thread
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from ..accounts.guards import roles
-from ..api import canonical_uuid
+from ..api import FindingId, canonical_uuid
 from ..checks.pages import location_from_form
 from ..deps import FindingsDep, RectificationsDep, SettingsDep, UnitDep
 from ..errors import AppError, Invalid
@@ -97,7 +97,7 @@ class UnitPages(Controller):
     async def finding(
         self,
         request: Request[User, Any, Any],
-        finding_id: FromPath[int],
+        finding_id: FindingId,
         findings: FindingsDep,
         settings: SettingsDep,
         saved: FromQuery[str | None] = None,
@@ -109,7 +109,7 @@ class UnitPages(Controller):
     async def rectify(
         self,
         request: Request[User, Any, Any],
-        finding_id: FromPath[int],
+        finding_id: FindingId,
         findings: FindingsDep,
         rectifications: RectificationsDep,
         settings: SettingsDep,
