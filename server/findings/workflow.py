@@ -56,6 +56,9 @@ def refused(finding: Finding, message: str) -> Conflict:
 
 
 def parse_deadline(value: Any, field: str = "deadline") -> datetime:
+    """A deadline as the API decodes it (a datetime) or as a form sends it (text)."""
+    if isinstance(value, datetime):
+        return _future_deadline(value, field)
     if not isinstance(value, str) or len(value) > 40:
         raise Invalid(
             _("Give the deadline as a date and time with its offset."),
@@ -68,6 +71,10 @@ def parse_deadline(value: Any, field: str = "deadline") -> datetime:
             _("Give the deadline as a date and time with its offset."),
             errors=[{"field": field, "message": _("For example 2026-12-05T18:00:00+08:00.")}],
         ) from None
+    return _future_deadline(deadline, field)
+
+
+def _future_deadline(deadline: datetime, field: str) -> datetime:
     if deadline.tzinfo is None:
         raise Invalid(
             _("The deadline needs its UTC offset, like +08:00."),

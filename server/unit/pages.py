@@ -21,10 +21,11 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from ..accounts.guards import roles
-from ..api import FindingId, canonical_uuid
+from ..api import FindingId, canonical_uuid, shaped
 from ..checks.pages import location_from_form
 from ..deps import FindingsDep, RectificationsDep, SettingsDep, UnitDep
 from ..errors import AppError, Invalid
+from ..findings.schemas import UnitWork
 from ..findings.service import WAITING_FOR_UNIT, FindingDetail, finding_json, is_due_soon, is_overdue
 from ..i18n import gettext as _
 from ..i18n import lang
@@ -70,7 +71,7 @@ class UnitPages(Controller):
         )
 
     @get("/api/v1/unit/findings", tags=["findings"])
-    async def unit_json(self, request: Request[User, Any, Any], unit_work: UnitDep) -> dict[str, Any]:
+    async def unit_json(self, request: Request[User, Any, Any], unit_work: UnitDep) -> UnitWork:
         """The /unit page for programs, and the list of pages the phone keeps for use offline."""
         user = request.user
         work = await unit_work.work(user)
@@ -87,11 +88,12 @@ class UnitPages(Controller):
                     "photos": [photo_json(p) for p in work.photos.get(f.id, [])],
                 }
             )
-        return {
+        listed = {
             "unit": {"code": user.unit.code, "name": user.unit.name(language)},
             "waiting": waiting,
             "done": [finding_json(f, language, now) | {"page": f"/unit/findings/{f.id}"} for f in work.done],
         }
+        return shaped(listed, UnitWork)
 
     @get("/unit/findings/{finding_id:int}")
     async def finding(
