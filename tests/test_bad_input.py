@@ -248,3 +248,16 @@ async def test_bidi_overrides_are_removed_from_reasons_and_rectification_notes(c
     assert response.status_code == 201, response.text
     rect = (await get_finding(client, finding))["rectifications"][0]
     assert rect["note"] == "done!"
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"])
+async def test_a_check_recorded_at_the_ends_of_the_calendar_is_422_naming_the_time(
+    client: Any, settings: Any, moment: str
+) -> None:
+    headers = await auth(client, "officer")
+    before = await row_counts(settings)
+    body = check_body(recorded_at=moment, photos=[{"uuid": new_uuid(), "taken_at": moment}])
+    response = await client.put(f"/api/v1/checks/{new_uuid()}", json=body, headers=headers)
+    assert response.status_code == 422, response.text
+    assert {"recorded_at", "photos[0].taken_at"} <= fields(response)
+    assert await row_counts(settings) == before
