@@ -34,7 +34,7 @@ from .checks import routes as checks
 from .complaints import routes as complaints
 from .db import Database
 from .desk import routes as desk
-from .errors import EXCEPTION_HANDLERS
+from .errors import EXCEPTION_HANDLERS, refuse_control_characters_in_path
 from .findings import routes as findings
 from .findings.access import visible_photos
 from .findings.deadlines import deadline_sweep
@@ -119,7 +119,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             root,
             *(handler for package in PACKAGES for handler in package.ROUTES),
             PwaController,
-            create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
+            create_static_files_router(
+                path="/static",
+                directories=[STATIC_DIR],
+                include_in_schema=False,
+                before_request=refuse_control_characters_in_path,
+            ),
         ],
         state=state,
         # Every service in the state is injectable by its name.

@@ -7,6 +7,7 @@ say what the person can do about it.
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 
 from litestar import Request, Response
@@ -160,8 +161,34 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
     return _respond(request, status, "error", str(exc.detail))
 
 
+def loggable(value: Any, limit: int = 300) -> str:
+    """A client's value as one log line: control characters escaped, so nobody can write
+    lines of their own into the server log."""
+    text = str(value)[:limit]
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
+def refuse_control_characters_in_path(request: Request[Any, Any, Any]) -> None:
+    """No file name holds a NUL or another control character: refused before the file system
+    is asked (which raises on a NUL)."""
+    if not request.url.path.isprintable():
+        raise AppError(
+            _("The address contains a character no file name has."),
+            errors=[{"field": "path", "message": _("Remove the control characters from the address.")}],
+        )
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    # The traceback's frames are the server's own; the exception's text may quote the client.
+    log.error(
+        "unhandled error on %s %s: %s\n%s",
+        loggable(request.method, 20),
+        loggable(request.url.path),
+        loggable(f"{type(exc).__name__}: {exc}", 1000),
+        "".join(traceback.format_tb(exc.__traceback__)).rstrip(),
+    )
     return _respond(
         request,
         HTTP_500_INTERNAL_SERVER_ERROR,

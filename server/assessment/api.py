@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get
 from litestar.params import FromQuery
+from msgspec import Meta, Struct
 
 from ..accounts.guards import logged_in
+from ..api import shaped
 from ..deps import CampaignsDep, IndicatorsDep
 from ..errors import Forbidden, Invalid
 from ..findings.api import filters_from_query
@@ -16,6 +18,34 @@ from ..findings.service import FindingFilters
 from ..i18n import gettext as _
 from ..models import Role, User
 from .indicators import DEFINITIONS
+
+MIN_YEAR, MAX_YEAR = 2, 9998
+
+
+class Rate(Struct, forbid_unknown_fields=True):
+    numerator: int
+    denominator: int
+    value: Annotated[float | None, Meta(description="numerator / denominator; null with no data.")]
+
+
+class IndicatorSet(Struct, forbid_unknown_fields=True):
+    total: int
+    handling_rate: Rate
+    on_time_rate: Rate
+    rework_rate: Rate
+    overdue: int
+    closure_rate: Rate
+    statuses: dict[str, int]
+
+
+class IndicatorsOut(Struct, forbid_unknown_fields=True):
+    """GET /api/v1/indicators: the figures of the scope, with the definitions in the reader's language."""
+
+    campaign: str | None
+    unit: str | None
+    month: str | None
+    indicators: IndicatorSet
+    definitions: dict[str, str]
 
 
 def may_read_indicators(user: User, ref: Any, filters: FindingFilters) -> None:
@@ -48,7 +78,7 @@ class IndicatorApiController(Controller):
         campaign: FromQuery[str | None] = None,
         unit: FromQuery[str | None] = None,
         month: FromQuery[str | None] = None,
-    ) -> dict[str, Any]:
+    ) -> IndicatorsOut:
         """Rates with their numerators and denominators; `value` is null when there is no data."""
         filters = await filters_from_query(
             campaigns,
@@ -66,18 +96,32 @@ class IndicatorApiController(Controller):
         if month:
             try:
                 period = datetime.strptime(month, "%Y-%m").date()
+                # The month's bounds are instants in the bureau's zone and in UTC: the first and
+                # last months of the calendar have a neighbour no date can hold.
+                if not MIN_YEAR <= period.year <= MAX_YEAR:
+                    raise ValueError(month)
             except ValueError:
                 raise Invalid(
                     _("month must be YYYY-MM."),
-                    errors=[{"field": "month", "message": _("For example 2026-11.")}],
+                    errors=[
+                        {
+                            "field": "month",
+                            "message": _(
+                                "For example 2026-11, between %(first)s-01 and %(last)s-12.",
+                                first=f"{MIN_YEAR:04d}",
+                                last=MAX_YEAR,
+                            ),
+                        }
+                    ],
                 ) from None
         result = await indicators.compute(
             campaign_id=filters.campaign_id, unit_id=filters.unit_id, month=period
         )
-        return {
+        answer = {
             "campaign": campaign,
             "unit": unit,
             "month": month,
             "indicators": result.as_json(),
             "definitions": {key: _(text) for key, text in DEFINITIONS.items()},
         }
+        return shaped(answer, IndicatorsOut)

@@ -6,36 +6,57 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, put
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery, QueryParameter, SkipValidation
 
 from ..accounts.guards import logged_in
-from ..api import JSON_BODY_LIMIT, PHOTO_BODY_LIMIT, next_page_url, read_json, read_photo_body, uuid_or_404
+from ..api import (
+    JSON_BODY_LIMIT,
+    PHOTO_BODY_LIMIT,
+    JsonRequest,
+    next_page_url,
+    read_photo_body,
+    receipt_responses,
+    shaped,
+    uuid_or_404,
+)
 from ..deps import CampaignsDep, ChecksDep
 from ..errors import Invalid
 from ..i18n import gettext as _
 from ..i18n import lang
 from ..models import Check, User
 from .presenters import check_json
+from .schemas import CheckBody, CheckDetail, CheckPage, CheckPhotoReceipt, CheckReceipt
 
 
 class CheckApiController(Controller):
     path = "/api/v1"
     guards = [logged_in]
     tags = ["checks"]
+    request_class = JsonRequest
 
-    @put("/checks/{check_uuid:str}", request_max_body_size=JSON_BODY_LIMIT, status_code=200)
+    @put(
+        "/checks/{check_uuid:str}",
+        request_max_body_size=JSON_BODY_LIMIT,
+        status_code=200,
+        responses=receipt_responses(CheckReceipt, "check"),
+    )
     async def put_check(
-        self, request: Request[User, Any, Any], check_uuid: FromPath[str], checks: ChecksDep
-    ) -> Response[dict[str, Any]]:
+        self,
+        request: Request[User, Any, Any],
+        check_uuid: FromPath[str],
+        checks: ChecksDep,
+        data: SkipValidation[CheckBody],
+    ) -> Response[CheckReceipt]:
+        # The body is decoded by the service, which also needs it as sent for its digest.
         check_uuid = uuid_or_404(check_uuid, "The check UUID")
-        body = await read_json(request)
-        status, receipt = await checks.put_check(request.user, check_uuid, body)
-        return Response(receipt, status_code=status)
+        status, receipt = await checks.put_check(request.user, check_uuid, data)
+        return Response(shaped(receipt, CheckReceipt), status_code=status)
 
     @put(
         "/checks/{check_uuid:str}/photos/{photo_uuid:str}",
         request_max_body_size=PHOTO_BODY_LIMIT,
         status_code=200,
+        responses=receipt_responses(CheckPhotoReceipt, "photo"),
     )
     async def put_photo(
         self,
@@ -43,12 +64,12 @@ class CheckApiController(Controller):
         check_uuid: FromPath[str],
         photo_uuid: FromPath[str],
         checks: ChecksDep,
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[CheckPhotoReceipt]:
         check_uuid = uuid_or_404(check_uuid, "The check UUID")
         photo_uuid = uuid_or_404(photo_uuid, "The photo UUID")
         content_type, data = await read_photo_body(request)
         status, body = await checks.put_photo(request.user, check_uuid, photo_uuid, content_type, data)
-        return Response(body, status_code=status)
+        return Response(shaped(body, CheckPhotoReceipt), status_code=status)
 
     @get("/checks")
     async def list_checks(
@@ -61,7 +82,7 @@ class CheckApiController(Controller):
         campaign: FromQuery[str | None] = None,
         before: Annotated[int | None, QueryParameter(ge=1)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
-    ) -> dict[str, Any]:
+    ) -> CheckPage:
         if author not in (None, "me"):
             raise Invalid(
                 _("author can only be me."), errors=[{"field": "author", "message": _("Use author=me.")}]
@@ -90,14 +111,15 @@ class CheckApiController(Controller):
             limit=limit,
         )
         language = lang()
-        return {
+        listed = {
             "items": [check_json(c, language, full=False, viewer=request.user) for c in page.checks],
             "next": next_page_url(request, page.next_cursor),
         }
+        return shaped(listed, CheckPage)
 
     @get("/checks/{check_uuid:str}")
     async def get_check(
         self, request: Request[User, Any, Any], check_uuid: FromPath[str], checks: ChecksDep
-    ) -> dict[str, Any]:
+    ) -> CheckDetail:
         check: Check = await checks.get_check(request.user, uuid_or_404(check_uuid, "The check UUID"))
-        return check_json(check, lang(), full=True, viewer=request.user)
+        return shaped(check_json(check, lang(), full=True, viewer=request.user), CheckDetail)

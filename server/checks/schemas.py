@@ -1,37 +1,134 @@
-"""Reading a check's body: every problem is collected with the field it belongs to.
+"""The sync API's bodies as msgspec Structs: what a check and its photos look like going in and
+coming out (docs/sync-api.md), documented by /api/v1/schema/openapi.json.
 
-Hand-written rather than a schema library's, because the messages are for patrol
-officers and their phones' developers, in their language, and name the exact field.
+msgspec checks the types, required fields, lengths and ranges; the messages it would give in
+English are replaced by ones for patrol officers and their phones' developers, in their
+language, naming the exact field (`decode_body`). What depends on the data or the clock (a
+time in the future, an item answered twice, a photo of an item not answered) is checked here
+after decoding; what depends on the database (codes that exist, kinds by role) in the service.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
+from uuid import UUID
 
-from ..api import canonical_uuid
+from msgspec import Meta, Struct
+
+from ..api import Message, canonical_uuid, decode_body, free_text, text_message, time_message
 from ..errors import Invalid
 from ..i18n import gettext as _
 from ..models import CheckKind, LocationSource, Result, Severity, utcnow
+
+__all__ = ["canonical_uuid"]
 
 NOTE_MAX = 2000
 ANSWER_NOTE_MAX = 1000
 MAX_ANSWERS = 200
 MAX_AGE = timedelta(days=366)
-KNOWN_FIELDS = {
-    "campaign",
-    "kind",
-    "recorded_at",
-    "location",
-    "site",
-    "target_unit",
-    "answers",
-    "note",
-    "photos",
-    "checklist_version",
-}
+
+# --- what comes in ------------------------------------------------------------------------------
+
+Code = Annotated[str, Meta(min_length=1, max_length=40, description="A code of the reference data.")]
+Latitude = Annotated[float, Meta(ge=-90, le=90)]
+Longitude = Annotated[float, Meta(ge=-180, le=180)]
+AwareTime = Annotated[datetime, Meta(tz=True, description="RFC 3339, with its UTC offset.")]
+
+
+class LocationBody(Struct):
+    lat: Latitude
+    lon: Longitude
+    accuracy_m: Annotated[float, Meta(ge=0, le=100_000)] | None = None
+    source: LocationSource = LocationSource.gps
+
+
+class PlaceBody(Struct):
+    lat: Latitude
+    lon: Longitude
+
+
+class AnswerBody(Struct):
+    item: Code
+    result: Result
+    severity: Severity | None = None
+    note: Annotated[str, Meta(max_length=ANSWER_NOTE_MAX)] | None = None
+
+
+class PhotoBody(Struct):
+    uuid: Annotated[UUID, Meta(description="Made by the phone; the photo is PUT under it.")]
+    item: Code | None = None
+    taken_at: AwareTime | None = None
+    exif_location: PlaceBody | None = None
+
+
+class CheckBody(Struct, forbid_unknown_fields=True):
+    """PUT /api/v1/checks/{uuid}: a check as the phone recorded it."""
+
+    campaign: Code
+    kind: CheckKind
+    recorded_at: AwareTime
+    location: LocationBody
+    answers: Annotated[list[AnswerBody], Meta(min_length=1, max_length=MAX_ANSWERS)]
+    site: Code | None = None
+    target_unit: Code | None = None
+    note: Annotated[str, Meta(max_length=NOTE_MAX)] | None = None
+    photos: list[PhotoBody] | None = None
+    checklist_version: Annotated[int, Meta(ge=1, le=1_000_000)] | None = None
+
+
+def _answers_message(detail: str, _value: Any) -> str:
+    return _("Too many answers.") if "<=" in detail else _("Answer at least one checklist item.")
+
+
+def _photos_message(_detail: str, _value: Any) -> str:
+    return _("Photos must be a list.")
+
+
+def location_messages() -> dict[str, Message]:
+    return {
+        "location": _("The position is required: allow location access, or enter it by hand."),
+        "location.lat": _("Latitude must be a number from -90 to 90."),
+        "location.lon": _("Longitude must be a number from -180 to 180."),
+        "location.accuracy_m": _("Accuracy must be a number of metres from 0 to 100000."),
+        "location.source": _("Source must be one of gps, exif, manual."),
+    }
+
+
+def photo_messages() -> dict[str, Message]:
+    return {
+        "photos": _photos_message,
+        "photos[]": _("Each photo is an object with a uuid."),
+        "photos[].uuid": _("Must be a UUID made by the phone."),
+        "photos[].item": _("Give a code."),
+        "photos[].taken_at": time_message,
+        "photos[].exif_location": _("The photo's position must be a valid latitude and longitude."),
+    }
+
+
+def check_messages() -> Mapping[str, Message]:
+    return {
+        "campaign": _("Give a code."),
+        "site": _("Give a code."),
+        "target_unit": _("Give a code."),
+        "kind": _("Kind must be one of patrol, unannounced, open, recheck."),
+        "recorded_at": time_message,
+        "note": text_message(NOTE_MAX),
+        "checklist_version": _("The checklist version is a whole number from 1."),
+        "answers": _answers_message,
+        "answers[]": _("Each answer is an object with item and result."),
+        "answers[].item": _("Give a code."),
+        "answers[].result": _("Result must be one of pass, fail, na."),
+        "answers[].severity": _("Severity must be one of minor, major, critical."),
+        "answers[].note": text_message(ANSWER_NOTE_MAX),
+        **location_messages(),
+        **photo_messages(),
+    }
+
+
+# --- what the service works with ----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -86,6 +183,25 @@ class Errors:
             raise Invalid(summary, errors=self.items)
 
 
+def recent(value: datetime, field: str, errors: Errors, *, max_skew: timedelta) -> datetime | None:
+    """A time the phone recorded: not in the future beyond the clocks' skew, not over a year old."""
+    now = utcnow()
+    if value > now + max_skew:
+        errors.add(field, _("The time is in the future; check the phone's clock."))
+        return None
+    if value < now - MAX_AGE:
+        errors.add(field, _("The time is more than a year ago."))
+        return None
+    return value
+
+
+def note_text(value: str | None) -> str:
+    return free_text(value).strip() if value else ""
+
+
+# --- hand-read fields, for the bodies read without a Struct (administration, complaints) ---------
+
+
 def parse_datetime(value: Any, field: str, errors: Errors, *, max_skew: timedelta) -> datetime | None:
     if not isinstance(value, str) or len(value) > 40:
         errors.add(field, _("Give a date and time like 2026-11-28T09:30:00+08:00."))
@@ -98,17 +214,11 @@ def parse_datetime(value: Any, field: str, errors: Errors, *, max_skew: timedelt
     if parsed.tzinfo is None:
         errors.add(field, _("The time needs its UTC offset, like +08:00, so it is not misread."))
         return None
-    now = utcnow()
-    if parsed > now + max_skew:
-        errors.add(field, _("The time is in the future; check the phone's clock."))
-        return None
-    if parsed < now - MAX_AGE:
-        errors.add(field, _("The time is more than a year ago."))
-        return None
-    return parsed
+    return recent(parsed, field, errors, max_skew=max_skew)
 
 
 def parse_text(value: Any, field: str, limit: int, errors: Errors) -> str:
+    """Free text as the sync API takes it: control characters and bidirectional overrides removed."""
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -119,183 +229,197 @@ def parse_text(value: Any, field: str, limit: int, errors: Errors) -> str:
             field, _("Too long: %(length)s characters; at most %(limit)s.", length=len(value), limit=limit)
         )
         return ""
-    if "\x00" in value:
-        errors.add(field, _("Contains a character that is not allowed."))
-        return ""
-    return value.strip()
+    return note_text(value)
 
 
-def _code(value: Any, field: str, errors: Errors, *, required: bool) -> str | None:
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value or len(value) > 40:
-        errors.add(field, _("Give a code."))
-        return None
-    return value
+def location_in(location: LocationBody) -> LocationIn:
+    return LocationIn(location.lat, location.lon, location.accuracy_m, location.source.value)
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        return float(value)
-    except OverflowError:  # an integer with hundreds of digits is no coordinate
-        return None
-
-
-def _one_of(value: Any, allowed: Any) -> bool:
-    # JSON lists and objects are unhashable: asking a set whether it holds one raises.
-    return isinstance(value, str) and value in allowed
-
-
-def parse_location(value: Any, errors: Errors) -> LocationIn | None:
-    if not isinstance(value, dict):
-        errors.add("location", _("The position is required: allow location access, or enter it by hand."))
-        return None
-    lat, lon = _number(value.get("lat")), _number(value.get("lon"))
-    ok = True
-    if lat is None or not math.isfinite(lat) or not -90 <= lat <= 90:
-        errors.add("location.lat", _("Latitude must be a number from -90 to 90."))
-        ok = False
-    if lon is None or not math.isfinite(lon) or not -180 <= lon <= 180:
-        errors.add("location.lon", _("Longitude must be a number from -180 to 180."))
-        ok = False
-    accuracy = value.get("accuracy_m")
-    if accuracy is not None:
-        accuracy = _number(accuracy)
-        if accuracy is None or not math.isfinite(accuracy) or not 0 <= accuracy <= 100_000:
-            errors.add("location.accuracy_m", _("Accuracy must be a number of metres from 0 to 100000."))
-            ok = False
-    source = value.get("source", "gps")
-    if not _one_of(source, LocationSource.__members__):
-        errors.add("location.source", _("Source must be one of gps, exif, manual."))
-        ok = False
-    if not ok or lat is None or lon is None:
-        return None
-    return LocationIn(lat, lon, accuracy, source)
-
-
-def _answers(value: Any, errors: Errors) -> tuple[AnswerIn, ...]:
-    if not isinstance(value, list) or not value:
-        errors.add("answers", _("Answer at least one checklist item."))
+def photos_in(
+    photos: list[PhotoBody] | None, errors: Errors, limit: int, skew: timedelta
+) -> tuple[PhotoIn, ...]:
+    if not photos:
         return ()
-    if len(value) > MAX_ANSWERS:
-        errors.add("answers", _("Too many answers."))
-        return ()
-    answers, seen = [], set()
-    results = {r.value for r in Result}
-    for i, raw in enumerate(value):
-        path = f"answers[{i}]"
-        if not isinstance(raw, dict):
-            errors.add(path, _("Each answer is an object with item and result."))
-            continue
-        item = _code(raw.get("item"), f"{path}.item", errors, required=True)
-        result = raw.get("result")
-        if not _one_of(result, results):
-            errors.add(f"{path}.result", _("Result must be one of pass, fail, na."))
-            result = None
-        severity = raw.get("severity")
-        if severity is not None and not _one_of(severity, Severity.__members__):
-            errors.add(f"{path}.severity", _("Severity must be one of minor, major, critical."))
-            severity = None
-        note = parse_text(raw.get("note"), f"{path}.note", ANSWER_NOTE_MAX, errors)
-        if item in seen:
-            errors.add(f"{path}.item", _("This item is answered twice."))
-        elif item and result:
-            seen.add(item)
-            answers.append(AnswerIn(item, result, severity, note))
-    return tuple(answers)
-
-
-def parse_photos(value: Any, errors: Errors, limit: int, skew: timedelta) -> tuple[PhotoIn, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        errors.add("photos", _("Photos must be a list."))
-        return ()
-    if len(value) > limit:
+    if len(photos) > limit:  # the limit is a setting, so not part of the schema
         errors.add("photos", _("At most %(limit)s photos per check.", limit=limit))
         return ()
-    photos, seen = [], set()
-    for i, raw in enumerate(value):
-        path = f"photos[{i}]"
-        if not isinstance(raw, dict):
-            errors.add(path, _("Each photo is an object with a uuid."))
-            continue
-        photo_uuid = canonical_uuid(raw.get("uuid"))
-        if photo_uuid is None:
-            errors.add(f"{path}.uuid", _("Must be a UUID made by the phone."))
-            continue
+    result, seen = [], set()
+    for i, photo in enumerate(photos):
+        photo_uuid = str(photo.uuid)
         if photo_uuid in seen:
-            errors.add(f"{path}.uuid", _("This photo is listed twice."))
+            errors.add(f"photos[{i}].uuid", _("This photo is listed twice."))
             continue
         seen.add(photo_uuid)
-        item = _code(raw.get("item"), f"{path}.item", errors, required=False)
         taken_at = None
-        if raw.get("taken_at") is not None:
-            taken_at = parse_datetime(raw["taken_at"], f"{path}.taken_at", errors, max_skew=skew)
-        lat = lon = None
-        exif_location = raw.get("exif_location")
-        if exif_location is not None:
-            if isinstance(exif_location, dict):
-                lat, lon = _number(exif_location.get("lat")), _number(exif_location.get("lon"))
-            if (
-                lat is None
-                or lon is None
-                or not (math.isfinite(lat) and math.isfinite(lon))
-                or not (-90 <= lat <= 90 and -180 <= lon <= 180)
-            ):
-                errors.add(
-                    f"{path}.exif_location", _("The photo's position must be a valid latitude and longitude.")
-                )
-                lat = lon = None
-        photos.append(PhotoIn(photo_uuid, item, taken_at, lat, lon))
-    return tuple(photos)
+        if photo.taken_at is not None:
+            taken_at = recent(photo.taken_at, f"photos[{i}].taken_at", errors, max_skew=skew)
+        place = photo.exif_location
+        result.append(
+            PhotoIn(
+                photo_uuid, photo.item, taken_at, place.lat if place else None, place.lon if place else None
+            )
+        )
+    return tuple(result)
 
 
 def parse_check(body: Any, *, max_photos: int, clock_skew: timedelta) -> CheckIn:
+    summary = _("The check has mistakes; nothing was saved.")
+    check = decode_body(body, CheckBody, check_messages, summary=summary)
     errors = Errors()
-    if not isinstance(body, dict):
-        raise Invalid(
-            _("The body must be a JSON object."), errors=[{"field": "", "message": _("Expected an object.")}]
+    recorded_at = recent(check.recorded_at, "recorded_at", errors, max_skew=clock_skew)
+    answers, seen = [], set()
+    for i, answer in enumerate(check.answers):
+        if answer.item in seen:
+            errors.add(f"answers[{i}].item", _("This item is answered twice."))
+            continue
+        seen.add(answer.item)
+        answers.append(
+            AnswerIn(
+                answer.item,
+                answer.result.value,
+                answer.severity.value if answer.severity else None,
+                note_text(answer.note),
+            )
         )
-    for key in body:
-        if key not in KNOWN_FIELDS:
-            errors.add(str(key)[:40], _("Unknown field."))
-    campaign = _code(body.get("campaign"), "campaign", errors, required=True)
-    kind = body.get("kind")
-    if not _one_of(kind, CheckKind.__members__):
-        errors.add("kind", _("Kind must be one of patrol, unannounced, open, recheck."))
-    recorded_at = parse_datetime(body.get("recorded_at"), "recorded_at", errors, max_skew=clock_skew)
-    location = parse_location(body.get("location"), errors)
-    site = _code(body.get("site"), "site", errors, required=False)
-    target_unit = _code(body.get("target_unit"), "target_unit", errors, required=False)
-    answers = _answers(body.get("answers"), errors)
-    note = parse_text(body.get("note"), "note", NOTE_MAX, errors)
-    photos = parse_photos(body.get("photos"), errors, max_photos, clock_skew)
-    version = body.get("checklist_version")
-    if version is not None and (
-        isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= 1_000_000
-    ):
-        errors.add("checklist_version", _("The checklist version is a whole number from 1."))
-        version = None
-    answered = {a.item for a in answers}
+    photos = photos_in(check.photos, errors, max_photos, clock_skew)
     for i, photo in enumerate(photos):
-        if photo.item is not None and photo.item not in answered:
+        if photo.item is not None and photo.item not in seen:
             errors.add(f"photos[{i}].item", _("The photo belongs to an item that is not answered."))
-    errors.raise_if_any(_("The check has mistakes; nothing was saved."))
-    assert campaign and recorded_at and location and kind  # guaranteed when there are no errors
+    errors.raise_if_any(summary)
+    assert recorded_at is not None  # guaranteed when there are no errors
     offset = recorded_at.utcoffset() or timedelta(0)
     return CheckIn(
-        campaign=campaign,
-        kind=kind,
+        campaign=check.campaign,
+        kind=check.kind.value,
         recorded_at=recorded_at,
         offset_min=int(offset.total_seconds() // 60),
-        location=location,
-        site=site,
-        target_unit=target_unit,
-        answers=answers,
-        note=note,
+        location=location_in(check.location),
+        site=check.site,
+        target_unit=check.target_unit,
+        answers=tuple(answers),
+        note=note_text(check.note),
         photos=photos,
-        checklist_version=version,
+        checklist_version=check.checklist_version,
     )
+
+
+# --- what goes out ------------------------------------------------------------------------------
+# Response Structs refuse unknown fields so that a presenter adding a key without its schema
+# fails in the tests instead of sending an undocumented field.
+
+Timestamp = Annotated[str, Meta(description="RFC 3339, with its UTC offset.")]
+
+
+class Named(Struct, forbid_unknown_fields=True):
+    code: str
+    name: str
+
+
+class Person(Struct, forbid_unknown_fields=True):
+    # null for an unannounced check's author, to readers who may not know who made it
+    username: str | None
+    display_name: str
+
+
+class LocationOut(Struct, forbid_unknown_fields=True):
+    lat: float
+    lon: float
+    accuracy_m: float | None
+    source: str
+
+
+class ExifPlace(Struct, forbid_unknown_fields=True):
+    lat: float
+    lon: float
+    source: str | None
+
+
+class PhotoOut(Struct, forbid_unknown_fields=True):
+    """A photo, wherever it appears; the bytes' facts and URLs are null until it is received."""
+
+    uuid: str
+    received: bool
+    url: str | None
+    thumb_url: str | None
+    sha256: str | None
+    size_bytes: int | None
+    width: int | None
+    height: int | None
+    taken_at: Timestamp | None
+    exif_location: ExifPlace | None
+    distance_m: float | None
+    flags: list[str]
+
+
+class CheckPhotoOut(PhotoOut, forbid_unknown_fields=True):
+    item: str | None
+    far_from_check: bool
+
+
+class CheckPhotoReceipt(PhotoOut, forbid_unknown_fields=True):
+    """PUT /api/v1/checks/{uuid}/photos/{photo_uuid}: 201 when stored, 200 for the same bytes again."""
+
+    check_status: str
+
+
+class FindingBrief(Struct, forbid_unknown_fields=True):
+    id: int
+    item: str | None
+    severity: str
+    status: str
+
+
+class CheckReceipt(Struct, forbid_unknown_fields=True):
+    """PUT /api/v1/checks/{uuid}: 201 when stored, 200 when the same body came again."""
+
+    uuid: str
+    status: str
+    missing_photos: list[str]
+    findings: list[FindingBrief]
+    received_at: Timestamp
+
+
+class AnswerOut(Struct, forbid_unknown_fields=True):
+    item: str
+    text: str
+    result: str
+    severity: str | None
+    note: str
+
+
+class CheckOut(Struct, forbid_unknown_fields=True):
+    uuid: str
+    campaign: str
+    campaign_name: str
+    kind: str
+    status: str
+    recorded_at: Annotated[str, Meta(description="In the phone's own offset, as it was sent.")]
+    received_at: Timestamp
+    author: Person
+    location: LocationOut
+    site: Named | None
+    target_unit: Named | None
+    note: str
+    covert: bool
+    disclosed_at: Timestamp | None
+
+
+class CheckSummary(CheckOut, forbid_unknown_fields=True):
+    finding_count: int
+
+
+class CheckDetail(CheckOut, forbid_unknown_fields=True):
+    """GET /api/v1/checks/{uuid}: the check as stored, with its answers, photos and findings."""
+
+    answers: list[AnswerOut]
+    photos: list[CheckPhotoOut]
+    missing_photos: list[str]
+    findings: list[FindingBrief]
+
+
+class CheckPage(Struct, forbid_unknown_fields=True):
+    """GET /api/v1/checks: newest first; `next` is the following page's URL, or null."""
+
+    items: list[CheckSummary]
+    next: str | None

@@ -7,9 +7,10 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, FromQuery, QueryParameter
+from msgspec import Struct
 
 from ..accounts.guards import logged_in
-from ..api import read_json, uuid_or_404
+from ..api import FindingId, read_json, shaped, uuid_or_404
 from ..campaigns.service import Reference
 from ..deps import CampaignsDep, ChecksDep, ComplaintIndicatorsDep, ComplaintsDep, RatingsDep
 from ..errors import Forbidden, Invalid
@@ -70,6 +71,14 @@ def parse_month(month: str | None) -> datetime:
         raise Invalid(
             _("month must be YYYY-MM."), errors=[{"field": "month", "message": _("For example 2026-11.")}]
         ) from None
+
+
+class RatingLink(Struct, forbid_unknown_fields=True):
+    """GET /api/v1/findings/{id}/rating-link: the one-time address the person served rates a closed
+    finding at, and its QR code as SVG."""
+
+    url: str
+    qr_svg: str
 
 
 class ComplaintApiController(Controller):
@@ -187,10 +196,10 @@ class ComplaintApiController(Controller):
 
     @get("/findings/{finding_id:int}/rating-link")
     async def finding_rating_link(
-        self, request: Request[User, Any, Any], finding_id: FromPath[int], ratings: RatingsDep
-    ) -> dict[str, Any]:
+        self, request: Request[User, Any, Any], finding_id: FindingId, ratings: RatingsDep
+    ) -> RatingLink:
         link = await ratings.finding_link(request.user, finding_id, str(request.base_url))
-        return {"url": link.path, "qr_svg": link.qr_svg}
+        return shaped({"url": link.path, "qr_svg": link.qr_svg}, RatingLink)
 
     @get("/indicators/complaints")
     async def indicators(

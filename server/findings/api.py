@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post, put
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.openapi import ResponseSpec
+from litestar.params import FromPath, FromQuery, QueryParameter, SkipValidation
 
 from ..accounts.guards import logged_in
-from ..api import JSON_BODY_LIMIT, PHOTO_BODY_LIMIT, next_page_url, read_json, read_photo_body, uuid_or_404
+from ..api import (
+    JSON_BODY_LIMIT,
+    PHOTO_BODY_LIMIT,
+    FindingId,
+    JsonRequest,
+    PageCursor,
+    decode_body,
+    next_page_url,
+    read_photo_body,
+    receipt_responses,
+    shaped,
+    uuid_or_404,
+)
 from ..deps import (
     CampaignsDep,
     FindingsDep,
@@ -27,6 +40,19 @@ from ..photos.presenters import photo_json
 from .notice import notice_pdf
 from .proposals import deadline_rule
 from .rectifications import rect_uuid_or_404
+from .schemas import (
+    AssignBody,
+    Disclosure,
+    FindingDetail,
+    FindingOut,
+    FindingPage,
+    MergeBody,
+    RectificationBody,
+    RectificationPhotoReceipt,
+    RectificationReceipt,
+    VerifyBody,
+    workflow_messages,
+)
 from .service import FindingFilters, finding_json
 
 
@@ -69,6 +95,8 @@ async def filters_from_query(
     for name, value in (("since", since), ("until", until)):
         if value is not None and value.tzinfo is None:
             errors.append({"field": name, "message": _("Add an offset such as +08:00.")})
+        elif value is not None and not _in_utc_calendar(value):
+            errors.append({"field": name, "message": _("Give a time between the years 1 and 9999.")})
     if errors:
         raise Invalid(_("The filters have mistakes."), errors=errors)
     return FindingFilters(
@@ -82,6 +110,16 @@ async def filters_from_query(
         overdue=overdue,
         due_soon=due_soon,
     )
+
+
+def _in_utc_calendar(moment: datetime) -> bool:
+    """Whether the time is also a date in UTC (the database compares in UTC): 9999-12-31
+    at 23:00 -12:00 is in the year 10000 there, which no datetime can hold."""
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        return False
+    return True
 
 
 def event_json(event: Any, language: str) -> dict[str, Any]:
@@ -98,10 +136,52 @@ def event_json(event: Any, language: str) -> dict[str, Any]:
     }
 
 
+def finding_detail_json(detail: Any, language: str) -> dict[str, Any]:
+    body = finding_json(detail.finding, language)
+    body["check"] = detail.check.uuid
+    body["photos"] = [photo_json(p) for p in detail.check_photos]
+    body["history"] = [event_json(e, language) for e in detail.events]
+    body["rectifications"] = [
+        {
+            "uuid": r.uuid,
+            "unit": r.unit.code,
+            "by": r.author.username,
+            "note": r.note,
+            "recorded_at": r.recorded_at.isoformat(),
+            "location": {
+                "lat": r.lat,
+                "lon": r.lon,
+                "accuracy_m": r.accuracy_m,
+                "source": r.location_source,
+            },
+            "status": r.status,
+            "photos": [photo_json(p) for p in detail.after_photos.get(r.id, [])],
+        }
+        for r in detail.rectifications
+    ]
+    # The flags in front of the lead are those of the rectification they are judging now:
+    # after a rework, the new report is judged on its own photos.
+    latest = detail.rectifications[-1] if detail.rectifications else None
+    body["flags"] = sorted(
+        {flag for p in detail.after_photos.get(latest.id, []) for flag in p.flags.split()}
+        if latest
+        else set()
+    )
+    # The campaign's rule, in days per severity: what an assignment or a rework without a
+    # deadline gets (see docs/findings-api.md).
+    body["deadline_rule"] = deadline_rule(detail.finding.campaign)
+    body["merged"] = [f.id for f in detail.merged]
+    body["duplicate_candidates"] = [
+        {"id": f.id, "distance_m": round(d, 1), "status": f.status} for f, d in detail.duplicate_candidates
+    ]
+    return body
+
+
 class FindingApiController(Controller):
     path = "/api/v1"
     guards = [logged_in]
     tags = ["findings"]
+    request_class = JsonRequest
 
     @get("/findings")
     async def list_findings(
@@ -117,9 +197,9 @@ class FindingApiController(Controller):
         since: FromQuery[datetime | None] = None,
         until: FromQuery[datetime | None] = None,
         overdue: FromQuery[bool] = False,
-        before: Annotated[int | None, QueryParameter(ge=1)] = None,
+        before: PageCursor = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
-    ) -> dict[str, Any]:
+    ) -> FindingPage:
         filters = await filters_from_query(
             campaigns,
             campaign=campaign,
@@ -133,120 +213,88 @@ class FindingApiController(Controller):
         )
         rows, next_cursor = await findings.list(request.user, filters, before_id=before, limit=limit)
         language = lang()
-        return {
+        page = {
             "items": [finding_json(f, language) for f in rows],
             "next": next_page_url(request, next_cursor),
         }
+        return shaped(page, FindingPage)
 
     @get("/findings/{finding_id:int}")
     async def get_finding(
-        self, request: Request[User, Any, Any], finding_id: FromPath[int], findings: FindingsDep
-    ) -> dict[str, Any]:
+        self, request: Request[User, Any, Any], finding_id: FindingId, findings: FindingsDep
+    ) -> FindingDetail:
         detail = await findings.detail(request.user, finding_id)
-        language = lang()
-        body = finding_json(detail.finding, language)
-        body["check"] = detail.check.uuid
-        body["photos"] = [photo_json(p) for p in detail.check_photos]
-        body["history"] = [event_json(e, language) for e in detail.events]
-        body["rectifications"] = [
-            {
-                "uuid": r.uuid,
-                "unit": r.unit.code,
-                "by": r.author.username,
-                "note": r.note,
-                "recorded_at": r.recorded_at.isoformat(),
-                "location": {
-                    "lat": r.lat,
-                    "lon": r.lon,
-                    "accuracy_m": r.accuracy_m,
-                    "source": r.location_source,
-                },
-                "status": r.status,
-                "photos": [photo_json(p) for p in detail.after_photos.get(r.id, [])],
-            }
-            for r in detail.rectifications
-        ]
-        # The flags in front of the lead are those of the rectification they are judging now:
-        # after a rework, the new report is judged on its own photos.
-        latest = detail.rectifications[-1] if detail.rectifications else None
-        body["flags"] = sorted(
-            {flag for p in detail.after_photos.get(latest.id, []) for flag in p.flags.split()}
-            if latest
-            else set()
-        )
-        # The campaign's rule, in days per severity: what an assignment or a rework without a
-        # deadline gets (see docs/findings-api.md).
-        body["deadline_rule"] = deadline_rule(detail.finding.campaign)
-        body["merged"] = [f.id for f in detail.merged]
-        body["duplicate_candidates"] = [
-            {"id": f.id, "distance_m": round(d, 1), "status": f.status}
-            for f, d in detail.duplicate_candidates
-        ]
-        return body
+        return shaped(finding_detail_json(detail, lang()), FindingDetail)
 
-    @post("/findings/{finding_id:int}/assign", status_code=200)
+    @post("/findings/{finding_id:int}/assign", status_code=200, request_max_body_size=JSON_BODY_LIMIT)
     async def assign(
-        self, request: Request[User, Any, Any], finding_id: FromPath[int], workflow: WorkflowDep
-    ) -> dict[str, Any]:
-        data = await read_json(request)
-        if not isinstance(data, dict):
-            raise Invalid(_("The body must be a JSON object."))
-        finding = await workflow.assign(
-            request.user, finding_id, data.get("unit"), data.get("deadline"), data.get("reason")
-        )
-        return finding_json(finding, lang())
+        self,
+        request: Request[User, Any, Any],
+        finding_id: FindingId,
+        workflow: WorkflowDep,
+        data: SkipValidation[AssignBody],
+    ) -> FindingOut:
+        body = decode_body(data, AssignBody, workflow_messages, summary=_("The assignment has mistakes."))
+        finding = await workflow.assign(request.user, finding_id, body.unit, body.deadline, body.reason)
+        return shaped(finding_json(finding, lang()), FindingOut)
 
-    @post("/findings/{finding_id:int}/verify", status_code=200)
+    @post("/findings/{finding_id:int}/verify", status_code=200, request_max_body_size=JSON_BODY_LIMIT)
     async def verify(
-        self, request: Request[User, Any, Any], finding_id: FromPath[int], workflow: WorkflowDep
-    ) -> dict[str, Any]:
-        data = await read_json(request)
-        if not isinstance(data, dict):
-            raise Invalid(_("The body must be a JSON object."))
-        finding = await workflow.verify(
-            request.user, finding_id, data.get("outcome"), data.get("reason"), data.get("deadline")
-        )
-        return finding_json(finding, lang())
+        self,
+        request: Request[User, Any, Any],
+        finding_id: FindingId,
+        workflow: WorkflowDep,
+        data: SkipValidation[VerifyBody],
+    ) -> FindingOut:
+        body = decode_body(data, VerifyBody, workflow_messages, summary=_("The verification has mistakes."))
+        finding = await workflow.verify(request.user, finding_id, body.outcome, body.reason, body.deadline)
+        return shaped(finding_json(finding, lang()), FindingOut)
 
-    @post("/findings/{finding_id:int}/merge", status_code=200)
+    @post("/findings/{finding_id:int}/merge", status_code=200, request_max_body_size=JSON_BODY_LIMIT)
     async def merge(
-        self, request: Request[User, Any, Any], finding_id: FromPath[int], workflow: WorkflowDep
-    ) -> dict[str, Any]:
-        data = await read_json(request)
-        if not isinstance(data, dict):
-            raise Invalid(_("The body must be a JSON object."))
-        finding = await workflow.merge(request.user, finding_id, data.get("into"))
-        return finding_json(finding, lang())
+        self,
+        request: Request[User, Any, Any],
+        finding_id: FindingId,
+        workflow: WorkflowDep,
+        data: SkipValidation[MergeBody],
+    ) -> FindingOut:
+        body = decode_body(
+            data, MergeBody, workflow_messages, summary=_("Say which finding this one duplicates.")
+        )
+        finding = await workflow.merge(request.user, finding_id, body.into)
+        return shaped(finding_json(finding, lang()), FindingOut)
 
     @post("/checks/{check_uuid:str}/disclose", status_code=200)
     async def disclose(
         self, request: Request[User, Any, Any], check_uuid: FromPath[str], workflow: WorkflowDep
-    ) -> dict[str, Any]:
+    ) -> Disclosure:
         count = await workflow.disclose(request.user, uuid_or_404(check_uuid, "The check UUID"))
-        return {"uuid": check_uuid, "disclosed_findings": count}
+        return Disclosure(uuid=check_uuid, disclosed_findings=count)
 
     @put(
         "/findings/{finding_id:int}/rectifications/{rect_uuid:str}",
         request_max_body_size=JSON_BODY_LIMIT,
         status_code=200,
+        responses=receipt_responses(RectificationReceipt, "rectification"),
     )
     async def put_rectification(
         self,
         request: Request[User, Any, Any],
-        finding_id: FromPath[int],
+        finding_id: FindingId,
         rect_uuid: FromPath[str],
         rectifications: RectificationsDep,
-    ) -> Response[dict[str, Any]]:
-        body = await read_json(request)
+        data: SkipValidation[RectificationBody],
+    ) -> Response[RectificationReceipt]:
         status, receipt = await rectifications.put(
-            request.user, finding_id, rect_uuid_or_404(rect_uuid), body
+            request.user, finding_id, rect_uuid_or_404(rect_uuid), data
         )
-        return Response(receipt, status_code=status)
+        return Response(shaped(receipt, RectificationReceipt), status_code=status)
 
     @put(
         "/rectifications/{rect_uuid:str}/photos/{photo_uuid:str}",
         request_max_body_size=PHOTO_BODY_LIMIT,
         status_code=200,
+        responses=receipt_responses(RectificationPhotoReceipt, "photo"),
     )
     async def put_rectification_photo(
         self,
@@ -254,7 +302,7 @@ class FindingApiController(Controller):
         rect_uuid: FromPath[str],
         photo_uuid: FromPath[str],
         rectifications: RectificationsDep,
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[RectificationPhotoReceipt]:
         content_type, data = await read_photo_body(request)
         status, body = await rectifications.put_photo(
             request.user,
@@ -263,13 +311,19 @@ class FindingApiController(Controller):
             content_type,
             data,
         )
-        return Response(body, status_code=status)
+        return Response(shaped(body, RectificationPhotoReceipt), status_code=status)
 
-    @get("/findings/{finding_id:int}/notice.pdf")
+    @get(
+        "/findings/{finding_id:int}/notice.pdf",
+        media_type=PDF,
+        responses={
+            200: ResponseSpec(data_container=bytes, media_type=PDF, description="The notice as a PDF.")
+        },
+    )
     async def notice_pdf(
         self,
         request: Request[User, Any, Any],
-        finding_id: FromPath[int],
+        finding_id: FindingId,
         findings: FindingsDep,
         photos: PhotosDep,
         settings: SettingsDep,

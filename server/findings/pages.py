@@ -14,6 +14,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from ..accounts.guards import logged_in
+from ..api import FindingId
 from ..deps import CampaignsDep, FindingsDep, PhotosDep, SettingsDep, WorkflowDep
 from ..desk.filters import deadline_mark, render, whole_number
 from ..errors import AppError, NotFound
@@ -47,7 +48,7 @@ class FindingPages(Controller):
     async def finding(
         self,
         request: Request[User, Any, Any],
-        finding_id: FromPath[int],
+        finding_id: FindingId,
         findings: FindingsDep,
         campaigns: CampaignsDep,
         settings: SettingsDep,
@@ -58,7 +59,7 @@ class FindingPages(Controller):
     async def act(
         self,
         request: Request[User, Any, Any],
-        finding_id: FromPath[int],
+        finding_id: FindingId,
         step: FromPath[str],
         workflow: WorkflowDep,
         findings: FindingsDep,
@@ -89,7 +90,7 @@ class FindingPages(Controller):
     async def notice(
         self,
         request: Request[User, Any, Any],
-        finding_id: FromPath[int],
+        finding_id: FindingId,
         findings: FindingsDep,
         photos: PhotosDep,
         settings: SettingsDep,

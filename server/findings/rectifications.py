@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from ..api import body_digest, uuid_or_404
+from ..api import body_digest, decode_body, uuid_or_404
 from ..audit.chain import AuditLog
-from ..checks.schemas import Errors, parse_datetime, parse_location, parse_photos, parse_text
+from ..checks.schemas import Errors, LocationIn, PhotoIn, location_in, note_text, photos_in, recent
 from ..db import Database
-from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..errors import Conflict, Forbidden, NotFound
 from ..geo import distance_m
 from ..i18n import gettext as _
 from ..models import (
@@ -35,12 +35,11 @@ from ..photos.pipeline import ProcessedPhoto, phash_distance
 from ..photos.service import PhotoService, declare_photos
 from ..settings import Settings
 from .access import visible_findings
+from .schemas import RectificationBody, rectification_messages
 from .service import WAITING_FOR_UNIT
 from .workflow import Workflow, refused
 
-NOTE_MAX = 2000
 NEAR_IDENTICAL_BITS = 6
-KNOWN_FIELDS = {"note", "recorded_at", "location", "photos"}
 
 
 def rectification_receipt(rect: Rectification, missing: list[str], finding: Finding) -> dict[str, Any]:
@@ -61,38 +60,18 @@ class RectificationService:
         self.photos = photos
         self.workflow = workflow
 
-    def _parse(self, body: Any) -> tuple[str, Any, Any, Any]:
+    def _parse(self, body: Any) -> tuple[str, Any, LocationIn, tuple[PhotoIn, ...]]:
+        summary = _("The rectification has mistakes; nothing was saved.")
+        rect = decode_body(body, RectificationBody, rectification_messages, summary=summary)
         errors = Errors()
-        if not isinstance(body, dict):
-            raise Invalid(
-                _("The body must be a JSON object."),
-                errors=[{"field": "", "message": _("Expected an object.")}],
-            )
-        for key in body:
-            if key not in KNOWN_FIELDS:
-                errors.add(str(key)[:40], _("Unknown field."))
-        note = parse_text(body.get("note"), "note", NOTE_MAX, errors)
         skew = timedelta(minutes=self.settings.clock_skew_minutes)
-        recorded_at = parse_datetime(body.get("recorded_at"), "recorded_at", errors, max_skew=skew)
-        if body.get("location") is None:
-            errors.add(
-                "location",
-                _(
-                    "An after-photo needs the position where it was taken: allow location access, "
-                    "or enter it by hand."
-                ),
-            )
-            location = None
-        else:
-            location = parse_location(body.get("location"), errors)
-        photos = parse_photos(body.get("photos"), errors, self.settings.max_photos_per_check, skew)
-        if not photos and not any(e["field"].startswith("photos") for e in errors.items):
-            errors.add("photos", _("A rectification needs at least one after-photo."))
+        recorded_at = recent(rect.recorded_at, "recorded_at", errors, max_skew=skew)
+        photos = photos_in(rect.photos, errors, self.settings.max_photos_per_check, skew)
         for i, photo in enumerate(photos):
             if photo.item is not None:
                 errors.add(f"photos[{i}].item", _("After-photos belong to the finding, not to an item."))
-        errors.raise_if_any(_("The rectification has mistakes; nothing was saved."))
-        return note, recorded_at, location, photos
+        errors.raise_if_any(summary)
+        return note_text(rect.note), recorded_at, location_in(rect.location), photos
 
     async def put(self, user: User, finding_id: int, rect_uuid: str, body: Any) -> tuple[int, dict[str, Any]]:
         note, recorded_at, location, photos = self._parse(body)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..api import MAX_ROW_ID, free_text
 from ..audit.chain import AuditLog
 from ..db import Database
 from ..errors import Conflict, Forbidden, Invalid, NotFound
@@ -61,6 +62,9 @@ def hidden_covert(finding: Finding) -> bool:
 
 
 def parse_deadline(value: Any, field: str = "deadline") -> datetime:
+    """A deadline as the API decodes it (a datetime) or as a form sends it (text)."""
+    if isinstance(value, datetime):
+        return _future_deadline(value, field)
     if not isinstance(value, str) or len(value) > 40:
         raise Invalid(
             _("Give the deadline as a date and time with its offset."),
@@ -73,6 +77,10 @@ def parse_deadline(value: Any, field: str = "deadline") -> datetime:
             _("Give the deadline as a date and time with its offset."),
             errors=[{"field": field, "message": _("For example 2026-12-05T18:00:00+08:00.")}],
         ) from None
+    return _future_deadline(deadline, field)
+
+
+def _future_deadline(deadline: datetime, field: str) -> datetime:
     if deadline.tzinfo is None:
         raise Invalid(
             _("The deadline needs its UTC offset, like +08:00."),
@@ -99,7 +107,7 @@ def parse_reason(value: Any, *, required: bool) -> str:
         raise Invalid(
             _("The reason must be text."), errors=[{"field": "reason", "message": _("Must be text.")}]
         )
-    value = value.strip()
+    value = free_text(value).strip()
     if required and not value:
         raise Invalid(
             _("Say why the rectification is sent back, so the unit knows what to redo."),
@@ -287,7 +295,7 @@ class Workflow:
         return await self._reload(user, finding_id)
 
     async def merge(self, user: User, finding_id: int, into_id: Any) -> Finding:
-        if not isinstance(into_id, int) or isinstance(into_id, bool):
+        if not isinstance(into_id, int) or isinstance(into_id, bool) or not 1 <= into_id <= MAX_ROW_ID:
             raise Invalid(
                 _("Say which finding this one duplicates."),
                 errors=[{"field": "into", "message": _("Give the other finding's number.")}],

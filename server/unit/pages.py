@@ -14,13 +14,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from ..accounts.guards import roles
-from ..api import canonical_uuid
+from ..api import FindingId, canonical_uuid, shaped
 from ..deps import FindingsDep, RectificationsDep, SettingsDep, UnitDep
 from ..errors import AppError, Invalid
+from ..findings.schemas import UnitWork
 from ..findings.service import WAITING_FOR_UNIT, FindingDetail, finding_json, is_due_soon, is_overdue
 from ..forms import field_errors, form_values, location_from_form
 from ..i18n import gettext as _
@@ -66,7 +67,7 @@ class UnitPages(Controller):
         )
 
     @get("/api/v1/unit/findings", tags=["findings"])
-    async def unit_json(self, request: Request[User, Any, Any], unit_work: UnitDep) -> dict[str, Any]:
+    async def unit_json(self, request: Request[User, Any, Any], unit_work: UnitDep) -> UnitWork:
         """The /unit page for programs, and the list of pages the phone keeps for use offline."""
         user = request.user
         work = await unit_work.work(user)
@@ -83,17 +84,18 @@ class UnitPages(Controller):
                     "photos": [photo_json(p) for p in work.photos.get(f.id, [])],
                 }
             )
-        return {
+        listed = {
             "unit": {"code": user.unit.code, "name": user.unit.name(language)},
             "waiting": waiting,
             "done": [finding_json(f, language, now) | {"page": f"/unit/findings/{f.id}"} for f in work.done],
         }
+        return shaped(listed, UnitWork)
 
     @get("/unit/findings/{finding_id:int}")
     async def finding(
         self,
         request: Request[User, Any, Any],
-        finding_id: FromPath[int],
+        finding_id: FindingId,
         findings: FindingsDep,
         settings: SettingsDep,
         saved: FromQuery[str | None] = None,
@@ -104,8 +106,8 @@ class UnitPages(Controller):
     @post("/unit/findings/{finding_id:int}", request_max_body_size=FORM_BODY_LIMIT)
     async def rectify(
         self,
-        finding_id: FromPath[int],
         request: Request[User, Any, Any],
+        finding_id: FindingId,
         settings: SettingsDep,
         findings: FindingsDep,
         rectifications: RectificationsDep,
