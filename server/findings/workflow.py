@@ -4,8 +4,9 @@
                                                                  |--rework--> rework --submit--> submitted ...
     new/assigned/rework --merge--> merged (a duplicate; both records and all photos are kept)
 
-Each change is one transaction: the finding, an event saying who, when and why, and an
-audit entry with the finding's new state. A refused change answers 409 with the
+Each change is one transaction: the finding, an event saying who, when and why, an
+audit entry with the finding's new state, and the running counts the desk's figures read
+(counts.py). A refused change answers 409 with the
 finding's current status; a role that may never do it answers 403; a finding the caller
 may not see answers 404.
 """
@@ -40,6 +41,7 @@ from ..models import (
 )
 from ..settings import Settings
 from .access import visible_findings
+from .counts import Tracker
 from .service import WAITING_FOR_UNIT, acts_as_lead
 
 REASON_MAX = 1000
@@ -180,6 +182,8 @@ class Workflow:
                     finding, _("A covert finding must be disclosed by the supervision office first.")
                 )
             now = utcnow()
+            tracker = Tracker(self.zone)
+            tracker.watch(finding)
             finding.status = FindingStatus.assigned
             finding.assigned_unit_id = unit.id
             finding.assigned_at = now
@@ -198,6 +202,7 @@ class Workflow:
                 deadline=deadline,
                 reason=reason,
             )
+            await tracker.apply(session)
             await audit.write(session)
         return await self._reload(user, finding_id)
 
@@ -236,6 +241,8 @@ class Workflow:
                 raise refused(finding, _("Only a finding whose rectification was submitted can be verified."))
             audit = AuditLog(actor_id=user.id)
             now = utcnow()
+            tracker = Tracker(self.zone)
+            tracker.watch(finding)
             if rework:
                 finding.status = FindingStatus.rework
                 finding.rework_count += 1
@@ -255,6 +262,7 @@ class Workflow:
                 finding.status = FindingStatus.closed
                 finding.closed_at = now
                 self._record(session, audit, finding, user, "closed", FindingStatus.submitted, reason=reason)
+            await tracker.apply(session)
             await audit.write(session)
         return await self._reload(user, finding_id)
 
@@ -309,6 +317,8 @@ class Workflow:
             if target.status in (FindingStatus.closed, FindingStatus.merged):
                 raise refused(target, _("A finding can only be merged into an open one."))
             before = finding.status
+            tracker = Tracker(self.zone)
+            tracker.watch(finding)
             finding.status = FindingStatus.merged
             finding.duplicate_of_id = target.id
             audit = AuditLog(actor_id=user.id)
@@ -316,6 +326,7 @@ class Workflow:
             self._record(
                 session, audit, target, user, "absorbed", target.status, related_finding_id=finding.id
             )
+            await tracker.apply(session)
             await audit.write(session)
         return await self._reload(user, finding_id)
 
@@ -340,13 +351,16 @@ class Workflow:
             audit = AuditLog(actor_id=user.id)
             audit.record("check.disclosed", "check", check)
             findings = (await session.scalars(select(Finding).where(Finding.check_id == check.id))).all()
+            tracker = Tracker(self.zone)
+            tracker.watch(*findings)
             for finding in findings:
                 finding.disclosed_at = now
                 self._record(session, audit, finding, user, "disclosed", finding.status)
+            await tracker.apply(session)
             await audit.write(session)
             return len(findings)
 
-    def submit(
+    async def submit(
         self, session: Any, audit: AuditLog, finding: Finding, user: User, rectification: Rectification
     ) -> None:
         """assigned or rework -> submitted, when the last photo of the unit's report is in.
@@ -358,6 +372,8 @@ class Workflow:
             return
         now = utcnow()
         before = finding.status
+        tracker = Tracker(self.zone)
+        tracker.watch(finding)
         finding.status, finding.submitted_at, finding.updated_at = FindingStatus.submitted, now, now
         session.add(
             FindingEvent(
@@ -371,6 +387,7 @@ class Workflow:
             )
         )
         audit.record("finding.submitted", "finding", finding, rectification=rectification.uuid)
+        await tracker.apply(session)
 
     async def sweep_deadlines(self, now: datetime | None = None) -> list[int]:
         """Escalate findings whose deadline has passed, once each, whichever worker gets there first.

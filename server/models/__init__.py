@@ -4,6 +4,7 @@ from .audit import AuditEntry, AuditHead
 from .base import Base, UTCDateTime, utcnow
 from .campaigns import Campaign, ChecklistItem, Site
 from .checks import Answer, Check, Photo
+from .counts import FindingCount
 from .enums import (
     KINDS_BY_ROLE,
     CheckKind,
@@ -31,6 +32,7 @@ __all__ = [
     "CheckStatus",
     "ChecklistItem",
     "Finding",
+    "FindingCount",
     "FindingEvent",
     "NoticeCounter",
     "Notification",
