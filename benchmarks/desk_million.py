@@ -33,9 +33,13 @@ The whole desk page as the lead loads it is measured too, side by side in the sa
 /desk in a browser's session (logged in through the login form, with its session cookie), all of
 it (the filtered page, the month's figures, the all-time counts, deadlines, the feed,
 notifications, the template) against the bare SQL of every statement the page needs, run one
-after the other on the raw connection. Its aim is the same: p95 under 300 ms. Beside it, for
-the record, IndicatorService.status_counts (the campaign's all-time counts by status).
-On a machine busy with other work the p95 figures swing; run it on a quiet one.
+after the other on the raw connection. Its aim is the same: p95 under 300 ms. The page reads its
+figures from the running counts (server/findings/counts.py), which the generator fills once its
+rows are in; the bare SQL counts the findings themselves, so "same figures" and "same all-time
+counts" check the counts against a plain recount at full size. Beside it, for the record,
+IndicatorService.status_counts (the campaign's all-time counts by status).
+On a machine busy with other work the p95 figures swing: the load average before and after is
+printed; run it on a quiet one, or several times and take the medians.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import shutil
 import sqlite3
@@ -392,6 +397,14 @@ WHERE campaign_id = :campaign AND created_at >= :start AND created_at < :end
 """
 
 
+# The campaign's all-time counts by status, counted from the findings (the scope of the indicators).
+BARE_STATUS_COUNTS = """
+SELECT status, count(*) FROM findings
+WHERE campaign_id = :campaign AND status != 'merged' AND (covert = 0 OR disclosed_at IS NOT NULL)
+GROUP BY status
+"""
+
+
 # What else the whole desk page reads, as plain statements: the all-time counts of its cards,
 # the deadline counts, the most overdue, the latest for the feed, the lead's notifications, the
 # units for the filters. With BARE_LIST and BARE_AGGREGATE, this is the page's bare SQL.
@@ -462,6 +475,7 @@ async def measure(folder: Path, campaign: str, month: str, runs: int) -> None:
     settings = settings_for(folder)
     app = create_app(settings)
     server_times: list[float] = []
+    load_before = os.getloadavg()
 
     async def timed_app(scope: Any, receive: Any, send: Any) -> None:
         # Server time: from the ASGI call to the last byte of the body (no network, no client).
@@ -550,10 +564,13 @@ async def measure(folder: Path, campaign: str, month: str, runs: int) -> None:
             bare_page_times.append(timed(lambda: run_bare_page(bare, params))[0])
         for _ in range(max(1, runs // 5)):
             started = time.perf_counter()
-            await app.state.indicators.status_counts(campaign_id=campaign_id)
+            app_counts = await app.state.indicators.status_counts(campaign_id=campaign_id)
             counts_times.append(time.perf_counter() - started)
         await browser.aclose()
+    # The desk's all-time counts, read from the running counts, against a plain count of the findings.
+    bare_counts = dict.fromkeys(app_counts, 0) | dict(bare.execute(BARE_STATUS_COUNTS, params).fetchall())
     bare.close()
+    load_after = os.getloadavg()
 
     in_campaign = (
         sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -607,7 +624,15 @@ async def measure(folder: Path, campaign: str, month: str, runs: int) -> None:
     )
     print(
         f"beside the aim: IndicatorService.status_counts p50 {pct(counts_times, 0.5):.1f} ms, "
-        f"p95 {pct(counts_times, 0.95):.1f} ms ({len(counts_times)} runs)"
+        f"p95 {pct(counts_times, 0.95):.1f} ms ({len(counts_times)} runs); "
+        f"same all-time counts as the bare SQL: {app_counts == bare_counts}"
+    )
+    if app_counts != bare_counts:
+        print(f"  app:  {app_counts}\n  bare: {bare_counts}")
+    print(
+        "load average (1, 5, 15 min) before: {:.2f} {:.2f} {:.2f}, after: {:.2f} {:.2f} {:.2f}".format(
+            *load_before, *load_after
+        )
     )
     p95 = pct(app_desk, 0.95)
     print(
