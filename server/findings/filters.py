@@ -91,7 +91,9 @@ def read_filters(
     )
 
 
-def _moment(values: Mapping[str, Any], name: str, zone: ZoneInfo | None, errors: list[dict[str, str]]) -> Any:
+def _moment(
+    values: Mapping[str, Any], name: str, zone: ZoneInfo | None, errors: list[dict[str, str]]
+) -> datetime | None:
     value = values.get(name)
     if value is None or value == "":
         return None
