@@ -1,4 +1,4 @@
-"""The `xuncha` command: serve | demo | db upgrade | user create/revoke/disable | audit verify."""
+"""The `xuncha` command: serve | demo | db upgrade | db recount | user create/revoke/disable | audit verify."""
 
 from __future__ import annotations
 
@@ -39,6 +39,22 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     upgrade(settings.database_url, args.revision)
     print(f"database at revision {args.revision}")
+    return 0
+
+
+def _db_recount(_args: argparse.Namespace) -> int:
+    from .db import Database
+    from .findings.counts import recount
+
+    async def run() -> int:
+        db = Database(Settings.from_env())
+        try:
+            return await recount(db)
+        finally:
+            await db.dispose()
+
+    rows = asyncio.run(run())
+    print(f"finding counts rebuilt: {rows} rows")
     return 0
 
 
@@ -139,6 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
     up = db_sub.add_parser("upgrade", help="apply migrations")
     up.add_argument("revision", nargs="?", default="head")
     up.set_defaults(func=_db_upgrade)
+    recount_cmd = db_sub.add_parser(
+        "recount",
+        help="count the findings again for the desk's figures (after a bulk load or a new time zone)",
+    )
+    recount_cmd.set_defaults(func=_db_recount)
 
     user = sub.add_parser("user", help="accounts")
     user_sub = user.add_subparsers(dest="user_command", required=True)

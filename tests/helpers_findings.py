@@ -11,12 +11,14 @@ import math
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from PIL import Image
 from sqlalchemy import text, update
 
 from conftest import check_body, new_uuid, recent_time, token_for
 from server.db import Database
+from server.findings.counts import rebuild as rebuild_counts
 from server.models import Finding
 from tests.support import fixture_photo
 
@@ -351,9 +353,13 @@ async def db_rows(db: Database, sql: str, **params: Any) -> list[Any]:
 
 
 async def update_finding(db: Database, finding_id: int, **values: Any) -> None:
-    """An UPDATE of a finding's row behind the app's back (typed, so times compare right on SQLite)."""
+    """An UPDATE of a finding's row behind the app's back (typed, so times compare right on SQLite).
+
+    The running counts the figures read are then counted again, as after any bulk change that
+    bypasses the app (a finding moved to another month, say)."""
     async with db.write() as session:
         await session.execute(update(Finding).where(Finding.id == finding_id).values(**values))
+        await session.run_sync(lambda s: rebuild_counts(s.connection(), ZoneInfo(db.settings.timezone)))
 
 
 async def counts(db: Database) -> dict[str, int]:

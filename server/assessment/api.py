@@ -13,8 +13,7 @@ from ..accounts.guards import logged_in
 from ..api import shaped
 from ..deps import CampaignsDep, IndicatorsDep
 from ..errors import Forbidden, Invalid
-from ..findings.api import filters_from_query
-from ..findings.service import FindingFilters
+from ..findings.filters import FindingFilters, filters_from_query
 from ..i18n import gettext as _
 from ..models import Role, User
 from .indicators import DEFINITIONS

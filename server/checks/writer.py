@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from ..audit.chain import AuditLog
 from ..campaigns.service import CampaignRef
 from ..db import Database
+from ..findings import counts
 from ..models import Answer, Check, CheckKind, CheckStatus, Finding, FindingStatus, Result, utcnow
 from ..photos.service import declare_photos
 from .schemas import CheckIn
@@ -54,6 +56,7 @@ class NewCheck:
 class CheckWriter:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.zone = ZoneInfo(db.settings.timezone)
         self._queue: list[NewCheck] = []
         self._wakeup: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
@@ -167,6 +170,7 @@ class CheckWriter:
             for finding, finder in zip(findings, finders, strict=True):
                 finding["id"] = finding_ids[finding["answer_id"]]
                 audit.record("finding.opened", "finding", finding, actor=finder)
+            await counts.apply(session, ((None, counts.share(f, self.zone)) for f in findings))
 
         photos = [
             row for item, check in zip(items, checks, strict=True) for row in _photo_rows(item, check, now)

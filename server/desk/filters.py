@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -15,17 +14,17 @@ from ..accounts.guards import roles
 from ..campaigns.service import CampaignRef, Reference
 from ..errors import Invalid, NotFound
 from ..findings.access import visible_findings
+from ..findings.filters import OPEN, Codes, FindingFilters, read_filters
 from ..findings.service import (
     OPEN_STATUSES,
     WAITING_FOR_UNIT,
-    FindingFilters,
     filter_clause,
     is_due_soon,
     is_overdue,
 )
 from ..i18n import gettext as _
 from ..maps.gcj02 import wgs84_to_gcj02
-from ..models import Finding, FindingStatus, Role, Severity, User, utcnow
+from ..models import Finding, FindingStatus, Role, User, utcnow
 from ..settings import Settings
 from ..web import page_context
 
@@ -34,7 +33,6 @@ FEED_SIZE = 20
 MAP_LIMIT = 2000
 OVERDUE_LIST = 20
 SORTS = ("newest", "deadline")
-STATUS_CHOICES = ("open", *(s.value for s in FindingStatus))
 FILTER_KEYS = ("status", "unit", "site", "severity", "since", "until", "due", "sort", "page")
 DESK = roles(Role.lead, Role.office)
 RUNNING = (*WAITING_FOR_UNIT, FindingStatus.submitted.value)
@@ -62,13 +60,6 @@ def raw_filters(params: Any) -> dict[str, str]:
     return {key: str(params.get(key) or "").strip()[:40] for key in FILTER_KEYS}
 
 
-def _day(value: str, zone: ZoneInfo) -> datetime:
-    day = date.fromisoformat(value)
-    if not 2000 <= day.year <= 2999:  # nothing was found before; and far dates overflow in UTC
-        raise ValueError(value)
-    return datetime.combine(day, time(), tzinfo=zone)
-
-
 def whole_number(value: str, digits: int = 9) -> int | None:
     """A plain decimal number (not "²" or "1e3"), small enough for any database."""
     return int(value) if value.isascii() and value.isdigit() and len(value) <= digits else None
@@ -81,31 +72,18 @@ def parse_desk_query(
     sites: dict[str, int],
     zone: ZoneInfo,
 ) -> DeskQuery:
-    """The desk's filters from the query string; a wrong one is a 422 that names it."""
+    """The desk's filters from the query string, read as the findings API reads its own, plus what
+    only the desk has (open findings, due, sort, page); a wrong one is a 422 that names it."""
     errors: list[dict[str, str]] = []
-    status, unit, site, severity = values["status"], values["unit"], values["site"], values["severity"]
-    if status and status not in STATUS_CHOICES:
-        errors.append({"field": "status", "message": _("Unknown status.")})
-    if unit and unit not in units:
-        errors.append({"field": "unit", "message": _("Unknown unit code: %(code)s.", code=unit)})
-    if site and site not in sites:
-        errors.append({"field": "site", "message": _("Unknown site code: %(code)s.", code=site)})
-    if severity and severity not in Severity.__members__:
-        errors.append({"field": "severity", "message": _("Severity must be one of minor, major, critical.")})
-    since = until = None
-    for name in ("since", "until"):
-        if values[name]:
-            try:
-                moment = _day(values[name], zone)
-            except ValueError:
-                errors.append({"field": name, "message": _("Give the date as YYYY-MM-DD, like 2026-11-28.")})
-                continue
-            if name == "since":
-                since = moment
-            else:
-                until = moment + timedelta(days=1)  # the whole of the last day
-    if since and until and since >= until:
-        errors.append({"field": "until", "message": _("The end date is before the start date.")})
+    form = {
+        **values,
+        "campaign": campaign.code,
+        "overdue": values["due"] == "overdue",
+        "due_soon": values["due"] == "soon",
+    }
+    filters = read_filters(
+        form, Codes({campaign.code: campaign.id}, units, sites), errors, zone=zone, open_choice=True
+    )
     if values["due"] not in ("", "overdue", "soon"):
         errors.append({"field": "due", "message": _("Choose overdue or due within a day.")})
     if values["sort"] not in ("", *SORTS):
@@ -117,18 +95,7 @@ def parse_desk_query(
             errors.append({"field": "page", "message": _("The page is a whole number from 1.")})
     if errors:
         raise Invalid(_("The filters have mistakes."), errors=errors)
-    filters = FindingFilters(
-        campaign_id=campaign.id,
-        status=status if status and status != "open" else None,
-        unit_id=units.get(unit),
-        site_id=sites.get(site),
-        severity=severity or None,
-        since=since,
-        until=until,
-        overdue=values["due"] == "overdue",
-        due_soon=values["due"] == "soon",
-    )
-    return DeskQuery(filters, status == "open", values["sort"] or "newest", page_number)
+    return DeskQuery(filters, values["status"] == OPEN, values["sort"] or "newest", page_number)
 
 
 def desk_url(path: str, campaign: str, values: dict[str, str], **changes: Any) -> str:

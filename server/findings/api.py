@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post, put
@@ -32,11 +32,11 @@ from ..deps import (
     WorkflowDep,
 )
 from ..documents.download import PDF, download
-from ..errors import Invalid
 from ..i18n import gettext as _
 from ..i18n import lang
-from ..models import FindingStatus, Severity, User
+from ..models import User
 from ..photos.presenters import photo_json
+from .filters import filters_from_query
 from .notice import notice_pdf
 from .proposals import deadline_rule
 from .rectifications import rect_uuid_or_404
@@ -53,73 +53,7 @@ from .schemas import (
     VerifyBody,
     workflow_messages,
 )
-from .service import FindingFilters, finding_json
-
-
-async def filters_from_query(
-    campaigns: Any,
-    *,
-    campaign: str | None,
-    status: str | None,
-    unit: str | None,
-    site: str | None,
-    severity: str | None,
-    since: datetime | None,
-    until: datetime | None,
-    overdue: bool,
-    due_soon: bool = False,
-) -> FindingFilters:
-    ref = await campaigns.reference()
-    errors = []
-    campaign_id = unit_id = site_id = None
-    if campaign:
-        found = ref.campaigns.get(campaign)
-        if found is None:
-            errors.append(
-                {"field": "campaign", "message": _("Unknown campaign code: %(code)s.", code=campaign)}
-            )
-        else:
-            campaign_id = found.id
-    if unit:
-        unit_id = ref.units_by_code.get(unit)
-        if unit_id is None:
-            errors.append({"field": "unit", "message": _("Unknown unit code: %(code)s.", code=unit)})
-    if site:
-        site_id = ref.sites_by_code.get(site)
-        if site_id is None:
-            errors.append({"field": "site", "message": _("Unknown site code: %(code)s.", code=site)})
-    if status and status not in FindingStatus.__members__:
-        errors.append({"field": "status", "message": _("Unknown status.")})
-    if severity and severity not in Severity.__members__:
-        errors.append({"field": "severity", "message": _("Severity must be one of minor, major, critical.")})
-    for name, value in (("since", since), ("until", until)):
-        if value is not None and value.tzinfo is None:
-            errors.append({"field": name, "message": _("Add an offset such as +08:00.")})
-        elif value is not None and not _in_utc_calendar(value):
-            errors.append({"field": name, "message": _("Give a time between the years 1 and 9999.")})
-    if errors:
-        raise Invalid(_("The filters have mistakes."), errors=errors)
-    return FindingFilters(
-        campaign_id=campaign_id,
-        status=status or None,
-        unit_id=unit_id,
-        site_id=site_id,
-        severity=severity or None,
-        since=since,
-        until=until,
-        overdue=overdue,
-        due_soon=due_soon,
-    )
-
-
-def _in_utc_calendar(moment: datetime) -> bool:
-    """Whether the time is also a date in UTC (the database compares in UTC): 9999-12-31
-    at 23:00 -12:00 is in the year 10000 there, which no datetime can hold."""
-    try:
-        moment.astimezone(UTC)
-    except OverflowError:
-        return False
-    return True
+from .service import finding_json
 
 
 def event_json(event: Any, language: str) -> dict[str, Any]:

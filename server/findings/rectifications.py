@@ -222,7 +222,7 @@ class RectificationService:
                 now = utcnow()
                 owner.status, owner.completed_at = CheckStatus.complete, now
                 audit.record("rectification.completed", "rectification", owner)
-                self.workflow.submit(session, audit, finding, user, owner)
+                await self.workflow.submit(session, audit, finding, user, owner)
             return {
                 "rectification_status": owner.status,
                 "finding_status": finding.status,

@@ -30,22 +30,10 @@ from ..models import (
 )
 from ..settings import Settings
 from .access import visible_findings
+from .filters import FindingFilters
 
 OPEN_STATUSES = (FindingStatus.new, FindingStatus.assigned, FindingStatus.submitted, FindingStatus.rework)
 WAITING_FOR_UNIT = (FindingStatus.assigned.value, FindingStatus.rework.value)
-
-
-@dataclass(frozen=True)
-class FindingFilters:
-    campaign_id: int | None = None
-    status: str | None = None
-    unit_id: int | None = None
-    site_id: int | None = None
-    severity: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    overdue: bool = False
-    due_soon: bool = False
 
 
 @dataclass

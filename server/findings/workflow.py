@@ -4,8 +4,9 @@
                                                                  |--rework--> rework --submit--> submitted ...
     new/assigned/rework --merge--> merged (a duplicate; both records and all photos are kept)
 
-Each change is one transaction: the finding, an event saying who, when and why, and an
-audit entry with the finding's new state. A refused change answers 409 with the
+Each change is one transaction: the finding, an event saying who, when and why, an
+audit entry with the finding's new state, and the running counts the desk's figures read
+(counts.py). A refused change answers 409 with the
 finding's current status; a role that may never do it answers 403; a finding the caller
 may not see answers 404.
 """
@@ -42,6 +43,7 @@ from ..models import (
 )
 from ..settings import Settings
 from .access import visible_findings
+from .counts import Tracker
 from .proposals import can_rectify, proposed_deadline
 from .service import WAITING_FOR_UNIT, acts_as_lead
 
@@ -213,6 +215,8 @@ class Workflow:
             now = utcnow()
             if deadline is None:
                 deadline = proposed_deadline(finding.campaign, finding.severity, now, self.zone)
+            tracker = Tracker(self.zone)
+            tracker.watch(finding)
             finding.status = FindingStatus.assigned
             finding.assigned_unit_id = unit.id
             finding.assigned_at = now
@@ -231,6 +235,7 @@ class Workflow:
                 deadline=deadline,
                 reason=reason,
             )
+            await tracker.apply(session)
             await audit.write(session)
         return await self._reload(user, finding_id)
 
@@ -270,6 +275,8 @@ class Workflow:
                 raise refused(finding, _("Only a finding whose rectification was submitted can be verified."))
             audit = AuditLog(actor_id=user.id)
             now = utcnow()
+            tracker = Tracker(self.zone)
+            tracker.watch(finding)
             if rework:
                 finding.status = FindingStatus.rework
                 finding.rework_count += 1
@@ -291,6 +298,7 @@ class Workflow:
                 finding.status = FindingStatus.closed
                 finding.closed_at = now
                 self._record(session, audit, finding, user, "closed", FindingStatus.submitted, reason=reason)
+            await tracker.apply(session)
             await audit.write(session)
         return await self._reload(user, finding_id)
 
@@ -355,6 +363,8 @@ class Workflow:
                     ),
                 )
             before = finding.status
+            tracker = Tracker(self.zone)
+            tracker.watch(finding)
             finding.status = FindingStatus.merged
             finding.duplicate_of_id = target.id
             audit = AuditLog(actor_id=user.id)
@@ -362,6 +372,7 @@ class Workflow:
             self._record(
                 session, audit, target, user, "absorbed", target.status, related_finding_id=finding.id
             )
+            await tracker.apply(session)
             await audit.write(session)
         return await self._reload(user, finding_id)
 
@@ -386,6 +397,8 @@ class Workflow:
             audit = AuditLog(actor_id=user.id)
             audit.record("check.disclosed", "check", check)
             findings = (await session.scalars(select(Finding).where(Finding.check_id == check.id))).all()
+            tracker = Tracker(self.zone)
+            tracker.watch(*findings)
             for finding in findings:
                 finding.disclosed_at = now
                 self._record(session, audit, finding, user, "disclosed", finding.status)
@@ -395,10 +408,11 @@ class Workflow:
                         user_id=finding.campaign.lead_id, at=now, kind="disclosed", finding_id=finding.id
                     )
                 )
+            await tracker.apply(session)
             await audit.write(session)
             return len(findings)
 
-    def submit(
+    async def submit(
         self, session: Any, audit: AuditLog, finding: Finding, user: User, rectification: Rectification
     ) -> None:
         """assigned or rework -> submitted, when the last photo of the unit's report is in.
@@ -410,6 +424,8 @@ class Workflow:
             return
         now = utcnow()
         before = finding.status
+        tracker = Tracker(self.zone)
+        tracker.watch(finding)
         finding.status, finding.submitted_at, finding.updated_at = FindingStatus.submitted, now, now
         session.add(
             FindingEvent(
@@ -427,6 +443,7 @@ class Workflow:
         session.add(
             Notification(user_id=finding.campaign.lead_id, at=now, kind="submitted", finding_id=finding.id)
         )
+        await tracker.apply(session)
 
     async def sweep_deadlines(self, now: datetime | None = None) -> list[int]:
         """Escalate findings whose deadline has passed, once each, whichever worker gets there first.

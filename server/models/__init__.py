@@ -5,6 +5,7 @@ from .base import Base, UTCDateTime, utcnow
 from .campaigns import Campaign, ChecklistItem, ChecklistVersion, ChecklistVersionItem, Site
 from .checks import Answer, Check, Photo
 from .complaints import Complaint, ComplaintEvent, Rating, Round, RoundSite
+from .counts import FindingCount
 from .enums import (
     KINDS_BY_ROLE,
     RECTIFYING_UNIT_KINDS,
@@ -50,6 +51,7 @@ __all__ = [
     "ContactPoint",
     "Topic",
     "Finding",
+    "FindingCount",
     "FindingEvent",
     "NoticeCounter",
     "Notification",
