@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         guards=[csrf_guard],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         template_config=template_config,
+        multipart_form_part_limit=settings.max_form_parts,
         compression_config=CompressionConfig(backend="gzip", minimum_size=512, gzip_compress_level=6),
         openapi_config=OpenAPIConfig(
             title="Xuncha", version="1", path="/api/v1/schema", render_plugins=[JsonRenderPlugin()]

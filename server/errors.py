@@ -77,6 +77,16 @@ class Unsupported(AppError):
     code = "unsupported_media_type"
 
 
+class Unavailable(AppError):
+    """The server cannot do it now but will later: the client should retry after `retry_after` s."""
+
+    status_code = 503
+    code = "unavailable"
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, code=code, headers={"Retry-After": str(retry_after)})
+
+
 class WrongCredentials(AppError):
     status_code = 401
     code = "wrong_credentials"

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid as uuidlib
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import anyio.to_thread
 from litestar import Controller, Request, get, post
-from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from ..accounts.guards import logged_in, roles
 from ..campaigns.service import CampaignService
-from ..deps import CampaignsDep, ChecksDep, SettingsDep
+from ..deps import CampaignsDep, ChecksDep, PhotosDep, SettingsDep
 from ..errors import AppError, Invalid, NotFound
 from ..geo import valid_position
 from ..i18n import gettext as _
 from ..models import KINDS_BY_ROLE, Campaign, Result, Role, User, utcnow
-from ..photos.pipeline import PhotoRejected, process_photo
-from ..photos.service import media_type_of, refuse_type, rejection_message
+from ..photos.forms import FORM_BODY_LIMIT, FormPhoto, read_form_photos
+from ..photos.service import PhotoService
 from ..settings import Settings
 from ..web import page
 from .schemas import canonical_uuid
@@ -30,7 +27,6 @@ RECORDERS = (Role.officer, Role.supervisor, Role.lead, Role.office)
 # Uniquely names a photo uploaded through the plain form from its check, field and bytes,
 # so a resubmitted form names the same photos and stays an identical replay.
 FORM_PHOTO_NS = uuidlib.UUID("6f1c7f9e-3a52-4d0e-9a57-0d5e3c7b8a10")
-FORM_BODY_LIMIT = 200 * 1024 * 1024
 
 
 def _kinds(user: User) -> list[str]:
@@ -77,6 +73,7 @@ class FieldPages(Controller):
         campaign = await _campaign(campaigns, code)
         return await _form_page(request, campaign, campaigns, settings)
 
+    # Photo parts above 1 MB are spooled to disk by the multipart parser, not held in memory.
     @post("/field/{code:str}/new", request_max_body_size=FORM_BODY_LIMIT)
     async def submit(
         self,
@@ -84,20 +81,26 @@ class FieldPages(Controller):
         code: FromPath[str],
         campaigns: CampaignsDep,
         checks: ChecksDep,
+        photos: PhotosDep,
         settings: SettingsDep,
     ) -> Template | Redirect:
         campaign = await _campaign(campaigns, code)
         form = await request.form()
         try:
-            check_uuid, body, uploads = await _body_from_form(form, campaign, settings)
+            check_uuid, body, uploads = await _body_from_form(form, campaign, photos)
             await checks.put_check(request.user, check_uuid, body)
         except AppError as exc:
             return await _form_page(
                 request, campaign, campaigns, settings, form=form, error=exc, status_code=exc.status_code
             )
-        for photo_uuid, media_type, data, processed in uploads:
+        for photo_uuid, upload in uploads:
             await checks.put_photo(
-                request.user, check_uuid, photo_uuid, media_type, data, processed=processed
+                request.user,
+                check_uuid,
+                photo_uuid,
+                upload.media_type,
+                await upload.read(),
+                processed=upload.processed,
             )
         return Redirect(f"/checks/{check_uuid}?saved=1", status_code=303)
 
@@ -183,8 +186,8 @@ def location_from_form(form: Any) -> dict[str, Any] | None:
 
 
 async def _body_from_form(
-    form: Any, campaign: Campaign, settings: Settings
-) -> tuple[str, dict[str, Any], list[tuple[str, str, bytes, Any]]]:
+    form: Any, campaign: Campaign, photo_service: PhotoService
+) -> tuple[str, dict[str, Any], list[tuple[str, FormPhoto]]]:
     """The same body a phone would PUT, built from the plain form's fields."""
     check_uuid = canonical_uuid(form.get("uuid"))
     if check_uuid is None:
@@ -193,7 +196,7 @@ async def _body_from_form(
             errors=[{"field": "uuid", "message": _("Reload the page.")}],
         )
     location = location_from_form(form)
-    answers, uploads, photos = [], [], []
+    answers = []
     for item in campaign.items:
         result = form.get(f"r_{item.code}")
         if result not in {r.value for r in Result}:
@@ -204,36 +207,15 @@ async def _body_from_form(
             answer["note"] = form.get(f"n_{item.code}") or ""
         answers.append(answer)
     answered = {a["item"] for a in answers}
-    for field in [f"p_{i.code}" for i in campaign.items] + ["p__check"]:
-        item_code = field[2:] if field != "p__check" else None
-        if item_code is not None and item_code not in answered:
-            continue
-        for upload in form.getall(field, []):
-            if not isinstance(upload, UploadFile) or not upload.filename:
-                continue
-            data = await upload.read()
-            if not data:
-                continue
-            media_type = media_type_of(upload.content_type)
-            refuse_type(media_type)
-            try:
-                processed = await anyio.to_thread.run_sync(
-                    lambda d=data, m=media_type: process_photo(
-                        d, m, max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels
-                    )
-                )
-            except PhotoRejected as exc:
-                reason = rejection_message(exc, settings)
-                raise Invalid(
-                    _("A photo was refused: %(reason)s", reason=reason),
-                    errors=[{"field": field, "message": reason}],
-                ) from None
-            digest = hashlib.sha256(data).hexdigest()
-            photo_uuid = str(uuidlib.uuid5(FORM_PHOTO_NS, f"{check_uuid}/{field}/{digest}"))
-            if any(p["uuid"] == photo_uuid for p in photos):
-                continue
-            photos.append({"uuid": photo_uuid, "item": item_code})
-            uploads.append((photo_uuid, media_type, data, processed))
+    fields = [(f"p_{i.code}", i.code) for i in campaign.items if i.code in answered] + [("p__check", None)]
+    parts = [(field, part) for field, _item in fields for part in form.getall(field, [])]
+    vetted = await read_form_photos(parts, photo_service, limit=photo_service.settings.max_photos_per_check)
+    item_of = dict(fields)
+    photos, uploads = [], []
+    for upload in vetted:
+        photo_uuid = str(uuidlib.uuid5(FORM_PHOTO_NS, f"{check_uuid}/{upload.field}/{upload.sha256}"))
+        photos.append({"uuid": photo_uuid, "item": item_of[upload.field]})
+        uploads.append((photo_uuid, upload))
     body = {
         "campaign": campaign.code,
         "kind": form.get("kind") or "patrol",

@@ -209,7 +209,13 @@ class RectificationService:
         )
 
     async def put_photo(
-        self, user: User, rect_uuid: str, photo_uuid: str, content_type: str | None, data: bytes
+        self,
+        user: User,
+        rect_uuid: str,
+        photo_uuid: str,
+        content_type: str | None,
+        data: bytes,
+        processed: ProcessedPhoto | None = None,
     ) -> tuple[int, dict[str, Any]]:
         async with self.db.read() as session:
             rect = await session.scalar(
@@ -259,7 +265,7 @@ class RectificationService:
                 "flags": photo.flags.split(),
             }
 
-        return await self.photos.receive(user, photo, content_type, data, None, on_received, on_replay)
+        return await self.photos.receive(user, photo, content_type, data, processed, on_received, on_replay)
 
     async def _flags(self, session: Any, photo: Photo, rect: Rectification, finding: Finding) -> list[str]:
         flags = []

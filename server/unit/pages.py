@@ -8,37 +8,33 @@ Without JavaScript the rectification form posts as a plain form.
 
 from __future__ import annotations
 
-import hashlib
 import uuid as uuidlib
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import anyio.to_thread
 from litestar import Controller, Request, get, post
-from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from ..accounts.guards import roles
 from ..api import canonical_uuid
 from ..checks.pages import location_from_form
-from ..deps import FindingsDep, RectificationsDep, SettingsDep, UnitDep
+from ..deps import FindingsDep, PhotosDep, RectificationsDep, SettingsDep, UnitDep
 from ..errors import AppError, Invalid
 from ..findings.service import WAITING_FOR_UNIT, FindingDetail, finding_json, is_due_soon, is_overdue
 from ..i18n import gettext as _
 from ..i18n import lang
 from ..models import Finding, FindingEvent, Role, User, utcnow
-from ..photos.pipeline import PhotoRejected, process_photo
+from ..photos.forms import FORM_BODY_LIMIT, FormPhoto, read_form_photos
 from ..photos.presenters import photo_json
-from ..photos.service import media_type_of, refuse_type, rejection_message
+from ..photos.service import PhotoService
 from ..settings import Settings
 from ..web import page
 
 # Names a photo of the plain form from its rectification and bytes, so a form sent twice names
 # the same photos and stays an identical replay.
 FORM_PHOTO_NS = uuidlib.UUID("0d3b8f6e-5c1a-4e7b-9f2d-6a4c8e1b3f57")
-FORM_BODY_LIMIT = 200 * 1024 * 1024
 
 
 def deadline_mark(finding: Finding, now: datetime) -> str:
@@ -105,6 +101,7 @@ class UnitPages(Controller):
         detail = await findings.detail(request.user, finding_id)
         return _finding_page(request, detail, settings, saved=bool(saved))
 
+    # Photo parts above 1 MB are spooled to disk by the multipart parser, not held in memory.
     @post("/unit/findings/{finding_id:int}", request_max_body_size=FORM_BODY_LIMIT)
     async def rectify(
         self,
@@ -112,18 +109,26 @@ class UnitPages(Controller):
         finding_id: FromPath[int],
         findings: FindingsDep,
         rectifications: RectificationsDep,
+        photos: PhotosDep,
         settings: SettingsDep,
     ) -> Template | Redirect:
         """The plain form's way in; the phone's outbox PUTs the same body to the Findings API."""
         detail = await findings.detail(request.user, finding_id)  # 404 for another unit's finding
         form = await request.form()
         try:
-            rect_uuid, body, uploads = await _body_from_form(form, settings)
+            rect_uuid, body, uploads = await _body_from_form(form, photos)
             await rectifications.put(request.user, finding_id, rect_uuid, body)
         except AppError as exc:
             return _finding_page(request, detail, settings, form=form, error=exc, status_code=exc.status_code)
-        for photo_uuid, media_type, data in uploads:
-            await rectifications.put_photo(request.user, rect_uuid, photo_uuid, media_type, data)
+        for photo_uuid, upload in uploads:
+            await rectifications.put_photo(
+                request.user,
+                rect_uuid,
+                photo_uuid,
+                upload.media_type,
+                await upload.read(),
+                processed=upload.processed,
+            )
         return Redirect(f"/unit/findings/{finding_id}?saved=1", status_code=303)
 
 
@@ -170,8 +175,8 @@ def _finding_page(
 
 
 async def _body_from_form(
-    form: Any, settings: Settings
-) -> tuple[str, dict[str, Any], list[tuple[str, str, bytes]]]:
+    form: Any, photo_service: PhotoService
+) -> tuple[str, dict[str, Any], list[tuple[str, FormPhoto]]]:
     """The body the phone would PUT, built from the plain form; every photo is checked before anything is saved."""
     rect_uuid = canonical_uuid(form.get("uuid"))
     if rect_uuid is None:
@@ -180,37 +185,16 @@ async def _body_from_form(
             errors=[{"field": "uuid", "message": _("Reload the page.")}],
         )
     location = location_from_form(form)
-    photos: list[dict[str, Any]] = []
-    uploads: list[tuple[str, str, bytes]] = []
-    for upload in form.getall("photos", []):
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            continue
-        data = await upload.read()
-        if not data:
-            continue
-        media_type = media_type_of(upload.content_type)
-        refuse_type(media_type)
-        try:
-            await anyio.to_thread.run_sync(
-                lambda d=data, m=media_type: process_photo(
-                    d, m, max_bytes=settings.max_photo_bytes, max_pixels=settings.max_photo_pixels
-                )
-            )
-        except PhotoRejected as exc:
-            reason = rejection_message(exc, settings)
-            raise Invalid(
-                _("A photo was refused: %(reason)s", reason=reason),
-                errors=[{"field": "photos", "message": reason}],
-            ) from None
-        photo_uuid = str(uuidlib.uuid5(FORM_PHOTO_NS, f"{rect_uuid}/{hashlib.sha256(data).hexdigest()}"))
-        if any(p["uuid"] == photo_uuid for p in photos):
-            continue
-        photos.append({"uuid": photo_uuid})
-        uploads.append((photo_uuid, media_type, data))
+    vetted = await read_form_photos(
+        [("photos", part) for part in form.getall("photos", [])],
+        photo_service,
+        limit=photo_service.settings.max_photos_per_check,
+    )
+    uploads = [(str(uuidlib.uuid5(FORM_PHOTO_NS, f"{rect_uuid}/{u.sha256}")), u) for u in vetted]
     body = {
         "note": form.get("note") or "",
         "recorded_at": form.get("recorded_at"),
         "location": location,
-        "photos": photos,
+        "photos": [{"uuid": photo_uuid} for photo_uuid, _upload in uploads],
     }
     return rect_uuid, body, uploads
