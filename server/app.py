@@ -38,6 +38,7 @@ from .findings.deadlines import DeadlineSweeper
 from .office import routes as office
 from .photos import routes as photos
 from .pwa import PwaController
+from .security import security_headers
 from .settings import Settings
 from .unit import routes as unit
 from .web import STATIC_DIR, TEMPLATE_DIR, configure_environment
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         dependencies={name: _from_state(name) for name in state.dict() if name not in NOT_INJECTED},
         middleware=[DefineMiddleware(AuthMiddleware)],
         guards=[csrf_guard],
+        before_send=[security_headers(settings)],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         template_config=template_config,
         multipart_form_part_limit=settings.max_form_parts,

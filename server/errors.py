@@ -166,7 +166,14 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
     if status == 413:
         return _respond(request, 413, "too_large", _("The request body is too large."))
     if status == 405:
-        return _respond(request, 405, "method_not_allowed", _("This address does not accept that method."))
+        # The router names the methods the address does accept (Allow); TRACE is never one of them.
+        return _respond(
+            request,
+            405,
+            "method_not_allowed",
+            _("This address does not accept that method."),
+            headers={k: v for k, v in (exc.headers or {}).items() if k.lower() == "allow"},
+        )
     return _respond(request, status, "error", str(exc.detail))
 
 
