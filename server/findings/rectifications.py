@@ -32,7 +32,7 @@ from ..models import (
     utcnow,
 )
 from ..photos.pipeline import ProcessedPhoto, phash_distance
-from ..photos.service import PhotoService, declare_photos
+from ..photos.service import IMPLAUSIBLE_TIME, PhotoService, declare_photos
 from ..settings import Settings
 from .access import visible_findings
 from .service import WAITING_FOR_UNIT
@@ -279,8 +279,13 @@ class RectificationService:
         if distance is not None and distance > self.settings.rectification_far_m:
             flags.append("far")
         taken = photo.taken_at or rect.recorded_at
-        if finding.assigned_at is not None and taken < finding.assigned_at:
+        # A capture time that cannot be true (2099, 1970) cannot show the photo came after the
+        # assignment either: set forward on purpose, it would otherwise pass this check.
+        implausible = IMPLAUSIBLE_TIME in photo.flags.split()
+        if finding.assigned_at is not None and (implausible or taken < finding.assigned_at):
             flags.append("before_assignment")
+        if implausible:
+            flags.append(IMPLAUSIBLE_TIME)
         before = (
             await session.execute(
                 select(Photo.sha256, Photo.phash).where(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -52,6 +52,8 @@ UNRECEIVED: dict[str, Any] = dict.fromkeys(
 ) | {"far_from_check": False}
 
 _T = TypeVar("_T")
+# The flag of a photo whose own capture time cannot be true (see PhotoService.implausible_time).
+IMPLAUSIBLE_TIME = "implausible_time"
 _REJECTIONS: dict[int, type[AppError]] = {413: TooLarge, 415: Unsupported, 422: Invalid}
 
 
@@ -260,12 +262,25 @@ class PhotoService:
         if taken_at is None and photo.client_taken_at is not None:
             taken_at, assumed = photo.client_taken_at, False
         photo.taken_at, photo.taken_at_zone_assumed = taken_at, assumed
+        flags = [f for f in photo.flags.split() if f != IMPLAUSIBLE_TIME] if photo.flags else []
+        if self.implausible_time(taken_at, photo.received_at):
+            flags.append(IMPLAUSIBLE_TIME)
+        photo.flags = " ".join(flags)
         if processed.exif_lat is not None and processed.exif_lon is not None:
             photo.exif_lat, photo.exif_lon, photo.exif_source = processed.exif_lat, processed.exif_lon, "file"
         elif photo.client_lat is not None and photo.client_lon is not None:
             photo.exif_lat, photo.exif_lon, photo.exif_source = photo.client_lat, photo.client_lon, "client"
         if photo.exif_lat is not None and photo.exif_lon is not None:
             photo.distance_m = distance_m(near_lat, near_lon, photo.exif_lat, photo.exif_lon)
+
+    def implausible_time(self, taken_at: datetime | None, received_at: datetime) -> bool:
+        """A capture time after the photo arrived (beyond time-zone slips) or many years before it:
+        a camera clock that was never set, or one set on purpose. It is kept, but proves nothing."""
+        if taken_at is None:
+            return False
+        ahead = timedelta(hours=self.settings.photo_time_ahead_hours)
+        oldest = timedelta(days=self.settings.photo_time_max_age_days)
+        return not received_at - oldest <= taken_at <= received_at + ahead
 
     def _taken_at(self, value: datetime | None) -> tuple[datetime | None, bool]:
         if value is None:
