@@ -73,3 +73,4 @@ messages: install
 bench: install
 	$(BIN)/python benchmarks/photo_pipeline.py
 	$(BIN)/python benchmarks/check_throughput.py
+	$(BIN)/python benchmarks/upload_memory.py
