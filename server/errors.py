@@ -108,7 +108,15 @@ def _respond(
 ) -> Response[Any]:
     headers = body.pop("headers", None) or {}
     if wants_json(request):
-        payload = {"status": status, "error": code, "message": message}
+        # status_code and detail too: the shape the OpenAPI schema documents for Litestar's own
+        # 400 (and a client written against it finds what it expects).
+        payload = {
+            "status": status,
+            "error": code,
+            "message": message,
+            "status_code": status,
+            "detail": message,
+        }
         payload.update({k: v for k, v in body.items() if v})
         return Response(payload, status_code=status, headers=headers, media_type="application/json")
     from .web import page_context
