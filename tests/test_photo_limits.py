@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from PIL import Image
 
 from conftest import check_body, login, new_uuid, token_for
 from server.photos.limits import DecodeBusy, DecodeLimiter
+from tests.helpers_findings import HERE, assign, get_finding, new_finding, plain_jpeg
 from tests.support import fixture_photo, row_counts, stored_files
 from tests.test_pages import Page, form_fields, open_form
 
@@ -232,3 +234,40 @@ async def test_an_unwritable_store_answers_503_leaves_no_file_and_a_retry_succee
     retried = await client.put(url, content=data, headers=jpeg)
     assert retried.status_code == 201, retried.text
     assert len(stored_files(settings)) == 3
+
+
+async def test_the_rectification_form_refuses_a_photo_over_the_pixel_limit_before_decoding(
+    client: Any, settings: Any
+) -> None:
+    finding_id = await new_finding(client)
+    await assign(client, finding_id)
+    csrf = await login(client, "handler")
+    html = (await client.get(f"/unit/findings/{finding_id}", headers=EN)).text
+    fields = {
+        "_csrf": csrf,
+        "uuid": re.search(r'name="uuid" value="([0-9a-f-]{36})"', html).group(1),
+        "recorded_at": re.search(r'name="recorded_at" value="([^"]+)"', html).group(1),
+        "manual_lat": str(HERE[0]),
+        "manual_lon": str(HERE[1]),
+        "note": "swept",
+    }
+    files = [
+        ("photos", ("after.jpg", plain_jpeg(), "image/jpeg")),
+        ("photos", ("huge.png", big_png(8000, 5001), "image/png")),
+    ]
+    async with await _blocked_decoding(client):
+        response = await client.post(
+            f"/unit/findings/{finding_id}", data=fields, files=files, headers=EN, follow_redirects=False
+        )
+    assert response.status_code == 422, response.text[:500]
+    assert "too many pixels" in response.text
+    assert (await get_finding(client, finding_id, "lead"))["rectifications"] == []
+    assert stored_files(settings) == []
+
+    files = [("photos", ("after.jpg", plain_jpeg(), "image/jpeg"))]
+    response = await client.post(
+        f"/unit/findings/{finding_id}", data=fields, files=files, headers=EN, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text[:500]
+    (rect,) = (await get_finding(client, finding_id, "lead"))["rectifications"]
+    assert rect["status"] == "complete" and rect["photos"][0]["received"]
