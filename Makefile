@@ -1,7 +1,8 @@
 # The two commands of the README, and what CI runs.
 #   make run   - install into .venv, migrate, load the demo data, serve on http://127.0.0.1:8000
 #   make test  - install with the test extras and run every test that needs no outside service
-#   make ci    - make test, then the whole suite again on PostgreSQL, then the browser tests
+#   make ci    - make test, then the whole suite again on PostgreSQL, then the browser tests, then
+#                schemathesis against the API (make test-api)
 #   make system-deps - the Debian packages beside Python: the CJK font PDFs embed, and poppler and
 #                Ghostscript, which the tests print the notice with (installed only when missing)
 
@@ -18,7 +19,7 @@ SYSTEM_PACKAGES := fonts-arphic-uming poppler-utils ghostscript
 # Reinstall whenever pyproject.toml changes.
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install system-deps run test test-postgres test-browser ci lint messages bench
+.PHONY: install system-deps run test test-postgres test-browser test-api ci lint messages bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,7 +60,12 @@ test-postgres: install system-deps
 test-browser: install
 	XUNCHA_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -m browser
 
-ci: test test-postgres test-browser
+# Schemathesis against a real server's OpenAPI schema, as officer and as lead: any 5xx or any
+# answer that contradicts the schema fails (about a minute and a half).
+test-api: install
+	$(BIN)/python tests/api_fuzz.py --max-examples 40
+
+ci: test test-postgres test-browser test-api
 
 lint: install
 	$(BIN)/ruff check server tests benchmarks
@@ -73,3 +79,4 @@ messages: install
 bench: install
 	$(BIN)/python benchmarks/photo_pipeline.py
 	$(BIN)/python benchmarks/check_throughput.py
+	$(BIN)/python benchmarks/upload_memory.py

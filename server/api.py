@@ -274,12 +274,15 @@ def uuid_or_404(value: str, what: str, message: str | None = None) -> str:
 
 
 def next_page_url(request: Request[Any, Any, Any], cursor: int | None, key: str = "before") -> str | None:
-    """The same request with the cursor of the next page, or None on the last page."""
+    """The same request with the cursor of the next page, or None on the last page.
+
+    Under the configured public address (XUNCHA_PUBLIC_URL), else relative: never built from the
+    request's Host header, which whoever sends the request chooses."""
     if not cursor:
         return None
     params = {k: v[-1] for k, v in request.query_params.dict().items() if k != key}
     params[key] = str(cursor)
-    return str(request.url.with_replacements(query=urlencode(params)))
+    return f"{request.app.state.settings.public_url}{request.url.path}?{urlencode(params)}"
 
 
 def body_digest(body: Any) -> str:

@@ -41,6 +41,7 @@ from .findings.deadlines import deadline_sweep
 from .office import routes as office
 from .photos import routes as photos
 from .pwa import PwaController
+from .security import security_headers
 from .settings import Settings
 from .tasks import PeriodicTask, TaskRunner
 from .unit import routes as unit
@@ -131,8 +132,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         dependencies={name: _from_state(name) for name in state.dict() if name not in NOT_INJECTED},
         middleware=[DefineMiddleware(AuthMiddleware)],
         guards=[csrf_guard, password_current_guard],
+        before_send=[security_headers(settings)],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         template_config=template_config,
+        multipart_form_part_limit=settings.max_form_parts,
         compression_config=CompressionConfig(backend="gzip", minimum_size=512, gzip_compress_level=6),
         openapi_config=OpenAPIConfig(
             title="Xuncha", version="1", path="/api/v1/schema", render_plugins=[JsonRenderPlugin()]

@@ -78,6 +78,16 @@ class Unsupported(AppError):
     code = "unsupported_media_type"
 
 
+class Unavailable(AppError):
+    """The server cannot do it now but will later: the client should retry after `retry_after` s."""
+
+    status_code = 503
+    code = "unavailable"
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, code=code, headers={"Retry-After": str(retry_after)})
+
+
 class WrongCredentials(AppError):
     status_code = 401
     code = "wrong_credentials"
@@ -99,7 +109,15 @@ def _respond(
 ) -> Response[Any]:
     headers = body.pop("headers", None) or {}
     if wants_json(request):
-        payload = {"status": status, "error": code, "message": message}
+        # status_code and detail too: the shape the OpenAPI schema documents for Litestar's own
+        # 400 (and a client written against it finds what it expects).
+        payload = {
+            "status": status,
+            "error": code,
+            "message": message,
+            "status_code": status,
+            "detail": message,
+        }
         payload.update({k: v for k, v in body.items() if v})
         return Response(payload, status_code=status, headers=headers, media_type="application/json")
     from .web import page_context
@@ -157,7 +175,14 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
     if status == 413:
         return _respond(request, 413, "too_large", _("The request body is too large."))
     if status == 405:
-        return _respond(request, 405, "method_not_allowed", _("This address does not accept that method."))
+        # The router names the methods the address does accept (Allow); TRACE is never one of them.
+        return _respond(
+            request,
+            405,
+            "method_not_allowed",
+            _("This address does not accept that method."),
+            headers={k: v for k, v in (exc.headers or {}).items() if k.lower() == "allow"},
+        )
     return _respond(request, status, "error", str(exc.detail))
 
 

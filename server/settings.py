@@ -66,6 +66,20 @@ class Settings:
     max_photos_per_check: int = 20
     photo_far_m: float = 200.0
     clock_skew_minutes: int = 10
+    # Decoding is bounded by these, whatever arrives (server/photos/limits.py): decodes at once
+    # (about the number of cores), the header pixels decoded at once (a 40 MP photo costs
+    # 120-300 MB while decoded), uploads that may wait for a turn, and how long they may wait
+    # before a 503 asks the phone to retry.
+    photo_decode_slots: int = 2
+    photo_decode_pixels: int = 48_000_000
+    photo_decode_queue: int = 32
+    photo_decode_wait_seconds: float = 30.0
+    # Parts of a plain (no-JavaScript) form: fields, one per checklist item and kind, and photos.
+    max_form_parts: int = 500
+    # A photo's own time further ahead of its arrival than this, or older than this, cannot be
+    # true; it is kept as data and flagged.
+    photo_time_ahead_hours: int = 24
+    photo_time_max_age_days: int = 3653
 
     # The lead's desk (rectification workflow).
     rectification_far_m: float = 50.0
@@ -114,6 +128,10 @@ class Settings:
             "max_photo_bytes": _env_int("XUNCHA_MAX_PHOTO_BYTES", 20 * 1024 * 1024),
             "max_photo_pixels": _env_int("XUNCHA_MAX_PHOTO_PIXELS", 40_000_000),
             "photo_far_m": _env_float("XUNCHA_PHOTO_FAR_M", 200.0),
+            "photo_decode_slots": _env_int("XUNCHA_PHOTO_DECODE_SLOTS", 2),
+            "photo_decode_pixels": _env_int("XUNCHA_PHOTO_DECODE_PIXELS", 48_000_000),
+            "photo_decode_queue": _env_int("XUNCHA_PHOTO_DECODE_QUEUE", 32),
+            "photo_decode_wait_seconds": _env_float("XUNCHA_PHOTO_DECODE_WAIT_SECONDS", 30.0),
             "rectification_far_m": _env_float("XUNCHA_RECTIFICATION_FAR_M", 50.0),
             "duplicate_radius_m": _env_float("XUNCHA_DUPLICATE_RADIUS_M", 30.0),
             "duplicate_days": _env_int("XUNCHA_DUPLICATE_DAYS", 7),

@@ -767,7 +767,12 @@ async def test_a_photo_taken_far_from_the_check_is_flagged(client: Any, officer:
     assert "2 photos were taken far from where the check was recorded." in page.text
     assert f"Taken {photos[far]['distance_m']:.0f} m away" in page.text
     assert f"Taken {photos[near]['distance_m']:.0f} m away" not in page.text
-    assert page.text.count('class="badge flag"') == 2  # the far one and the one in Italy
+    assert page.text.count('class="badge flag" data-flag="far"') == 2  # the far one and the one in Italy
+    # The photo from Italy was taken in 2008: its capture time is flagged as well.
+    assert page.text.count('data-flag="implausible_time"') == len(
+        [p for p in photos.values() if "implausible_time" in p["flags"]]
+    )
+    assert "implausible_time" in photos[italy]["flags"]
 
 
 async def test_a_check_with_only_nearby_photos_shows_no_warning(client: Any, officer: dict[str, str]) -> None:

@@ -12,13 +12,14 @@ from litestar.response import Redirect, Template
 
 from ..accounts.guards import logged_in, roles
 from ..campaigns.service import CampaignService
-from ..deps import CampaignsDep, ChecksDep, SettingsDep
+from ..deps import CampaignsDep, ChecksDep, PhotosDep, SettingsDep
 from ..errors import AppError, Invalid, NotFound
 from ..forms import field_errors, form_values, location_from_form
 from ..geo import valid_position
 from ..i18n import gettext as _
 from ..models import KINDS_BY_ROLE, Campaign, Result, Role, User, utcnow
-from ..photos.forms import FormPhoto, photos_from_form
+from ..photos.forms import FORM_BODY_LIMIT, FormPhoto, photos_from_form
+from ..photos.service import PhotoService
 from ..settings import Settings
 from ..web import page
 from .schemas import canonical_uuid
@@ -27,7 +28,6 @@ RECORDERS = (Role.officer, Role.supervisor, Role.lead, Role.office)
 # Uniquely names a photo uploaded through the plain form from its check, field and bytes,
 # so a resubmitted form names the same photos and stays an identical replay.
 FORM_PHOTO_NS = uuidlib.UUID("6f1c7f9e-3a52-4d0e-9a57-0d5e3c7b8a10")
-FORM_BODY_LIMIT = 200 * 1024 * 1024
 
 
 def _kinds(user: User) -> list[str]:
@@ -69,6 +69,7 @@ class FieldPages(Controller):
         campaign = await _campaign(campaigns, code)
         return await _form_page(request, campaign, campaigns, settings)
 
+    # Photo parts above 1 MB are spooled to disk by the multipart parser, not held in memory.
     @post("/field/{code:str}/new", request_max_body_size=FORM_BODY_LIMIT)
     async def submit(
         self,
@@ -76,12 +77,13 @@ class FieldPages(Controller):
         code: FromPath[str],
         campaigns: CampaignsDep,
         checks: ChecksDep,
+        photos: PhotosDep,
         settings: SettingsDep,
     ) -> Template | Redirect:
         campaign = await _campaign(campaigns, code)
         form = await request.form()
         try:
-            check_uuid, body, uploads = await _body_from_form(form, campaign, settings)
+            check_uuid, body, uploads = await _body_from_form(form, campaign, photos)
             await checks.put_check(request.user, check_uuid, body)
         except AppError as exc:
             return await _form_page(request, campaign, campaigns, settings, form, exc)
@@ -91,7 +93,7 @@ class FieldPages(Controller):
                 check_uuid,
                 upload.uuid,
                 upload.media_type,
-                upload.data,
+                await upload.read(),
                 processed=upload.processed,
             )
         return Redirect(f"/checks/{check_uuid}?saved=1", status_code=303)
@@ -171,7 +173,7 @@ async def _form_page(
 
 
 async def _body_from_form(
-    form: Any, campaign: Campaign, settings: Settings
+    form: Any, campaign: Campaign, photo_service: PhotoService
 ) -> tuple[str, dict[str, Any], list[FormPhoto]]:
     """The same body a phone would PUT, built from the plain form's fields."""
     check_uuid = canonical_uuid(form.get("uuid"))
@@ -194,7 +196,7 @@ async def _body_from_form(
         answers.append(answer)
     answered = {a["item"] for a in answers}
     fields = [f"p_{i.code}" for i in current if i.code in answered] + ["p__check"]
-    uploads = await photos_from_form(form, fields, settings, FORM_PHOTO_NS, check_uuid)
+    uploads = await photos_from_form(form, fields, photo_service, FORM_PHOTO_NS, check_uuid)
     photos = [{"uuid": p.uuid, "item": p.field[2:] if p.field != "p__check" else None} for p in uploads]
     body = {
         "campaign": campaign.code,

@@ -32,6 +32,9 @@ FLAGS = {
     "before_assignment": N_("Taken before the finding was assigned."),
     "identical": N_("Byte-identical to a photo of the finding itself."),
     "near_identical": N_("Nearly identical to a photo of the finding itself."),
+    "implausible_time": N_(
+        "The photo's own clock gives a time that cannot be true (in the future, or many years ago); it proves nothing about when the photo was taken."
+    ),
 }
 FLAG_NAMES = {
     "far": N_("Taken far away"),
@@ -39,6 +42,7 @@ FLAG_NAMES = {
     "before_assignment": N_("Taken before assignment"),
     "identical": N_("Same photo as the finding's"),
     "near_identical": N_("Nearly the same photo"),
+    "implausible_time": N_("Impossible capture time"),
 }
 DONE = {
     "assigned": N_("Assigned. The rectification notice is issued."),

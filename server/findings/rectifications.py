@@ -32,7 +32,7 @@ from ..models import (
     utcnow,
 )
 from ..photos.pipeline import ProcessedPhoto, phash_distance
-from ..photos.service import PhotoService, declare_photos
+from ..photos.service import IMPLAUSIBLE_TIME, PhotoService, declare_photos
 from ..settings import Settings
 from .access import visible_findings
 from .schemas import RectificationBody, rectification_messages
@@ -188,7 +188,13 @@ class RectificationService:
         )
 
     async def put_photo(
-        self, user: User, rect_uuid: str, photo_uuid: str, content_type: str | None, data: bytes
+        self,
+        user: User,
+        rect_uuid: str,
+        photo_uuid: str,
+        content_type: str | None,
+        data: bytes,
+        processed: ProcessedPhoto | None = None,
     ) -> tuple[int, dict[str, Any]]:
         async with self.db.read() as session:
             rect = await session.scalar(
@@ -238,7 +244,7 @@ class RectificationService:
                 "flags": photo.flags.split(),
             }
 
-        return await self.photos.receive(user, photo, content_type, data, None, on_received, on_replay)
+        return await self.photos.receive(user, photo, content_type, data, processed, on_received, on_replay)
 
     async def _flags(self, session: Any, photo: Photo, rect: Rectification, finding: Finding) -> list[str]:
         flags = []
@@ -252,8 +258,13 @@ class RectificationService:
         if distance is not None and distance > self.settings.rectification_far_m:
             flags.append("far")
         taken = photo.taken_at or rect.recorded_at
-        if finding.assigned_at is not None and taken < finding.assigned_at:
+        # A capture time that cannot be true (2099, 1970) cannot show the photo came after the
+        # assignment either: set forward on purpose, it would otherwise pass this check.
+        implausible = IMPLAUSIBLE_TIME in photo.flags.split()
+        if finding.assigned_at is not None and (implausible or taken < finding.assigned_at):
             flags.append("before_assignment")
+        if implausible:
+            flags.append(IMPLAUSIBLE_TIME)
         before = (
             await session.execute(
                 select(Photo.sha256, Photo.phash).where(

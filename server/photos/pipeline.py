@@ -84,15 +84,30 @@ def phash_distance(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
+@dataclass(frozen=True)
+class PhotoHeader:
+    media_type: str
+    width: int
+    height: int
+
+    @property
+    def pixels(self) -> int:
+        return self.width * self.height
+
+
+def probe_photo(
+    data: bytes, declared_type: str, *, max_bytes: int = 20 * _MB, max_pixels: int = 40_000_000
+) -> PhotoHeader:
+    """Type, size and pixel count from the header alone: what decoding would cost, before paying it."""
+    media_type, im = _open_checked(data, declared_type, max_bytes, max_pixels)
+    with im:
+        return PhotoHeader(media_type, *im.size)
+
+
 def process_photo(
     data: bytes, declared_type: str, *, max_bytes: int = 20 * _MB, max_pixels: int = 40_000_000
 ) -> ProcessedPhoto:
-    _check_declared_type(declared_type)
-    if len(data) > max_bytes:
-        size, limit = f"{len(data) / _MB:.1f}", f"{max_bytes / _MB:g}"
-        raise PhotoRejected(413, "too_large", f"The photo is {size} MB; the limit is {limit} MB.")
-    media_type = _sniff(data)
-    im = _open(data, media_type, max_pixels)
+    media_type, im = _open_checked(data, declared_type, max_bytes, max_pixels)
     header_size = im.size  # drafting shrinks im.size; the header's size is what the camera recorded
 
     # Past the header, any failure means the body was cut short or is damaged inside.
@@ -124,6 +139,17 @@ def process_photo(
         thumb_height=thumb.height,
         phash=phash,
     )
+
+
+def _open_checked(
+    data: bytes, declared_type: str, max_bytes: int, max_pixels: int
+) -> tuple[str, Image.Image]:
+    _check_declared_type(declared_type)
+    if len(data) > max_bytes:
+        size, limit = f"{len(data) / _MB:.1f}", f"{max_bytes / _MB:g}"
+        raise PhotoRejected(413, "too_large", f"The photo is {size} MB; the limit is {limit} MB.")
+    media_type = _sniff(data)
+    return media_type, _open(data, media_type, max_pixels)
 
 
 @contextmanager

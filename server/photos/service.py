@@ -9,9 +9,10 @@ the photo still "missing", and the client simply sends it again.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import anyio.to_thread
@@ -19,14 +20,19 @@ from sqlalchemy import Select, func, insert, select
 
 from ..audit.chain import AuditLog
 from ..db import Database
-from ..errors import AppError, Conflict, Invalid, NotFound, TooLarge, Unsupported
+from ..errors import AppError, Conflict, Invalid, NotFound, TooLarge, Unavailable, Unsupported
 from ..geo import distance_m
 from ..i18n import gettext as _
 from ..models import Photo, Role, User, utcnow
 from ..settings import Settings
-from .pipeline import ACCEPTED_TYPES, PhotoRejected, ProcessedPhoto, process_photo
+from .limits import DecodeBusy, DecodeLimiter
+from .pipeline import ACCEPTED_TYPES, PhotoHeader, PhotoRejected, ProcessedPhoto, probe_photo, process_photo
 from .presenters import photo_json
 from .store import PhotoStore
+
+log = logging.getLogger("xuncha")
+# How long a phone should wait before sending a photo again after the store could not take it.
+STORE_RETRY_AFTER = 60
 
 # Core table: one multi-row INSERT for a body's photos; the ORM's bulk machinery costs more.
 PHOTOS = Photo.__table__
@@ -45,6 +51,9 @@ UNRECEIVED: dict[str, Any] = dict.fromkeys(
     )
 ) | {"far_from_check": False}
 
+_T = TypeVar("_T")
+# The flag of a photo whose own capture time cannot be true (see PhotoService.implausible_time).
+IMPLAUSIBLE_TIME = "implausible_time"
 _REJECTIONS: dict[int, type[AppError]] = {413: TooLarge, 415: Unsupported, 422: Invalid}
 
 
@@ -110,6 +119,12 @@ class PhotoService:
         # The photos a user may see, as a query: the domain that owns the photos knows who sees
         # them (checks and findings), so the caller who wires the app passes it in.
         self.visible = visible
+        self.decoding = DecodeLimiter(
+            slots=settings.photo_decode_slots,
+            pixels=settings.photo_decode_pixels,
+            queue=settings.photo_decode_queue,
+            wait_seconds=settings.photo_decode_wait_seconds,
+        )
 
     async def receive(
         self,
@@ -136,15 +151,8 @@ class PhotoService:
             async with self.db.read() as session:
                 return 200, photo_json(photo) | await on_replay(session, photo)
 
-        processed = processed or await self._process(data, media_type)
-        await anyio.to_thread.run_sync(
-            self.store.save,
-            processed.sha256,
-            processed.media_type,
-            data,
-            processed.display_jpeg,
-            processed.thumb_jpeg,
-        )
+        processed = processed or await self.process(data, media_type)
+        await self._save(data, processed)
         async with self.db.write() as session:
             fresh = await session.get(Photo, photo.id, populate_existing=True)
             assert fresh is not None
@@ -182,16 +190,62 @@ class PhotoService:
             limit=self.settings.max_photo_bytes / 1048576,
         )
 
-    async def _process(self, data: bytes, media_type: str) -> ProcessedPhoto:
+    async def _save(self, data: bytes, processed: ProcessedPhoto) -> None:
         try:
-            return await anyio.to_thread.run_sync(
-                lambda: process_photo(
-                    data,
-                    media_type,
-                    max_bytes=self.settings.max_photo_bytes,
-                    max_pixels=self.settings.max_photo_pixels,
-                )
+            await anyio.to_thread.run_sync(
+                self.store.save,
+                processed.sha256,
+                processed.media_type,
+                data,
+                processed.display_jpeg,
+                processed.thumb_jpeg,
             )
+        except OSError as exc:
+            # A full or read-only disk is the server's state, not the photo's fault: the phone keeps
+            # the photo and sends it again later, and nothing of this attempt is left behind.
+            log.error("the photo store cannot write %s: %s", processed.sha256, exc)
+            raise Unavailable(
+                _("The server cannot store photos at the moment; the photo is kept and sent again later."),
+                retry_after=STORE_RETRY_AFTER,
+                code="storage_unavailable",
+            ) from None
+
+    async def probe(self, data: bytes, media_type: str) -> PhotoHeader:
+        """The photo's type and pixel count from its header, refused (4xx) when over a limit."""
+        return await self._refused_as_app_error(
+            lambda: probe_photo(
+                data,
+                media_type,
+                max_bytes=self.settings.max_photo_bytes,
+                max_pixels=self.settings.max_photo_pixels,
+            )
+        )
+
+    async def process(
+        self, data: bytes, media_type: str, header: PhotoHeader | None = None
+    ) -> ProcessedPhoto:
+        """Decode and make the display copies, when the decode budget has room (else 503)."""
+        header = header or await self.probe(data, media_type)
+        try:
+            async with self.decoding.admit(header.pixels):
+                return await self._refused_as_app_error(
+                    lambda: process_photo(
+                        data,
+                        media_type,
+                        max_bytes=self.settings.max_photo_bytes,
+                        max_pixels=self.settings.max_photo_pixels,
+                    )
+                )
+        except DecodeBusy as exc:
+            raise Unavailable(
+                _("The server is busy processing photos; the photo is kept and sent again shortly."),
+                retry_after=exc.retry_after,
+                code="busy",
+            ) from None
+
+    async def _refused_as_app_error(self, work: Callable[[], _T]) -> _T:
+        try:
+            return await anyio.to_thread.run_sync(work)
         except PhotoRejected as exc:
             error = _REJECTIONS.get(exc.status_code, Invalid)
             raise error(rejection_message(exc, self.settings), code=exc.code) from None
@@ -208,12 +262,25 @@ class PhotoService:
         if taken_at is None and photo.client_taken_at is not None:
             taken_at, assumed = photo.client_taken_at, False
         photo.taken_at, photo.taken_at_zone_assumed = taken_at, assumed
+        flags = [f for f in photo.flags.split() if f != IMPLAUSIBLE_TIME] if photo.flags else []
+        if self.implausible_time(taken_at, photo.received_at):
+            flags.append(IMPLAUSIBLE_TIME)
+        photo.flags = " ".join(flags)
         if processed.exif_lat is not None and processed.exif_lon is not None:
             photo.exif_lat, photo.exif_lon, photo.exif_source = processed.exif_lat, processed.exif_lon, "file"
         elif photo.client_lat is not None and photo.client_lon is not None:
             photo.exif_lat, photo.exif_lon, photo.exif_source = photo.client_lat, photo.client_lon, "client"
         if photo.exif_lat is not None and photo.exif_lon is not None:
             photo.distance_m = distance_m(near_lat, near_lon, photo.exif_lat, photo.exif_lon)
+
+    def implausible_time(self, taken_at: datetime | None, received_at: datetime) -> bool:
+        """A capture time after the photo arrived (beyond time-zone slips) or many years before it:
+        a camera clock that was never set, or one set on purpose. It is kept, but proves nothing."""
+        if taken_at is None:
+            return False
+        ahead = timedelta(hours=self.settings.photo_time_ahead_hours)
+        oldest = timedelta(days=self.settings.photo_time_max_age_days)
+        return not received_at - oldest <= taken_at <= received_at + ahead
 
     def _taken_at(self, value: datetime | None) -> tuple[datetime | None, bool]:
         if value is None:

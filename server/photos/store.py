@@ -37,18 +37,36 @@ class PhotoStore:
         return self._path(size, sha256, "jpg")
 
     @staticmethod
-    def _write(path: Path, data: bytes) -> None:
+    def _write(path: Path, data: bytes) -> bool:
+        """Write `data` to `path` whole or not at all; False when it was already there."""
         if path.exists() and path.stat().st_size == len(data):
-            return
+            return False
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)  # atomic: a reader sees the old file or the whole new one
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)  # atomic: a reader sees the old file or the whole new one
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # a full disk leaves no half-written file behind
+            raise
+        return True
 
     def save(self, sha256: str, media_type: str, original: bytes, display: bytes, thumb: bytes) -> None:
-        self._write(self.original_path(sha256, media_type), original)
-        self._write(self.derived_path("display", sha256), display)
-        self._write(self.derived_path("thumb", sha256), thumb)
+        """All three files or none: when one cannot be written (a full or read-only disk), those this
+        call wrote are removed again, so a failed upload leaves no orphan behind."""
+        written: list[Path] = []
+        try:
+            for path, data in (
+                (self.original_path(sha256, media_type), original),
+                (self.derived_path("display", sha256), display),
+                (self.derived_path("thumb", sha256), thumb),
+            ):
+                if self._write(path, data):
+                    written.append(path)
+        except BaseException:
+            for path in written:
+                path.unlink(missing_ok=True)
+            raise

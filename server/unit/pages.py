@@ -19,7 +19,7 @@ from litestar.response import Redirect, Template
 
 from ..accounts.guards import roles
 from ..api import FindingId, canonical_uuid, shaped
-from ..deps import FindingsDep, RectificationsDep, SettingsDep, UnitDep
+from ..deps import FindingsDep, PhotosDep, RectificationsDep, SettingsDep, UnitDep
 from ..errors import AppError, Invalid
 from ..findings.schemas import UnitWork
 from ..findings.service import WAITING_FOR_UNIT, FindingDetail, finding_json, is_due_soon, is_overdue
@@ -27,15 +27,15 @@ from ..forms import field_errors, form_values, location_from_form
 from ..i18n import gettext as _
 from ..i18n import lang
 from ..models import Finding, FindingEvent, Role, User, utcnow
-from ..photos.forms import FormPhoto, photos_from_form
+from ..photos.forms import FORM_BODY_LIMIT, FormPhoto, photos_from_form
 from ..photos.presenters import photo_json
+from ..photos.service import PhotoService
 from ..settings import Settings
 from ..web import page
 
 # Names a photo of the plain form from its rectification and bytes, so a form sent twice names
 # the same photos and stays an identical replay.
 FORM_PHOTO_NS = uuidlib.UUID("0d3b8f6e-5c1a-4e7b-9f2d-6a4c8e1b3f57")
-FORM_BODY_LIMIT = 200 * 1024 * 1024
 
 
 def deadline_mark(finding: Finding, now: datetime) -> str:
@@ -103,6 +103,7 @@ class UnitPages(Controller):
         detail = await findings.detail(request.user, finding_id)
         return _finding_page(request, detail, settings, saved=bool(saved))
 
+    # Photo parts above 1 MB are spooled to disk by the multipart parser, not held in memory.
     @post("/unit/findings/{finding_id:int}", request_max_body_size=FORM_BODY_LIMIT)
     async def rectify(
         self,
@@ -111,18 +112,24 @@ class UnitPages(Controller):
         settings: SettingsDep,
         findings: FindingsDep,
         rectifications: RectificationsDep,
+        photos: PhotosDep,
     ) -> Template | Redirect:
         """The plain form's way in; the phone's outbox PUTs the same body to the Findings API."""
         detail = await findings.detail(request.user, finding_id)  # 404 for another unit's finding
         form = await request.form()
         try:
-            rect_uuid, body, uploads = await _body_from_form(form, settings)
+            rect_uuid, body, uploads = await _body_from_form(form, photos)
             await rectifications.put(request.user, finding_id, rect_uuid, body)
         except AppError as exc:
             return _finding_page(request, detail, settings, form=form, error=exc, status_code=exc.status_code)
         for upload in uploads:
             await rectifications.put_photo(
-                request.user, rect_uuid, upload.uuid, upload.media_type, upload.data
+                request.user,
+                rect_uuid,
+                upload.uuid,
+                upload.media_type,
+                await upload.read(),
+                processed=upload.processed,
             )
         return Redirect(f"/unit/findings/{finding_id}?saved=1", status_code=303)
 
@@ -166,7 +173,9 @@ def _finding_page(
     )
 
 
-async def _body_from_form(form: Any, settings: Settings) -> tuple[str, dict[str, Any], list[FormPhoto]]:
+async def _body_from_form(
+    form: Any, photo_service: PhotoService
+) -> tuple[str, dict[str, Any], list[FormPhoto]]:
     """The body the phone would PUT, built from the plain form; every photo is checked before anything is saved."""
     rect_uuid = canonical_uuid(form.get("uuid"))
     if rect_uuid is None:
@@ -174,7 +183,7 @@ async def _body_from_form(form: Any, settings: Settings) -> tuple[str, dict[str,
             _("The form lost its rectification UUID; reload the page."),
             errors=[{"field": "uuid", "message": _("Reload the page.")}],
         )
-    uploads = await photos_from_form(form, ["photos"], settings, FORM_PHOTO_NS, rect_uuid)
+    uploads = await photos_from_form(form, ["photos"], photo_service, FORM_PHOTO_NS, rect_uuid)
     body = {
         "note": form.get("note") or "",
         "recorded_at": form.get("recorded_at"),

@@ -1,0 +1,67 @@
+"""Headers every response carries, set once for the whole app (before_send), error pages included.
+
+The pages load scripts and styles only from /static (their data travels in JSON script blocks,
+which no policy runs), so the Content-Security-Policy needs no 'unsafe-inline'. Logged-in
+responses are not to be kept by browsers or proxies, unless the handler said otherwise (photos,
+the service worker, the manifest and static files have rules of their own).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import Message, Scope
+
+from .settings import Settings
+
+
+def content_security_policy(settings: Settings) -> str:
+    images = ["'self'", "data:", "blob:"]
+    if settings.tile_url:
+        # A Leaflet template like https://{s}.tile.example.org/{z}/{x}/{y}.png: its origin, any subdomain.
+        parts = urlsplit(settings.tile_url.replace("{s}", "*"))
+        if parts.scheme in ("http", "https") and parts.netloc:
+            images.append(f"{parts.scheme}://{parts.netloc}")
+    return "; ".join(
+        (
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            f"img-src {' '.join(images)}",
+            "connect-src 'self'",
+            "font-src 'self'",
+            "worker-src 'self'",
+            "manifest-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        )
+    )
+
+
+def security_headers(settings: Settings):  # type: ignore[no-untyped-def]
+    policy = content_security_policy(settings)
+    fixed = {
+        "Content-Security-Policy": policy,
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "same-origin",
+    }
+
+    async def add_headers(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        headers = MutableScopeHeaders.from_message(message)
+        for name, value in fixed.items():
+            if name not in headers:
+                headers[name] = value
+        if (
+            scope.get("user") is not None
+            and "cache-control" not in headers
+            and not scope["path"].startswith("/static/")  # the same for everyone, fingerprinted
+        ):
+            headers["Cache-Control"] = "private, no-store"
+
+    return add_headers
