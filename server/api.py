@@ -36,6 +36,12 @@ MAX_ROW_ID = 2**31 - 1
 FindingId = Annotated[
     int, PathParameter(ge=1, le=MAX_ROW_ID, description="The finding's number.", title="finding_id")
 ]
+TopicId = Annotated[
+    int, PathParameter(ge=1, le=MAX_ROW_ID, description="The topic's number.", title="topic_id")
+]
+RoundId = Annotated[
+    int, PathParameter(ge=1, le=MAX_ROW_ID, description="The round's number.", title="round_id")
+]
 PageCursor = Annotated[
     int | None,
     QueryParameter(ge=1, le=MAX_ROW_ID, description="The `next` link's cursor: rows older than this one."),

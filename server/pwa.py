@@ -26,6 +26,7 @@ from .web import TEMPLATE_DIR, asset, page
 APP_SHELL = (
     "css/app.css",
     "js/field-kit.js",
+    "js/logout.js",
     "js/field-form.js",
     "js/check-form.js",
     "js/rectify-form.js",

@@ -15,6 +15,7 @@ from litestar.response import Template
 
 from . import i18n
 from .labels import label
+from .security import JS_CLASS_SCRIPT
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_DIR = ROOT / "web"
@@ -60,6 +61,7 @@ def configure_environment(env: Environment, timezone: str) -> None:
     env.filters.update(local=local, iso=iso, metres=i18n.format_distance)
     env.globals["check_author"] = check_author
     env.globals.update(
+        js_class_script=JS_CLASS_SCRIPT,
         asset=asset,
         label=label,
         lang=i18n.lang,

@@ -50,6 +50,25 @@ async def test_a_finding_number_past_64_bits_is_a_4xx_naming_it(
 
 
 @pytest.mark.parametrize("number", [PAST_INT4, HUGE, HUGER])
+@pytest.mark.parametrize(
+    ("user", "method", "template", "name"),
+    [
+        ("office", "GET", "/api/v1/rounds/{n}", "round_id"),
+        ("lead", "GET", "/api/v1/topics/{n}", "topic_id"),
+        ("handler", "POST", "/api/v1/topics/{n}/answer", "topic_id"),
+        ("lead", "POST", "/api/v1/topics/{n}/decide", "topic_id"),
+    ],
+)
+async def test_a_round_or_topic_number_past_64_bits_is_a_4xx_naming_it(
+    client: Any, user: str, method: str, template: str, name: str, number: str
+) -> None:
+    headers = await auth(client, user)
+    response = await client.request(method, template.format(n=number), json={}, headers=headers)
+    assert 400 <= response.status_code < 500, response.text
+    assert name in fields(response), response.text
+
+
+@pytest.mark.parametrize("number", [PAST_INT4, HUGE, HUGER])
 async def test_a_findings_page_cursor_past_64_bits_is_a_4xx_naming_it(client: Any, number: str) -> None:
     response = await client.get(
         "/api/v1/findings", params={"before": number}, headers=await auth(client, "office")

@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
 from ..accounts.guards import roles
+from ..api import TopicId
 from ..errors import Invalid, NotFound
 from ..i18n import gettext as _
 from ..i18n import lang
@@ -165,18 +166,18 @@ class TopicApiController(Controller):
 
     @get("/{topic_id:int}")
     async def topic(
-        self, request: Request[User, Any, Any], topic_id: FromPath[int], topics: TopicsDep
+        self, request: Request[User, Any, Any], topic_id: TopicId, topics: TopicsDep
     ) -> dict[str, Any]:
         return topic_json(await topics.get(request.user, topic_id), lang())
 
     @post("/{topic_id:int}/answer", status_code=200)
     async def answer(
-        self, request: Request[User, Any, Any], topic_id: FromPath[int], topics: TopicsDep
+        self, request: Request[User, Any, Any], topic_id: TopicId, topics: TopicsDep
     ) -> dict[str, Any]:
         return topic_json(await topics.answer(request.user, topic_id, await _json(request)), lang())
 
     @post("/{topic_id:int}/decide", status_code=200)
     async def decide(
-        self, request: Request[User, Any, Any], topic_id: FromPath[int], topics: TopicsDep
+        self, request: Request[User, Any, Any], topic_id: TopicId, topics: TopicsDep
     ) -> dict[str, Any]:
         return topic_json(await topics.decide(request.user, topic_id, await _json(request)), lang())

@@ -6,10 +6,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from ..accounts.guards import roles
+from ..api import TopicId
 from ..deps import SettingsDep
 from ..errors import AppError
 from ..models import Role, User, utcnow
@@ -81,9 +81,7 @@ class LeaderPages(Controller):
         )
 
     @post("/topics/{topic_id:int}/answer", guards=[roles(Role.handler)], status_code=303)
-    async def answer(
-        self, request: Request[User, Any, Any], topic_id: FromPath[int], topics: TopicsDep
-    ) -> Any:
+    async def answer(self, request: Request[User, Any, Any], topic_id: TopicId, topics: TopicsDep) -> Any:
         form = await request.form()
         try:
             await topics.answer(request.user, topic_id, {"answer": form.get("answer") or ""})
@@ -102,7 +100,7 @@ class LeaderPages(Controller):
     async def decide(
         self,
         request: Request[User, Any, Any],
-        topic_id: FromPath[int],
+        topic_id: TopicId,
         topics: TopicsDep,
     ) -> Any:
         form = await request.form()

@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from ..accounts.guards import logged_in, roles
-from ..api import read_json
+from ..api import RoundId, read_json
 from ..deps import RoundsDep
 from ..i18n import lang
 from ..models import Role, User
@@ -30,7 +29,7 @@ class RoundApiController(Controller):
 
     @get("/{round_id:int}")
     async def get_round(
-        self, request: Request[User, Any, Any], round_id: FromPath[int], rounds: RoundsDep
+        self, request: Request[User, Any, Any], round_id: RoundId, rounds: RoundsDep
     ) -> dict[str, Any]:
         return round_json(await rounds.view(request.user, round_id), lang())
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.phone import answer, assigned_finding, log_in, open_form, save, wait_offline_ready
+from tests.browser.phone import answer, assigned_finding, log_in, open_form, save, until, wait_offline_ready
 from tests.live import LiveServer
 from tests.support import PHOTOS_DIR
 
@@ -104,7 +104,12 @@ def test_a_half_filled_rectification_comes_back_after_a_reload(page: Page, live:
     page.set_input_files("input[name=photos]", str(PHOTOS_DIR / "hdr_iphone_hdr_YES.jpg"))
     page.fill("textarea[name=note]", "bins emptied")
     uuid = page.input_value("input[name=uuid]")
-    page.wait_for_function("document.getElementById('rectify-form').dataset.draftSaved")
+    # Polled from here: the page's Content-Security-Policy refuses the eval that wait_for_function needs.
+    until(
+        lambda: page.evaluate("() => document.getElementById('rectify-form').dataset.draftSaved"),
+        what="the draft was saved",
+        page=page,
+    )
     page.wait_for_timeout(400)
     page.reload()
     page.wait_for_selector("#rectify-form[data-draft-restored]")
