@@ -12,7 +12,7 @@ from ..errors import Invalid, NotFound
 from ..i18n import gettext as _
 from ..models import Campaign, ChecklistItem, ChecklistVersion, ChecklistVersionItem, Role, Severity, Site
 from .fields import Body, code_problem, coded_body
-from .registry import Registry, update
+from .registry import Registry, save
 
 CAMPAIGN_FIELDS = {
     "name_zh",
@@ -62,18 +62,10 @@ async def put_campaign(reg: Registry, code: str, data: Any) -> str:
         "active": active,
     }
     campaigns = await reg.campaigns()
-    campaign = campaigns.get(code)
-    if campaign is None:
-        position = (await reg.session.scalar(select(func.max(Campaign.position)))) or 0
-        campaign = campaigns[code] = Campaign(code=code, position=position + 1, **values)
-        reg.session.add(campaign)
-        await reg.session.flush()
-        reg.audit.record("campaign.created", "campaign", campaign)
-        reg.reference_changed = True
-        return "created"
-    outcome = update(reg, campaign, "campaign", values)
-    reg.reference_changed |= outcome == "updated"
-    return outcome
+    if code in campaigns:
+        return await save(reg, "campaign", Campaign, campaigns, code, values)
+    position = (await reg.session.scalar(select(func.max(Campaign.position)))) or 0
+    return await save(reg, "campaign", Campaign, campaigns, code, values, position=position + 1)
 
 
 def parse_items(data: Any, errors: Errors, path: str = "items") -> list[dict[str, str]]:
@@ -215,17 +207,7 @@ async def put_site(reg: Registry, code: str, data: Any) -> str:
         "unit_id": unit.id,
         "active": active,
     }
-    sites = await reg.sites()
-    site = sites.get(code)
-    if site is None:
-        site = sites[code] = Site(code=code, **values)
-        reg.session.add(site)
-        reg.audit.record("site.created", "site", site)
-        reg.reference_changed = True
-        return "created"
-    outcome = update(reg, site, "site", values)
-    reg.reference_changed |= outcome == "updated"
-    return outcome
+    return await save(reg, "site", Site, await reg.sites(), code, values)
 
 
 def invalid_if(errors: Errors, message: str) -> None:

@@ -10,7 +10,7 @@ from ..i18n import gettext as _
 from ..models import Role, Unit, UnitKind, User, utcnow
 from .fields import USERNAME, Body, coded_body
 from .passwords import one_time_password
-from .registry import Registry, update
+from .registry import Registry, save, update
 
 UNIT_FIELDS = {"name_zh", "name_en", "kind", "parent", "leader_in_charge", "active"}
 USER_FIELDS = {"name", "name_en", "role", "unit", "active"}
@@ -60,16 +60,7 @@ async def put_unit(reg: Registry, code: str, data: Any) -> str:
         "leader_in_charge_id": leader_id,
         "active": active,
     }
-    if unit is None:
-        unit = units[code] = Unit(code=code, **values)
-        reg.session.add(unit)
-        await reg.session.flush()
-        reg.audit.record("unit.created", "unit", unit)
-        reg.reference_changed = True
-        return "created"
-    outcome = update(reg, unit, "unit", values)
-    reg.reference_changed |= outcome == "updated"
-    return outcome
+    return await save(reg, "unit", Unit, units, code, values)
 
 
 async def put_user(reg: Registry, username: str, data: Any) -> tuple[str, dict[str, Any] | None]:

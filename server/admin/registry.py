@@ -80,3 +80,26 @@ def update(reg: Registry, row: Any, kind: str, values: dict[str, Any]) -> str:
         return "unchanged"
     reg.audit.record(f"{kind}.retired" if was_active and not row.active else f"{kind}.updated", kind, row)
     return "updated"
+
+
+async def save(
+    reg: Registry,
+    kind: str,
+    model: Any,
+    rows: dict[str, Any],
+    code: str,
+    values: dict[str, Any],
+    **on_create: Any,
+) -> str:
+    """Create the reference record `code` or update it: "created", "updated" or "unchanged"."""
+    row = rows.get(code)
+    if row is None:
+        row = rows[code] = model(code=code, **on_create, **values)
+        reg.session.add(row)
+        await reg.session.flush()
+        reg.audit.record(f"{kind}.created", kind, row)
+        reg.reference_changed = True
+        return "created"
+    outcome = update(reg, row, kind, values)
+    reg.reference_changed |= outcome == "updated"
+    return outcome
