@@ -37,6 +37,12 @@ def _status(outcome: str) -> int:
     return 201 if outcome == "created" else 200
 
 
+async def _upsert(request: Request[User, Any, Any], put: Any, key: str, name: str = "code") -> Response[Any]:
+    """Create or update the record `key` from the JSON body: 201 when created, 200 otherwise."""
+    outcome = await put(request.user, key, await _json(request))
+    return Response({name: key, "result": outcome}, status_code=_status(outcome))
+
+
 def _kind(kind: str) -> str:
     if kind not in KINDS:
         raise NotFound(_("Imports are for: %(kinds)s.", kinds=", ".join(KINDS)))
@@ -59,8 +65,7 @@ class AdminApiController(Controller):
     async def put_unit(
         self, request: Request[User, Any, Any], code: FromPath[str], admin: AdminDep
     ) -> Response[Any]:
-        outcome = await admin.put_unit(request.user, code, await _json(request))
-        return Response({"code": code, "result": outcome}, status_code=_status(outcome))
+        return await _upsert(request, admin.put_unit, code)
 
     @get("/users")
     async def users(self, admin: AdminDep) -> list[dict[str, Any]]:
@@ -91,8 +96,7 @@ class AdminApiController(Controller):
     async def put_campaign(
         self, request: Request[User, Any, Any], code: FromPath[str], admin: AdminDep
     ) -> Response[Any]:
-        outcome = await admin.put_campaign(request.user, code, await _json(request))
-        return Response({"code": code, "result": outcome}, status_code=_status(outcome))
+        return await _upsert(request, admin.put_campaign, code)
 
     @put("/campaigns/{code:str}/checklist")
     async def put_checklist(
@@ -111,8 +115,7 @@ class AdminApiController(Controller):
     async def put_site(
         self, request: Request[User, Any, Any], code: FromPath[str], admin: AdminDep
     ) -> Response[Any]:
-        outcome = await admin.put_site(request.user, code, await _json(request))
-        return Response({"code": code, "result": outcome}, status_code=_status(outcome))
+        return await _upsert(request, admin.put_site, code)
 
     @get("/contact-points")
     async def contact_points(self, admin: AdminDep) -> list[dict[str, Any]]:
@@ -126,8 +129,7 @@ class AdminApiController(Controller):
     async def put_contact_points(
         self, request: Request[User, Any, Any], username: FromPath[str], admin: AdminDep
     ) -> Response[Any]:
-        outcome = await admin.put_contact_points(request.user, username, await _json(request))
-        return Response({"leader": username, "result": outcome}, status_code=_status(outcome))
+        return await _upsert(request, admin.put_contact_points, username, "leader")
 
     @post("/import/{kind:str}", status_code=200)
     async def import_file(

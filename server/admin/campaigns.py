@@ -11,8 +11,8 @@ from ..demo.data import CATEGORIES, SITE_KINDS
 from ..errors import Invalid, NotFound
 from ..i18n import gettext as _
 from ..models import Campaign, ChecklistItem, ChecklistVersion, ChecklistVersionItem, Role, Severity, Site
-from .fields import Body, code_problem
-from .registry import Registry, apply
+from .fields import Body, code_problem, coded_body
+from .registry import Registry, save
 
 CAMPAIGN_FIELDS = {
     "name_zh",
@@ -32,13 +32,8 @@ MAX_ITEMS = 200
 
 
 async def put_campaign(reg: Registry, code: str, data: Any) -> str:
-    body = Body(data, CAMPAIGN_FIELDS)
+    body, name_zh, name_en = coded_body(data, CAMPAIGN_FIELDS, code, "name_zh")
     errors = body.errors
-    problem = code_problem(code)
-    if problem:
-        errors.add("code", problem)
-    name_zh = body.text("name_zh", 120, required=True)
-    name_en = body.text("name_en", 160) or name_zh
     category = body.choice("category", list(CATEGORIES))
     lead_name = body.ref("lead", required=True)
     unit_code = body.ref("responsible_unit", required=True)
@@ -49,9 +44,7 @@ async def put_campaign(reg: Registry, code: str, data: Any) -> str:
     lead = (await reg.users()).get(lead_name) if lead_name else None
     if lead_name and (lead is None or not lead.active or lead.role != Role.lead):
         errors.add("lead", _("%(name)s is not an active campaign lead's account.", name=lead_name))
-    unit = (await reg.units()).get(unit_code) if unit_code else None
-    if unit_code and (unit is None or not unit.active):
-        errors.add("responsible_unit", _("Unknown or retired unit %(code)s.", code=unit_code))
+    unit = await reg.active_unit(unit_code, errors, "responsible_unit")
     if starts_on and ends_on and ends_on < starts_on:
         errors.add("ends_on", _("The campaign cannot end before it starts."))
     errors.raise_if_any(_("The campaign has mistakes; nothing was saved."))
@@ -69,23 +62,10 @@ async def put_campaign(reg: Registry, code: str, data: Any) -> str:
         "active": active,
     }
     campaigns = await reg.campaigns()
-    campaign = campaigns.get(code)
-    reg.reference_changed = True
-    if campaign is None:
-        position = (await reg.session.scalar(select(func.max(Campaign.position)))) or 0
-        campaign = campaigns[code] = Campaign(code=code, position=position + 1, **values)
-        reg.session.add(campaign)
-        await reg.session.flush()
-        reg.audit.record("campaign.created", "campaign", campaign)
-        return "created"
-    was_active = campaign.active
-    if not apply(campaign, values):
-        reg.reference_changed = False
-        return "unchanged"
-    reg.audit.record(
-        "campaign.retired" if was_active and not active else "campaign.updated", "campaign", campaign
-    )
-    return "updated"
+    if code in campaigns:
+        return await save(reg, "campaign", Campaign, campaigns, code, values)
+    position = (await reg.session.scalar(select(func.max(Campaign.position)))) or 0
+    return await save(reg, "campaign", Campaign, campaigns, code, values, position=position + 1)
 
 
 def parse_items(data: Any, errors: Errors, path: str = "items") -> list[dict[str, str]]:
@@ -208,21 +188,14 @@ async def put_checklist(reg: Registry, campaign_code: str, data: Any) -> tuple[s
 
 
 async def put_site(reg: Registry, code: str, data: Any) -> str:
-    body = Body(data, SITE_FIELDS)
+    body, name, name_en = coded_body(data, SITE_FIELDS, code, "name")
     errors = body.errors
-    problem = code_problem(code)
-    if problem:
-        errors.add("code", problem)
-    name = body.text("name", 120, required=True)
-    name_en = body.text("name_en", 160) or name
     kind = body.choice("kind", list(SITE_KINDS))
     lat = body.number("lat", -90, 90, _("Latitude must be a number from -90 to 90."))
     lon = body.number("lon", -180, 180, _("Longitude must be a number from -180 to 180."))
     unit_code = body.ref("unit", required=True)
     active = body.flag("active")
-    unit = (await reg.units()).get(unit_code) if unit_code else None
-    if unit_code and (unit is None or not unit.active):
-        errors.add("unit", _("Unknown or retired unit %(code)s.", code=unit_code))
+    unit = await reg.active_unit(unit_code, errors, "unit")
     errors.raise_if_any(_("The site has mistakes; nothing was saved."))
     assert unit is not None
     values = {
@@ -234,20 +207,7 @@ async def put_site(reg: Registry, code: str, data: Any) -> str:
         "unit_id": unit.id,
         "active": active,
     }
-    sites = await reg.sites()
-    site = sites.get(code)
-    if site is None:
-        site = sites[code] = Site(code=code, **values)
-        reg.session.add(site)
-        reg.audit.record("site.created", "site", site)
-        reg.reference_changed = True
-        return "created"
-    was_active = site.active
-    if not apply(site, values):
-        return "unchanged"
-    reg.audit.record("site.retired" if was_active and not active else "site.updated", "site", site)
-    reg.reference_changed = True
-    return "updated"
+    return await save(reg, "site", Site, await reg.sites(), code, values)
 
 
 def invalid_if(errors: Errors, message: str) -> None:

@@ -24,6 +24,16 @@ def code_problem(value: str) -> str | None:
     return None
 
 
+def coded_body(data: Any, known: set[str], code: str, name_key: str) -> tuple[Body, str, str]:
+    """The body of the record `code`: the code checked, a name required, the English one defaulting to it."""
+    body = Body(data, known)
+    problem = code_problem(code)
+    if problem:
+        body.errors.add("code", problem)
+    name = body.text(name_key, 120, required=True)
+    return body, name, body.text("name_en", 160) or name
+
+
 class Body:
     """A JSON object (or a form, or an import row as a dict) read against its known fields."""
 

@@ -9,6 +9,7 @@ from ..demo.data import CATEGORIES, SITE_KINDS
 from ..i18n import gettext as _
 from ..labels import label
 from ..models import Campaign, Role, Severity, Site, Unit, UnitKind, User
+from .presenters import campaign_record, site_json, unit_json, user_json
 
 
 @dataclass
@@ -20,143 +21,105 @@ class Field:
     required: bool = False
 
 
-def _yes_no() -> list[tuple[str, str]]:
-    return [("true", _("Active")), ("false", _("Retired"))]
+def _status() -> Field:
+    return Field("active", _("Status"), "select", [("true", _("Active")), ("false", _("Retired"))])
+
+
+def _identity(code_title: str, name_key: str, name_title: str) -> list[Field]:
+    """The code, name and English name every kind of record opens with."""
+    return [
+        Field("code", code_title, required=True),
+        Field(name_key, name_title, required=True),
+        Field("name_en", _("Name (English)")),
+    ]
+
+
+def _select(name: str, title: str, options: list[tuple[str, str]], required: bool = True) -> Field:
+    return Field(name, title, "select", options, required)
+
+
+def _active_units(units: list[Unit], lang: str) -> list[tuple[str, str]]:
+    return [(u.code, u.name(lang)) for u in units if u.active]
+
+
+def _active_leads(users: list[User], lang: str) -> list[tuple[str, str]]:
+    return [(u.username, u.name(lang)) for u in users if u.role == Role.lead and u.active]
+
+
+def _bilingual(table: dict[str, tuple[str, str]], lang: str) -> list[tuple[str, str]]:
+    return [(k, v[0] if lang != "en" else v[1]) for k, v in table.items()]
+
+
+def form_values(record: dict[str, Any]) -> dict[str, Any]:
+    """A record's JSON shape as a form shows it: no value is empty text, a flag is "true"/"false"."""
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        if value is None:
+            value = ""
+        elif isinstance(value, bool):
+            value = "true" if value else "false"
+        out[key] = value
+    return out
 
 
 def unit_fields(units: list[Unit], users: list[User], lang: str) -> list[Field]:
     return [
-        Field("code", _("Code"), required=True),
-        Field("name_zh", _("Name (Chinese)"), required=True),
-        Field("name_en", _("Name (English)")),
-        Field("kind", _("Kind"), "select", [(k.value, label("unit_kind", k.value)) for k in UnitKind], True),
-        Field("parent", _("Parent unit"), "select", [("", "—")] + [(u.code, u.name(lang)) for u in units]),
-        Field(
-            "leader_in_charge",
-            _("Leader in charge"),
-            "select",
-            [("", "—")] + [(u.username, u.name(lang)) for u in users if u.role == Role.lead and u.active],
-        ),
-        Field("active", _("Status"), "select", _yes_no()),
+        *_identity(_("Code"), "name_zh", _("Name (Chinese)")),
+        _select("kind", _("Kind"), [(k.value, label("unit_kind", k.value)) for k in UnitKind]),
+        _select("parent", _("Parent unit"), [("", "—")] + [(u.code, u.name(lang)) for u in units], False),
+        _select("leader_in_charge", _("Leader in charge"), [("", "—")] + _active_leads(users, lang), False),
+        _status(),
     ]
 
 
 def unit_row(unit: Unit, by_id: dict[int, Unit], users: dict[int, User], lang: str) -> dict[str, Any]:
-    parent = by_id.get(unit.parent_id) if unit.parent_id else None
-    leader = users.get(unit.leader_in_charge_id) if unit.leader_in_charge_id else None
-    return {
-        "code": unit.code,
-        "name_zh": unit.name_zh,
-        "name_en": unit.name_en,
-        "kind": unit.kind,
-        "parent": parent.code if parent else "",
-        "leader_in_charge": leader.username if leader else "",
-        "active": "true" if unit.active else "false",
-    }
+    return form_values(unit_json(unit, by_id, users, lang))
 
 
 def user_fields(units: list[Unit], lang: str) -> list[Field]:
     return [
-        Field("code", _("Username"), required=True),
-        Field("name", _("Name"), required=True),
-        Field("name_en", _("Name (English)")),
-        Field("role", _("Role"), "select", [(r.value, label("role", r.value)) for r in Role], True),
-        Field("unit", _("Unit"), "select", [(u.code, u.name(lang)) for u in units if u.active], True),
-        Field("active", _("Status"), "select", _yes_no()),
+        *_identity(_("Username"), "name", _("Name")),
+        _select("role", _("Role"), [(r.value, label("role", r.value)) for r in Role]),
+        _select("unit", _("Unit"), _active_units(units, lang)),
+        _status(),
     ]
 
 
 def user_row(user: User) -> dict[str, Any]:
-    return {
-        "code": user.username,
-        "name": user.display_name,
-        "name_en": user.display_name_en,
-        "role": user.role,
-        "unit": user.unit.code,
-        "active": "true" if user.active else "false",
-    }
+    record = user_json(user, "")
+    return form_values({"code": record.pop("username"), **record})
 
 
 def campaign_fields(units: list[Unit], users: list[User], lang: str) -> list[Field]:
     return [
-        Field("code", _("Code"), required=True),
-        Field("name_zh", _("Name (Chinese)"), required=True),
-        Field("name_en", _("Name (English)")),
-        Field(
-            "category",
-            _("Category"),
-            "select",
-            [(k, v[0] if lang != "en" else v[1]) for k, v in CATEGORIES.items()],
-            True,
-        ),
-        Field(
-            "lead",
-            _("Lead"),
-            "select",
-            [(u.username, u.name(lang)) for u in users if u.role == Role.lead and u.active],
-            True,
-        ),
-        Field(
-            "responsible_unit",
-            _("Responsible unit"),
-            "select",
-            [(u.code, u.name(lang)) for u in units if u.active],
-            True,
-        ),
+        *_identity(_("Code"), "name_zh", _("Name (Chinese)")),
+        _select("category", _("Category"), _bilingual(CATEGORIES, lang)),
+        _select("lead", _("Lead"), _active_leads(users, lang)),
+        _select("responsible_unit", _("Responsible unit"), _active_units(units, lang)),
         Field("measures_zh", _("Measures"), "textarea"),
         Field("starts_on", _("Starts on"), "date"),
         Field("ends_on", _("Ends on"), "date"),
-        Field("active", _("Status"), "select", _yes_no()),
+        _status(),
     ]
 
 
 def campaign_row(campaign: Campaign) -> dict[str, Any]:
-    return {
-        "code": campaign.code,
-        "name_zh": campaign.name_zh,
-        "name_en": campaign.name_en,
-        "category": campaign.category,
-        "lead": campaign.lead.username,
-        "responsible_unit": campaign.responsible_unit.code,
-        "measures_zh": campaign.measures_zh,
-        "starts_on": campaign.starts_on.isoformat() if campaign.starts_on else "",
-        "ends_on": campaign.ends_on.isoformat() if campaign.ends_on else "",
-        "active": "true" if campaign.active else "false",
-    }
+    return form_values(campaign_record(campaign))
 
 
 def site_fields(units: list[Unit], lang: str) -> list[Field]:
     return [
-        Field("code", _("Code"), required=True),
-        Field("name", _("Name"), required=True),
-        Field("name_en", _("Name (English)")),
-        Field(
-            "kind",
-            _("Kind"),
-            "select",
-            [(k, v[0] if lang != "en" else v[1]) for k, v in SITE_KINDS.items()],
-            True,
-        ),
+        *_identity(_("Code"), "name", _("Name")),
+        _select("kind", _("Kind"), _bilingual(SITE_KINDS, lang)),
         Field("lat", _("Latitude"), "number", required=True),
         Field("lon", _("Longitude"), "number", required=True),
-        Field(
-            "unit", _("Responsible unit"), "select", [(u.code, u.name(lang)) for u in units if u.active], True
-        ),
-        Field("active", _("Status"), "select", _yes_no()),
+        _select("unit", _("Responsible unit"), _active_units(units, lang)),
+        _status(),
     ]
 
 
 def site_row(site: Site) -> dict[str, Any]:
-    return {
-        "code": site.code,
-        "name": site.name_zh,
-        "name_en": site.name_en,
-        "kind": site.kind,
-        "lat": site.lat,
-        "lon": site.lon,
-        "unit": site.unit.code if site.unit else "",
-        "active": "true" if site.active else "false",
-    }
+    return form_values(site_json(site, ""))
 
 
 SEVERITIES = [s.value for s in Severity]

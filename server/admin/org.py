@@ -8,9 +8,9 @@ from typing import Any
 from ..errors import Invalid, NotFound
 from ..i18n import gettext as _
 from ..models import Role, Unit, UnitKind, User, utcnow
-from .fields import USERNAME, Body, code_problem
+from .fields import USERNAME, Body, coded_body
 from .passwords import one_time_password
-from .registry import Registry, apply
+from .registry import Registry, save, update
 
 UNIT_FIELDS = {"name_zh", "name_en", "kind", "parent", "leader_in_charge", "active"}
 USER_FIELDS = {"name", "name_en", "role", "unit", "active"}
@@ -18,13 +18,8 @@ ONE_TIME_VALID = timedelta(hours=72)
 
 
 async def put_unit(reg: Registry, code: str, data: Any) -> str:
-    body = Body(data, UNIT_FIELDS)
+    body, name_zh, name_en = coded_body(data, UNIT_FIELDS, code, "name_zh")
     errors = body.errors
-    problem = code_problem(code)
-    if problem:
-        errors.add("code", problem)
-    name_zh = body.text("name_zh", 120, required=True)
-    name_en = body.text("name_en", 160) or name_zh
     kind = body.choice("kind", [k.value for k in UnitKind])
     parent_code = body.ref("parent")
     leader_name = body.ref("leader_in_charge")
@@ -65,20 +60,7 @@ async def put_unit(reg: Registry, code: str, data: Any) -> str:
         "leader_in_charge_id": leader_id,
         "active": active,
     }
-    if unit is None:
-        unit = units[code] = Unit(code=code, **values)
-        reg.session.add(unit)
-        await reg.session.flush()
-        reg.audit.record("unit.created", "unit", unit)
-        reg.reference_changed = True
-        return "created"
-    was_active = unit.active
-    if not apply(unit, values):
-        return "unchanged"
-    action = "unit.retired" if was_active and not active else "unit.updated"
-    reg.audit.record(action, "unit", unit)
-    reg.reference_changed = True
-    return "updated"
+    return await save(reg, "unit", Unit, units, code, values)
 
 
 async def put_user(reg: Registry, username: str, data: Any) -> tuple[str, dict[str, Any] | None]:
@@ -96,9 +78,7 @@ async def put_user(reg: Registry, username: str, data: Any) -> tuple[str, dict[s
     role = body.choice("role", [r.value for r in Role])
     unit_code = body.ref("unit", required=True)
     active = body.flag("active")
-    unit = (await reg.units()).get(unit_code) if unit_code else None
-    if unit_code and (unit is None or not unit.active):
-        errors.add("unit", _("Unknown or retired unit %(code)s.", code=unit_code))
+    unit = await reg.active_unit(unit_code, errors, "unit")
     users = await reg.users()
     user = users.get(username)
     if user is not None and user.id == reg.actor_id:
@@ -135,13 +115,10 @@ async def put_user(reg: Registry, username: str, data: Any) -> tuple[str, dict[s
             "one_time_password": secret,
             "expires_at": user.password_expires_at.isoformat(),
         }
-    was_active = user.active
-    if not apply(user, values):
+    if update(reg, user, "user", values) == "unchanged":
         return "unchanged", None
     if user.unit_id == unit.id:
         user.unit = unit
-    action = "user.retired" if was_active and not active else "user.updated"
-    reg.audit.record(action, "user", user)
     reg.touched_users.add(user.id)
     if not active:
         reg.revoke_users.add(user.id)

@@ -34,7 +34,8 @@ def user_json(user: User, lang: str) -> dict[str, Any]:
     }
 
 
-def campaign_json(campaign: Campaign, version: int, lang: str) -> dict[str, Any]:
+def campaign_record(campaign: Campaign) -> dict[str, Any]:
+    """A campaign's own fields, without its checklist."""
     return {
         "code": campaign.code,
         "name_zh": campaign.name_zh,
@@ -47,6 +48,11 @@ def campaign_json(campaign: Campaign, version: int, lang: str) -> dict[str, Any]
         "starts_on": campaign.starts_on.isoformat() if campaign.starts_on else None,
         "ends_on": campaign.ends_on.isoformat() if campaign.ends_on else None,
         "active": campaign.active,
+    }
+
+
+def campaign_json(campaign: Campaign, version: int, lang: str) -> dict[str, Any]:
+    return campaign_record(campaign) | {
         "checklist_version": version,
         "items": [
             {"code": i.code, "text_zh": i.text_zh, "text_en": i.text_en, "severity": i.severity}

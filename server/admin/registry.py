@@ -14,6 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..audit.chain import AuditLog
+from ..checks.schemas import Errors
+from ..i18n import gettext as _
 from ..models import Campaign, Site, Unit, User
 
 
@@ -33,27 +35,32 @@ class Registry:
     reference_changed: bool = False
     notes: list[dict[str, Any]] = field(default_factory=list)
 
+    async def _load(self, attr: str, model: Any, key: str) -> dict[str, Any]:
+        cached = getattr(self, attr)
+        if cached is None:
+            rows = (await self.session.scalars(select(model))).unique().all()
+            cached = {getattr(r, key): r for r in rows}
+            setattr(self, attr, cached)
+        return cached
+
     async def units(self) -> dict[str, Unit]:
-        if self._units is None:
-            self._units = {u.code: u for u in (await self.session.scalars(select(Unit))).all()}
-        return self._units
+        return await self._load("_units", Unit, "code")
 
     async def users(self) -> dict[str, User]:
-        if self._users is None:
-            self._users = {u.username: u for u in (await self.session.scalars(select(User))).unique().all()}
-        return self._users
+        return await self._load("_users", User, "username")
 
     async def sites(self) -> dict[str, Site]:
-        if self._sites is None:
-            self._sites = {s.code: s for s in (await self.session.scalars(select(Site))).unique().all()}
-        return self._sites
+        return await self._load("_sites", Site, "code")
 
     async def campaigns(self) -> dict[str, Campaign]:
-        if self._campaigns is None:
-            self._campaigns = {
-                c.code: c for c in (await self.session.scalars(select(Campaign))).unique().all()
-            }
-        return self._campaigns
+        return await self._load("_campaigns", Campaign, "code")
+
+    async def active_unit(self, code: str | None, errors: Errors, field: str) -> Unit | None:
+        """The unit a record refers to by code; a missing or retired one is `field`'s error."""
+        unit = (await self.units()).get(code) if code else None
+        if code and (unit is None or not unit.active):
+            errors.add(field, _("Unknown or retired unit %(code)s.", code=code))
+        return unit
 
 
 def apply(row: Any, values: dict[str, Any]) -> bool:
@@ -64,3 +71,35 @@ def apply(row: Any, values: dict[str, Any]) -> bool:
             setattr(row, key, value)
             changed = True
     return changed
+
+
+def update(reg: Registry, row: Any, kind: str, values: dict[str, Any]) -> str:
+    """Apply `values` to an existing record and audit it, a retirement by that name."""
+    was_active = row.active
+    if not apply(row, values):
+        return "unchanged"
+    reg.audit.record(f"{kind}.retired" if was_active and not row.active else f"{kind}.updated", kind, row)
+    return "updated"
+
+
+async def save(
+    reg: Registry,
+    kind: str,
+    model: Any,
+    rows: dict[str, Any],
+    code: str,
+    values: dict[str, Any],
+    **on_create: Any,
+) -> str:
+    """Create the reference record `code` or update it: "created", "updated" or "unchanged"."""
+    row = rows.get(code)
+    if row is None:
+        row = rows[code] = model(code=code, **on_create, **values)
+        reg.session.add(row)
+        await reg.session.flush()
+        reg.audit.record(f"{kind}.created", kind, row)
+        reg.reference_changed = True
+        return "created"
+    outcome = update(reg, row, kind, values)
+    reg.reference_changed |= outcome == "updated"
+    return outcome

@@ -90,6 +90,12 @@ class UnitOverview:
     indicators: Indicators
 
 
+async def _count_by(session: Any, column: Any, *where: Any) -> dict[int, int]:
+    """How many rows match `where`, by the value of `column`."""
+    rows = await session.execute(select(column, func.count()).where(*where).group_by(column))
+    return {key: int(count) for key, count in rows.all()}
+
+
 class TopicService:
     def __init__(self, db: Database, indicators: IndicatorService) -> None:
         self.db = db
@@ -100,40 +106,25 @@ class TopicService:
         ids = [p.unit_id for p in points]
         now = utcnow()
         async with self.db.read() as session:
-            open_by = dict(
-                (
-                    await session.execute(
-                        select(Finding.assigned_unit_id, func.count())
-                        .where(Finding.assigned_unit_id.in_(ids), Finding.status.in_(OPEN_STATUSES))
-                        .group_by(Finding.assigned_unit_id)
-                    )
-                ).all()
+            open_by = await _count_by(
+                session,
+                Finding.assigned_unit_id,
+                Finding.assigned_unit_id.in_(ids),
+                Finding.status.in_(OPEN_STATUSES),
             )
-            overdue_by = dict(
-                (
-                    await session.execute(
-                        select(Finding.assigned_unit_id, func.count())
-                        .where(
-                            Finding.assigned_unit_id.in_(ids),
-                            Finding.status.in_(WAITING_FOR_UNIT),
-                            Finding.deadline < now,
-                        )
-                        .group_by(Finding.assigned_unit_id)
-                    )
-                ).all()
+            overdue_by = await _count_by(
+                session,
+                Finding.assigned_unit_id,
+                Finding.assigned_unit_id.in_(ids),
+                Finding.status.in_(WAITING_FOR_UNIT),
+                Finding.deadline < now,
             )
-            topics_by = dict(
-                (
-                    await session.execute(
-                        select(Topic.unit_id, func.count())
-                        .where(
-                            Topic.unit_id.in_(ids),
-                            Topic.status.in_(("open", "returned")),
-                            Topic.deadline < now,
-                        )
-                        .group_by(Topic.unit_id)
-                    )
-                ).all()
+            topics_by = await _count_by(
+                session,
+                Topic.unit_id,
+                Topic.unit_id.in_(ids),
+                Topic.status.in_(("open", "returned")),
+                Topic.deadline < now,
             )
         return [
             UnitOverview(

@@ -19,7 +19,7 @@ from ..models import ComplaintStatus, Role, User
 from .indicators import DEFINITIONS
 from .linking import open_finding
 from .presenters import complaint_json, event_json
-from .service import ComplaintFilters
+from .reading import ComplaintFilters
 
 BODY_LIMIT = 64 * 1024
 

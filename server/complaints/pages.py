@@ -21,7 +21,7 @@ from ..i18n import gettext as _
 from ..models import ComplaintSource, ComplaintStatus, Role, User, VisitOutcome, utcnow
 from ..web import page
 from .presenters import complaint_json
-from .service import ComplaintFilters
+from .reading import ComplaintFilters
 
 READERS = (Role.office, Role.lead, Role.handler)
 

@@ -6,26 +6,19 @@ Every change is one transaction with its event and its audit entry. A refused tr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from ..audit.chain import AuditLog
-from ..campaigns.service import CampaignService
-from ..checks.schemas import Errors, canonical_uuid, parse_text
-from ..db import Database
-from ..errors import Conflict, Forbidden, Invalid, NotFound
-from ..findings.access import visible_findings
+from ..checks.schemas import Errors, parse_text
+from ..errors import Conflict, Forbidden, Invalid
 from ..findings.workflow import parse_deadline
 from ..i18n import gettext as _
 from ..labels import label
 from ..models import Complaint, ComplaintEvent, ComplaintStatus, Finding, Role, User, VisitOutcome, utcnow
-from ..settings import Settings
-from .access import visible_complaints
-from .queues import Urgency, urgency
+from .reading import ComplaintReads
 from .schemas import (
     NOTE_MAX,
     body_digest,
@@ -36,7 +29,6 @@ from .schemas import (
 )
 
 RESULT_MAX = 5000
-LIST_LIMIT = 200
 SETTLED = (ComplaintStatus.visited.value, ComplaintStatus.closed.value)
 
 
@@ -50,96 +42,8 @@ def refused(complaint: Complaint, message: str) -> Conflict:
     )
 
 
-@dataclass(frozen=True)
-class ComplaintFilters:
-    status: str | None = None
-    unit_id: int | None = None
-    campaign_id: int | None = None
-    late: bool = False
-
-
-@dataclass
-class ComplaintDetail:
-    complaint: Complaint
-    events: list[ComplaintEvent]
-    finding_visible: bool
-
-
-class ComplaintService:
-    def __init__(self, db: Database, settings: Settings, campaigns: CampaignService) -> None:
-        self.db = db
-        self.settings = settings
-        self.campaigns = campaigns
-        self.zone = ZoneInfo(settings.timezone)
-
-    # ---- clocks ---------------------------------------------------------------------------
-
-    def urgency(self, complaint: Complaint, now: datetime) -> Urgency:
-        return urgency(complaint, now, self.zone, self.settings.callback_days)
-
-    # ---- reading --------------------------------------------------------------------------
-
-    async def list(self, user: User, filters: ComplaintFilters, limit: int = LIST_LIMIT) -> list[Complaint]:
-        """Late and due-today first (by how late), then the rest newest first."""
-        now = utcnow()
-        query = select(Complaint).where(visible_complaints(user))
-        if filters.status:
-            query = query.where(Complaint.status == filters.status)
-        if filters.unit_id is not None:
-            query = query.where(Complaint.assigned_unit_id == filters.unit_id)
-        if filters.campaign_id is not None:
-            query = query.where(Complaint.campaign_id == filters.campaign_id)
-        if filters.late:
-            callback_cut = now - timedelta(days=self.settings.callback_days)
-            query = query.where(
-                ((Complaint.status == ComplaintStatus.assigned.value) & (Complaint.deadline < now))
-                | (
-                    (Complaint.status == ComplaintStatus.investigated.value)
-                    & (Complaint.investigated_at < callback_cut)
-                )
-            )
-        async with self.db.read() as session:
-            rows = list(
-                (await session.scalars(query.order_by(Complaint.received_at.desc(), Complaint.id.desc())))
-                .unique()
-                .all()
-            )
-        far = datetime.max.replace(tzinfo=now.tzinfo)
-        rows.sort(key=lambda c: (self.urgency(c, now).rank, self.urgency(c, now).due or far))
-        return rows[:limit]
-
-    async def _visible(self, session: Any, user: User, uuid: str, *, lock: bool = False) -> Complaint:
-        canonical = canonical_uuid(uuid)
-        query = select(Complaint).where(Complaint.uuid == canonical, visible_complaints(user))
-        if lock:
-            query = query.with_for_update(of=Complaint)
-        complaint = None if canonical is None else await session.scalar(query)
-        if complaint is None:
-            raise NotFound(_("There is no complaint %(uuid)s that you may see.", uuid=str(uuid)[:40]))
-        return complaint
-
-    async def detail(self, user: User, uuid: str) -> ComplaintDetail:
-        async with self.db.read() as session:
-            complaint = await self._visible(session, user, uuid)
-            events = list(
-                (
-                    await session.scalars(
-                        select(ComplaintEvent)
-                        .where(ComplaintEvent.complaint_id == complaint.id)
-                        .order_by(ComplaintEvent.id)
-                    )
-                )
-                .unique()
-                .all()
-            )
-            finding_visible = False
-            if complaint.finding_id is not None:
-                finding_visible = (
-                    await session.scalar(
-                        select(Finding.id).where(Finding.id == complaint.finding_id, visible_findings(user))
-                    )
-                ) is not None
-        return ComplaintDetail(complaint, events, finding_visible)
+class ComplaintService(ComplaintReads):
+    """The writing side: each step checks the status it starts from."""
 
     # ---- writing --------------------------------------------------------------------------
 
@@ -406,7 +310,3 @@ class ComplaintService:
             self._record(session, audit, complaint, user, "linked", complaint.status, note=str(found))
             await audit.write(session)
         return await self._reload(user, uuid)
-
-    async def _reload(self, user: User, uuid: str) -> Complaint:
-        async with self.db.read() as session:
-            return await self._visible(session, user, uuid)

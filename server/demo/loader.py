@@ -6,11 +6,14 @@ line, a missing one is added, and accounts that exist keep their passwords.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..accounts.passwords import Passwords
+from ..admin.registry import apply
 from ..audit.chain import AuditLog
 from ..db import Database
 from ..models import Campaign, ChecklistItem, ChecklistVersion, ChecklistVersionItem, Site, Unit, User, utcnow
@@ -18,44 +21,58 @@ from ..settings import Settings
 from . import data
 
 
-def _sync(row: Any, values: dict[str, Any]) -> bool:
-    changed = False
-    for key, value in values.items():
-        if getattr(row, key) != value:
-            setattr(row, key, value)
-            changed = True
-    return changed
+@dataclass
+class _Upserts:
+    """Adds a missing row or brings an existing one in line with the data, counting both."""
+
+    session: AsyncSession
+    added: int = 0
+    updated: int = 0
+
+    def __call__(
+        self,
+        rows: dict[str, Any],
+        model: Any,
+        key: str,
+        values: dict[str, Any],
+        key_field: str = "code",
+        **on_create: Any,
+    ) -> bool:
+        """True when the row whose `key_field` is `key` was added or changed."""
+        row = rows.get(key)
+        if row is None:
+            rows[key] = model(**{key_field: key}, **on_create, **values)
+            self.session.add(rows[key])
+            self.added += 1
+            return True
+        if apply(row, values):
+            self.updated += 1
+            return True
+        return False
 
 
 async def load_demo(settings: Settings, database: Database | None = None) -> str:
     db = database or Database(settings)
-    added = updated = 0
     passwords = Passwords(settings)
     try:
         async with db.write() as session:
             # The loader is a writer like any other: what it adds or changes is in the trail.
             audit = AuditLog(actor_id=None)
+            upsert = _Upserts(session)
             units = {u.code: u for u in (await session.scalars(select(Unit))).all()}
             existing_units = set(units)
             changed_units: set[str] = set()
             for spec in data.UNITS:
                 values = {"name_zh": spec.name_zh, "name_en": spec.name_en, "kind": spec.kind}
-                unit = units.get(spec.code)
-                if unit is None:
-                    unit = units[spec.code] = Unit(code=spec.code, **values)
-                    session.add(unit)
+                if upsert(units, Unit, spec.code, values):
                     changed_units.add(spec.code)
-                    added += 1
-                elif _sync(unit, values):
-                    changed_units.add(spec.code)
-                    updated += 1
             await session.flush()
             for spec in data.UNITS:
                 parent_id = units[spec.parent].id if spec.parent else None
                 if units[spec.code].parent_id != parent_id:
                     units[spec.code].parent_id = parent_id
                     changed_units.add(spec.code)
-                    updated += spec.code in existing_units
+                    upsert.updated += spec.code in existing_units
             for code in sorted(changed_units):
                 audit.record("unit.loaded", "unit", units[code])
 
@@ -68,16 +85,17 @@ async def load_demo(settings: Settings, database: Database | None = None) -> str
                     "role": spec.role,
                     "unit_id": units[spec.unit].id,
                 }
-                user = users.get(spec.username)
-                if user is None:
+                if spec.username not in users:
                     demo_hash = demo_hash or passwords.hash_sync(settings.demo_password)
-                    user = users[spec.username] = User(
-                        username=spec.username, password_hash=demo_hash, password_set_at=utcnow(), **values
-                    )
-                    session.add(user)
-                    added += 1
-                elif _sync(user, values):
-                    updated += 1
+                upsert(
+                    users,
+                    User,
+                    spec.username,
+                    values,
+                    key_field="username",
+                    password_hash=demo_hash,
+                    password_set_at=utcnow(),
+                )
             for user in users.values():
                 if user in session.new or user in session.dirty:
                     audit.record("user.loaded", "user", user)
@@ -98,15 +116,8 @@ async def load_demo(settings: Settings, database: Database | None = None) -> str
                     "ends_on": spec.ends_on,
                     "position": position,
                 }
-                campaign = campaigns.get(spec.code)
-                if campaign is None:
-                    campaign = campaigns[spec.code] = Campaign(code=spec.code, **values)
-                    session.add(campaign)
+                if upsert(campaigns, Campaign, spec.code, values):
                     changed_campaigns.add(spec.code)
-                    added += 1
-                elif _sync(campaign, values):
-                    changed_campaigns.add(spec.code)
-                    updated += 1
             await session.flush()
             for code in sorted(changed_campaigns):
                 audit.record("campaign.loaded", "campaign", campaigns[code])
@@ -143,7 +154,7 @@ async def load_demo(settings: Settings, database: Database | None = None) -> str
                 for row in rows:
                     audit.record("checklist_item.loaded", "checklist_item", row)
                 audit.record("checklist.version_saved", "checklist_version", version)
-                added += len(rows)
+                upsert.added += len(rows)
 
             sites = {s.code: s for s in (await session.scalars(select(Site))).all()}
             for spec in data.SITES:
@@ -155,19 +166,12 @@ async def load_demo(settings: Settings, database: Database | None = None) -> str
                     "lon": spec.lon,
                     "unit_id": units[spec.unit].id if spec.unit else None,
                 }
-                site = sites.get(spec.code)
-                if site is None:
-                    site = Site(code=spec.code, **values)
-                    session.add(site)
-                    audit.record("site.loaded", "site", site)
-                    added += 1
-                elif _sync(site, values):
-                    audit.record("site.loaded", "site", site)
-                    updated += 1
+                if upsert(sites, Site, spec.code, values):
+                    audit.record("site.loaded", "site", sites[spec.code])
             await audit.write(session)
     finally:
         if database is None:
             await db.dispose()
-    if not added and not updated:
+    if not upsert.added and not upsert.updated:
         return "demo data already loaded: nothing changed"
-    return f"demo data loaded: {added} rows added, {updated} updated"
+    return f"demo data loaded: {upsert.added} rows added, {upsert.updated} updated"

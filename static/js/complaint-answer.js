@@ -5,26 +5,15 @@
   "use strict";
   var form = document.getElementById("answer-form");
   var Outbox = window.XunchaOutbox;
-  if (!form || !Outbox || !window.indexedDB) return;
-  var t = readJson("xuncha-answer-i18n") || {};
-  var cfg = readJson("xuncha-pwa") || {};
+  var Kit = window.XunchaField; // field-kit.js: the UUID and page-data readers the forms share
+  if (!form || !Outbox || !Kit || !window.indexedDB) return;
+  var t = Kit.readJson("xuncha-answer-i18n");
+  var cfg = Kit.readJson("xuncha-pwa");
   var state = form.querySelector("[data-save-state]");
   var complaint = form.dataset.complaint;
 
-  function readJson(id) {
-    var el = document.getElementById(id);
-    try { return el ? JSON.parse(el.textContent) : null; } catch (e) { return null; }
-  }
-  function newUuid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    var b = crypto.getRandomValues(new Uint8Array(16));
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
   // A page kept on the phone names the same UUID each time it is opened: make a fresh one.
-  form.elements.uuid.value = newUuid();
+  form.elements.uuid.value = Kit.newUuid();
 
   function lock(text) {
     state.textContent = text;
