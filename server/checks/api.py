@@ -25,7 +25,8 @@ from ..i18n import gettext as _
 from ..i18n import lang
 from ..models import Check, User
 from .presenters import check_json
-from .schemas import CheckBody, CheckDetail, CheckPage, CheckPhotoReceipt, CheckReceipt
+from .responses import CheckDetail, CheckPage, CheckPhotoReceipt, CheckReceipt
+from .schemas import CheckBody
 
 
 class CheckApiController(Controller):

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from ..audit.chain import AuditLog
 from ..checks.schemas import Errors, parse_text
 from ..errors import Conflict, Forbidden, Invalid
-from ..findings.workflow import parse_deadline
+from ..findings.inputs import parse_deadline
 from ..i18n import gettext as _
 from ..labels import label
 from ..models import Complaint, ComplaintEvent, ComplaintStatus, Finding, Role, User, VisitOutcome, utcnow

@@ -15,20 +15,10 @@ import msgspec
 from msgspec import Meta, Struct
 
 from ..api import MAX_ROW_ID, Message, text_message, time_message
-from ..checks.schemas import (
-    AwareTime,
-    Code,
-    LocationBody,
-    LocationOut,
-    Named,
-    PhotoBody,
-    PhotoOut,
-    Timestamp,
-    location_messages,
-    photo_messages,
-)
+from ..checks.responses import LocationOut, Named, PhotoOut, Timestamp
+from ..checks.schemas import AwareTime, Code, LocationBody, PhotoBody, location_messages, photo_messages
 from ..i18n import gettext as _
-from .workflow import REASON_MAX
+from .inputs import REASON_MAX
 
 NOTE_MAX = 2000
 

@@ -13,14 +13,14 @@ may not see answers 404.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..api import MAX_ROW_ID, free_text
+from ..api import MAX_ROW_ID
 from ..audit.chain import AuditLog
 from ..db import Database
 from ..errors import Conflict, Forbidden, Invalid, NotFound
@@ -44,11 +44,9 @@ from ..models import (
 from ..settings import Settings
 from .access import visible_findings
 from .counts import Tracker
+from .inputs import parse_deadline, parse_reason
 from .proposals import can_rectify, proposed_deadline
 from .service import WAITING_FOR_UNIT, acts_as_lead
-
-REASON_MAX = 1000
-MAX_DEADLINE = timedelta(days=366)
 
 
 def refused(finding: Finding, message: str) -> Conflict:
@@ -61,66 +59,6 @@ def refused(finding: Finding, message: str) -> Conflict:
 
 def hidden_covert(finding: Finding) -> bool:
     return bool(finding.covert) and finding.disclosed_at is None
-
-
-def parse_deadline(value: Any, field: str = "deadline") -> datetime:
-    """A deadline as the API decodes it (a datetime) or as a form sends it (text)."""
-    if isinstance(value, datetime):
-        return _future_deadline(value, field)
-    if not isinstance(value, str) or len(value) > 40:
-        raise Invalid(
-            _("Give the deadline as a date and time with its offset."),
-            errors=[{"field": field, "message": _("For example 2026-12-05T18:00:00+08:00.")}],
-        )
-    try:
-        deadline = datetime.fromisoformat(value)
-    except ValueError:
-        raise Invalid(
-            _("Give the deadline as a date and time with its offset."),
-            errors=[{"field": field, "message": _("For example 2026-12-05T18:00:00+08:00.")}],
-        ) from None
-    return _future_deadline(deadline, field)
-
-
-def _future_deadline(deadline: datetime, field: str) -> datetime:
-    if deadline.tzinfo is None:
-        raise Invalid(
-            _("The deadline needs its UTC offset, like +08:00."),
-            errors=[{"field": field, "message": _("Add an offset such as +08:00.")}],
-        )
-    now = utcnow()
-    if deadline <= now:
-        raise Invalid(
-            _("The deadline is in the past; give a later one."),
-            errors=[{"field": field, "message": _("The deadline must be in the future.")}],
-        )
-    if deadline > now + MAX_DEADLINE:
-        raise Invalid(
-            _("The deadline is more than a year away."),
-            errors=[{"field": field, "message": _("Give a deadline within a year.")}],
-        )
-    return deadline
-
-
-def parse_reason(value: Any, *, required: bool) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise Invalid(
-            _("The reason must be text."), errors=[{"field": "reason", "message": _("Must be text.")}]
-        )
-    value = free_text(value).strip()
-    if required and not value:
-        raise Invalid(
-            _("Say why the rectification is sent back, so the unit knows what to redo."),
-            errors=[{"field": "reason", "message": _("A reason is required.")}],
-        )
-    if len(value) > REASON_MAX:
-        raise Invalid(
-            _("The reason is too long."),
-            errors=[{"field": "reason", "message": _("At most %(limit)s characters.", limit=REASON_MAX)}],
-        )
-    return value
 
 
 class Workflow:
