@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar.di import NamedDependency
 
 from .accounts.service import AccountService
+from .assessment.evaluations import EvaluationService
 from .assessment.indicators import IndicatorService
 from .campaigns.service import CampaignService
 from .checks.service import CheckService
@@ -31,6 +32,7 @@ FindingsDep = NamedDependency[FindingService]
 WorkflowDep = NamedDependency[Workflow]
 RectificationsDep = NamedDependency[RectificationService]
 IndicatorsDep = NamedDependency[IndicatorService]
+EvaluationsDep = NamedDependency[EvaluationService]
 DeskDep = NamedDependency[DeskService]
 NotificationsDep = NamedDependency[NotificationService]
 OfficeDep = NamedDependency[OfficeService]

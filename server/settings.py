@@ -95,6 +95,9 @@ class Settings:
     # link answers at most this many requests per client address per minute.
     callback_days: int = 3
     rating_requests_per_minute: int = 20
+    # The unit assessment: the most votes one democratic evaluation of a unit may hold (the size
+    # of the largest panel that votes), so a typing slip is refused rather than scored.
+    max_evaluation_votes: int = 500
 
     # Printed documents: the CJK TrueType font embedded in PDFs ("" searches the usual places) and
     # the address people reach the system at, printed with a QR code on every notice.
