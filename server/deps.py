@@ -7,6 +7,7 @@ from litestar.di import NamedDependency
 from .accounts.service import AccountService
 from .assessment.evaluations import EvaluationService
 from .assessment.indicators import IndicatorService
+from .assessment.scores import ScoreService
 from .campaigns.service import CampaignService
 from .checks.service import CheckService
 from .complaints.indicators import ComplaintIndicatorService
@@ -33,6 +34,7 @@ WorkflowDep = NamedDependency[Workflow]
 RectificationsDep = NamedDependency[RectificationService]
 IndicatorsDep = NamedDependency[IndicatorService]
 EvaluationsDep = NamedDependency[EvaluationService]
+ScoresDep = NamedDependency[ScoreService]
 DeskDep = NamedDependency[DeskService]
 NotificationsDep = NamedDependency[NotificationService]
 OfficeDep = NamedDependency[OfficeService]

@@ -11,7 +11,7 @@ from msgspec import Meta, Struct
 
 from ..accounts.guards import logged_in
 from ..api import read_json, shaped
-from ..deps import CampaignsDep, EvaluationsDep, IndicatorsDep
+from ..deps import CampaignsDep, EvaluationsDep, IndicatorsDep, ScoresDep
 from ..errors import Forbidden, Invalid
 from ..findings.filters import FindingFilters, filters_from_query
 from ..i18n import gettext as _
@@ -147,3 +147,20 @@ class EvaluationApiController(Controller):
             request.user, parse_period(period), unit, await read_json(request)
         )
         return Response(answer, status_code=status)
+
+
+class ScoreApiController(Controller):
+    path = "/api/v1"
+    guards = [logged_in]
+    tags = ["assessment"]
+
+    @get("/scores")
+    async def scores(
+        self, request: Request[User, Any, Any], scores: ScoresDep, period: FromQuery[str | None] = None
+    ) -> list[dict[str, Any]]:
+        """The units' composite scores for the period, ranked: the office sees all units, a lead
+        those of their campaigns, a unit its own."""
+        units = await scores.visible_units(request.user)
+        if units is None:
+            raise Forbidden(_("The scores are for lead leaders, the responsible units and the office."))
+        return await scores.scores(units, parse_period(period))
