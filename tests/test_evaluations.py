@@ -156,3 +156,10 @@ async def test_a_bad_period_or_an_unknown_unit_is_named(client):
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "period"
     unknown = await put_votes(client, office, VOTES, unit="no-such-unit")
     assert unknown.status_code == 404 and "no-such-unit" in unknown.json()["detail"]
+
+
+@pytest.mark.parametrize("unit", ["bureau", "duty-office"])
+async def test_votes_for_a_unit_the_assessment_does_not_score_are_refused(client, unit):
+    response = await put_votes(client, await token_for(client, "office"), VOTES, unit=unit)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "unit"

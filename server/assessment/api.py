@@ -149,6 +149,30 @@ class EvaluationApiController(Controller):
         return Response(answer, status_code=status)
 
 
+class Component(Struct, forbid_unknown_fields=True):
+    value: Annotated[float | None, Meta(description="Out of 100; null with no data.")]
+    basis: Annotated[int, Meta(description="How many records the value rests on.")]
+
+
+class Composite(Struct, forbid_unknown_fields=True):
+    value: Annotated[float | None, Meta(description="Weighted over the parts with data; null with none.")]
+    basis: int
+    parts_used: list[str]
+
+
+class Score(Struct, forbid_unknown_fields=True):
+    """One unit's score for the period (docs/scores.md)."""
+
+    unit: str
+    third_party: Component
+    service_recipient: Component
+    democratic: Component
+    routine: Component
+    composite: Composite
+    rating: Annotated[str | None, Meta(description="excellent, qualified or unqualified; null with no data.")]
+    rank: Annotated[int | None, Meta(description="1 is the highest composite; null with no data.")]
+
+
 class ScoreApiController(Controller):
     path = "/api/v1"
     guards = [logged_in]
@@ -157,10 +181,10 @@ class ScoreApiController(Controller):
     @get("/scores")
     async def scores(
         self, request: Request[User, Any, Any], scores: ScoresDep, period: FromQuery[str | None] = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[Score]:
         """The units' composite scores for the period, ranked: the office sees all units, a lead
         those of their campaigns, a unit its own."""
         units = await scores.visible_units(request.user)
         if units is None:
             raise Forbidden(_("The scores are for lead leaders, the responsible units and the office."))
-        return await scores.scores(units, parse_period(period))
+        return [shaped(row, Score) for row in await scores.scores(units, parse_period(period))]

@@ -12,7 +12,7 @@ from ..audit.chain import AuditLog
 from ..db import Database
 from ..errors import Forbidden, Invalid, NotFound
 from ..i18n import gettext as _
-from ..models import Evaluation, Role, Unit, User, utcnow
+from ..models import RECTIFYING_UNIT_KINDS, Evaluation, Role, Unit, User, utcnow
 from ..settings import Settings
 from .periods import Period
 
@@ -109,6 +109,17 @@ class EvaluationService:
             unit = (await session.execute(select(Unit).where(Unit.code == unit_code))).scalar_one_or_none()
             if unit is None:
                 raise NotFound(_("There is no unit %(code)s.", code=unit_code[:40]))
+            if not unit.active or unit.kind not in RECTIFYING_UNIT_KINDS:
+                # Votes no score would ever read: the bureau itself, the office, outside evaluators.
+                raise Invalid(
+                    _("The votes could not be recorded."),
+                    errors=[
+                        {
+                            "field": "unit",
+                            "message": _("%(code)s is not a unit the assessment scores.", code=unit.code),
+                        }
+                    ],
+                )
             evaluation = (
                 await session.execute(
                     select(Evaluation).where(Evaluation.period == period.key, Evaluation.unit_id == unit.id)

@@ -54,7 +54,7 @@ NO_DATA = Part(None, 0)
 
 
 def _round(value: float) -> float:
-    return round(value + 0.0, 2)
+    return round(value, 2)
 
 
 def composite(parts: dict[str, Part], weights: dict[str, int]) -> dict[str, Any]:
