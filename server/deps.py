@@ -5,7 +5,9 @@ from __future__ import annotations
 from litestar.di import NamedDependency
 
 from .accounts.service import AccountService
+from .assessment.evaluations import EvaluationService
 from .assessment.indicators import IndicatorService
+from .assessment.scores import ScoreService
 from .campaigns.service import CampaignService
 from .checks.service import CheckService
 from .complaints.indicators import ComplaintIndicatorService
@@ -31,6 +33,8 @@ FindingsDep = NamedDependency[FindingService]
 WorkflowDep = NamedDependency[Workflow]
 RectificationsDep = NamedDependency[RectificationService]
 IndicatorsDep = NamedDependency[IndicatorService]
+EvaluationsDep = NamedDependency[EvaluationService]
+ScoresDep = NamedDependency[ScoreService]
 DeskDep = NamedDependency[DeskService]
 NotificationsDep = NamedDependency[NotificationService]
 OfficeDep = NamedDependency[OfficeService]

@@ -95,6 +95,16 @@ class Settings:
     # link answers at most this many requests per client address per minute.
     callback_days: int = 3
     rating_requests_per_minute: int = 20
+    # The unit assessment: the most votes one democratic evaluation of a unit may hold (the size
+    # of the largest panel that votes), so a typing slip is refused rather than scored.
+    max_evaluation_votes: int = 500
+    # The composite score's weights of third-party supervision, service-recipient evaluation,
+    # democratic evaluation and routine work (they must sum to 100), the lowest composites rated
+    # excellent and qualified, and the points a finding of an unannounced check not rectified on
+    # time takes off the third-party part (docs/scores.md).
+    score_weights: tuple[int, int, int, int] = (30, 25, 35, 10)
+    rating_bands: tuple[int, int] = (90, 70)
+    late_finding_penalty: float = 5.0
 
     # Printed documents: the CJK TrueType font embedded in PDFs ("" searches the usual places) and
     # the address people reach the system at, printed with a QR code on every notice.
@@ -102,6 +112,22 @@ class Settings:
     public_url: str = ""
 
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # A misweighted score would rank every unit wrongly and quietly: refuse to start instead.
+        if (
+            len(self.score_weights) != 4
+            or any(w < 0 for w in self.score_weights)
+            or sum(self.score_weights) != 100
+        ):
+            raise ValueError(
+                f"score_weights must be four weights of 0 or more that sum to 100, not {self.score_weights}"
+            )
+        excellent, qualified = self.rating_bands
+        if not 0 <= qualified <= excellent <= 100:
+            raise ValueError(
+                f"rating_bands must be (excellent, qualified) with 0 <= qualified <= excellent <= 100, not {self.rating_bands}"
+            )
 
     @property
     def sqlite(self) -> bool:

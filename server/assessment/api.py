@@ -5,18 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get
-from litestar.params import FromQuery
+from litestar import Controller, Request, Response, get, put
+from litestar.params import FromPath, FromQuery
 from msgspec import Meta, Struct
 
 from ..accounts.guards import logged_in
-from ..api import shaped
-from ..deps import CampaignsDep, IndicatorsDep
+from ..api import read_json, shaped
+from ..deps import CampaignsDep, EvaluationsDep, IndicatorsDep, ScoresDep
 from ..errors import Forbidden, Invalid
 from ..findings.filters import FindingFilters, filters_from_query
 from ..i18n import gettext as _
 from ..models import Role, User
 from .indicators import DEFINITIONS
+from .periods import parse_period
 
 MIN_YEAR, MAX_YEAR = 2, 9998
 
@@ -124,3 +125,66 @@ class IndicatorApiController(Controller):
             "definitions": {key: _(text) for key, text in DEFINITIONS.items()},
         }
         return shaped(answer, IndicatorsOut)
+
+
+class EvaluationApiController(Controller):
+    path = "/api/v1"
+    guards = [logged_in]
+    tags = ["assessment"]
+
+    @put("/evaluations/{period:str}/{unit:str}", status_code=200, request_max_body_size=4096)
+    async def put_evaluation(
+        self,
+        request: Request[User, Any, Any],
+        period: FromPath[str],
+        unit: FromPath[str],
+        evaluations: EvaluationsDep,
+    ) -> Response[dict[str, Any]]:
+        """The votes of the collective democratic evaluation of a unit for a period (office only)."""
+        if request.user.role != Role.office:
+            raise Forbidden(_("The supervision office enters the votes of the democratic evaluation."))
+        status, answer = await evaluations.put(
+            request.user, parse_period(period), unit, await read_json(request)
+        )
+        return Response(answer, status_code=status)
+
+
+class Component(Struct, forbid_unknown_fields=True):
+    value: Annotated[float | None, Meta(description="Out of 100; null with no data.")]
+    basis: Annotated[int, Meta(description="How many records the value rests on.")]
+
+
+class Composite(Struct, forbid_unknown_fields=True):
+    value: Annotated[float | None, Meta(description="Weighted over the parts with data; null with none.")]
+    basis: int
+    parts_used: list[str]
+
+
+class Score(Struct, forbid_unknown_fields=True):
+    """One unit's score for the period (docs/scores.md)."""
+
+    unit: str
+    third_party: Component
+    service_recipient: Component
+    democratic: Component
+    routine: Component
+    composite: Composite
+    rating: Annotated[str | None, Meta(description="excellent, qualified or unqualified; null with no data.")]
+    rank: Annotated[int | None, Meta(description="1 is the highest composite; null with no data.")]
+
+
+class ScoreApiController(Controller):
+    path = "/api/v1"
+    guards = [logged_in]
+    tags = ["assessment"]
+
+    @get("/scores")
+    async def scores(
+        self, request: Request[User, Any, Any], scores: ScoresDep, period: FromQuery[str | None] = None
+    ) -> list[Score]:
+        """The units' composite scores for the period, ranked: the office sees all units, a lead
+        those of their campaigns, a unit its own."""
+        units = await scores.visible_units(request.user)
+        if units is None:
+            raise Forbidden(_("The scores are for lead leaders, the responsible units and the office."))
+        return [shaped(row, Score) for row in await scores.scores(units, parse_period(period))]

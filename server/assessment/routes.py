@@ -1,14 +1,22 @@
-"""The assessment package for create_app: /api/v1/indicators and the indicator service."""
+"""The assessment package for create_app: /api/v1/indicators, the democratic evaluation's votes, /api/v1/scores and their services."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .api import IndicatorApiController
+from .api import EvaluationApiController, IndicatorApiController, ScoreApiController
+from .evaluations import EvaluationService
 from .indicators import IndicatorService
+from .scores import ScoreService
 
-ROUTES = [IndicatorApiController]
+ROUTES = [IndicatorApiController, EvaluationApiController, ScoreApiController]
 
 
 def providers(services: dict[str, Any]) -> dict[str, Any]:
-    return {"indicators": IndicatorService(services["db"], services["settings"].timezone)}
+    db, settings = services["db"], services["settings"]
+    evaluations = EvaluationService(db, settings)
+    return {
+        "indicators": IndicatorService(db, settings.timezone),
+        "evaluations": evaluations,
+        "scores": ScoreService(db, settings, evaluations),
+    }

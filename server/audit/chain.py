@@ -26,6 +26,7 @@ from ..models import (
     ChecklistVersion,
     Complaint,
     ContactPoint,
+    Evaluation,
     Finding,
     Photo,
     Rectification,
@@ -65,6 +66,9 @@ AUDITED_FIELDS: dict[str, tuple[str, ...]] = {
         "investigated_at first_visited_at visited_at visit_outcome reopen_count closed_at finding_id "
         "body_sha256".split()
     ),
+    "evaluation": tuple(
+        "period unit_id satisfied basically_satisfied unsatisfied entered_by_id entered_at".split()
+    ),
 }
 # The bureau's set-up, kept by the office. A user's password hash is not in the trail,
 # only when it was set; nor is the login bookkeeping (last login, failed attempts).
@@ -103,6 +107,7 @@ MODELS: dict[str, Any] = {
     "contact_point": ContactPoint,
     "topic": Topic,
     "complaint": Complaint,
+    "evaluation": Evaluation,
 }
 
 

@@ -1,5 +1,6 @@
 """ORM models; importing this package registers every table on Base.metadata."""
 
+from .assessment import Evaluation
 from .audit import AuditEntry, AuditHead
 from .base import Base, UTCDateTime, utcnow
 from .campaigns import Campaign, ChecklistItem, ChecklistVersion, ChecklistVersionItem, Site
@@ -27,6 +28,7 @@ from .supervision import ContactPoint, Topic
 from .tasks import TaskLease
 
 __all__ = [
+    "Evaluation",
     "KINDS_BY_ROLE",
     "Answer",
     "AuditEntry",
