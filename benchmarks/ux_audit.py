@@ -64,7 +64,9 @@ def session_cookie(
 def axe(
     browser: Browser, playwright: Playwright, live: LiveServer, cookie: str, path: str
 ) -> list[dict[str, Any]]:
-    context = phone(browser, playwright, live, extra_http_headers={"Cookie": cookie})
+    # The auditor is injected as an inline script, which the app's Content-Security-Policy refuses
+    # (as it should): this context alone lets it in.
+    context = phone(browser, playwright, live, extra_http_headers={"Cookie": cookie}, bypass_csp=True)
     try:
         page = context.new_page()
         page.goto(path, wait_until="load")
