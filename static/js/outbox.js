@@ -224,9 +224,19 @@
     return { key: "saved", text: tr("saved", "Saved on this phone"), badge: "major" };
   }
 
+  // What tells two saved checks of one campaign apart besides the time: the site and the problems found.
+  function contentText(item) {
+    var body = item.body || {};
+    var parts = [];
+    if (body.site) parts.push(tr("atSite", "Site {site}", { site: body.site }));
+    var failed = (body.answers || []).filter(function (a) { return a.result === "fail"; }).length;
+    if (failed) parts.push(failed === 1 ? tr("problemOne", "1 problem found") : tr("problemMany", "{n} problems found", { n: failed }));
+    return parts.join(" · ");
+  }
+
   function itemNode(item) {
     var state = stateOf(item);
-    var detail = [when(item.madeAt), photoText(item)].filter(Boolean).join(" · ");
+    var detail = [when(item.madeAt), contentText(item), photoText(item)].filter(Boolean).join(" · ");
     var note = null;
     if (state.key === "attention") {
       note = el("span", { class: "outbox-msg", text: errorText(item.error) });

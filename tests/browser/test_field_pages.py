@@ -33,6 +33,28 @@ def test_the_outbox_comes_first_on_the_home_while_it_holds_a_check(page: Page, c
     assert top(page, "[data-outbox]") < top(page, "h1")
 
 
+def test_two_saved_checks_of_one_campaign_can_be_told_apart(page: Page, context: BrowserContext):
+    log_in(page)
+    wait_offline_ready(page)
+    context.set_offline(True)
+    open_form(page)
+    site = page.locator("select[name=site] option:not([value=''])").first.get_attribute("value")
+    page.select_option("select[name=site]", site)
+    answer(page, "san-01", "fail")
+    answer(page, "san-02", "fail")
+    at_site = save(page)
+    open_form(page)
+    answer(page, "san-01", "fail")
+    elsewhere = save(page)
+    page.goto("/field")
+    first = page.locator(f"[data-outbox-item='{at_site}']")
+    second = page.locator(f"[data-outbox-item='{elsewhere}']")
+    expect(first).to_contain_text(f"Site {site}")
+    expect(first).to_contain_text("2 problems found")
+    expect(second).to_contain_text("1 problem found")
+    expect(second).not_to_contain_text("Site ")
+
+
 def test_logging_out_asks_first_and_offline_says_it_cannot(page: Page, context: BrowserContext):
     log_in(page)
     asked: list[str] = []
