@@ -45,12 +45,20 @@
 
   // A difference hash: 9x8 grey pixels, one bit per neighbour pair. The same picture sent again
   // (even shrunk or re-encoded) differs in a few bits at most.
-  function dhash(source) {
+  // Shrunk in two smoothed steps: one jump from a full-size photo to 9x8 samples a few pixels
+  // only, so the photo and its thumbnail would hash apart.
+  function shrunk(source, width, height) {
     var canvas = document.createElement("canvas");
-    canvas.width = 9;
-    canvas.height = 8;
+    canvas.width = width;
+    canvas.height = height;
     var c = canvas.getContext("2d", { willReadFrequently: true });
-    c.drawImage(source, 0, 0, 9, 8);
+    c.imageSmoothingEnabled = true;
+    c.imageSmoothingQuality = "high";
+    c.drawImage(source, 0, 0, width, height);
+    return { canvas: canvas, context: c };
+  }
+  function dhash(source) {
+    var c = shrunk(shrunk(source, 72, 64).canvas, 9, 8).context;
     var px = c.getImageData(0, 0, 9, 8).data, bits = [];
     for (var y = 0; y < 8; y++) {
       for (var x = 0; x < 8; x++) {

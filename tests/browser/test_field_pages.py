@@ -140,3 +140,19 @@ def test_a_half_filled_rectification_comes_back_after_a_reload(page: Page, live:
     assert page.eval_on_selector("input[name=photos]", "i => i.files.length") == 1
     # The restored photo is checked again: it was taken far from the finding.
     expect(page.locator("[data-photo-warnings]")).to_contain_text("from the finding")
+
+
+def test_the_handler_is_warned_before_sending_the_before_photo_again(page: Page, live: LiveServer):
+    finding_id = assigned_finding(live, PHOTOS_DIR / "gps_DSCN0010.jpg")
+    log_in(page, "handler", lands_on="/unit")
+    page.goto(f"/unit/findings/{finding_id}")
+    page.wait_for_selector(".position.ok")
+    warnings = page.locator("[data-photo-warnings]")
+    # Another picture of the place: no warning about a reused photo.
+    page.set_input_files("input[name=photos]", str(PHOTOS_DIR / "mobile_jolla.jpg"))
+    page.wait_for_timeout(1500)
+    expect(warnings).not_to_contain_text("looks the same")
+    # The officer's own before-photo sent back as the after-photo: the handler is told before saving.
+    page.set_input_files("input[name=photos]", str(PHOTOS_DIR / "gps_DSCN0010.jpg"))
+    expect(warnings).to_contain_text("looks the same as a photo of the finding")
+
