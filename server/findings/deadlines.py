@@ -2,7 +2,7 @@
 
 The task runner gives it to one server process per interval; even if two swept at the
 same moment, the sweep's UPDATE claims each overdue finding for exactly one of them
-(see Workflow.sweep_deadlines), so an escalation is never sent twice.
+(see escalation.escalate_overdue), so an escalation is never sent twice.
 """
 
 from __future__ import annotations

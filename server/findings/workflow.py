@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..api import MAX_ROW_ID
@@ -28,7 +28,6 @@ from ..i18n import gettext as _
 from ..i18n import lang
 from ..labels import label
 from ..models import (
-    Campaign,
     Check,
     Finding,
     FindingEvent,
@@ -44,6 +43,8 @@ from ..models import (
 from ..settings import Settings
 from .access import visible_findings
 from .counts import Tracker
+from .escalation import escalate_overdue
+from .events import record_event
 from .inputs import parse_deadline, parse_reason
 from .proposals import can_rectify, proposed_deadline
 from .service import WAITING_FOR_UNIT, acts_as_lead
@@ -81,32 +82,6 @@ class Workflow:
     def _require_lead(user: User, finding: Finding) -> None:
         if not acts_as_lead(user, finding.campaign):
             raise Forbidden(_("Only the campaign's lead or the supervision office may do this."))
-
-    def _record(
-        self,
-        session: Any,
-        audit: AuditLog,
-        finding: Finding,
-        user: User | None,
-        action: str,
-        from_status: str,
-        **event: Any,
-    ) -> None:
-        finding.updated_at = utcnow()
-        session.add(
-            FindingEvent(
-                finding_id=finding.id,
-                at=finding.updated_at,
-                actor_id=user.id if user else None,
-                action=action,
-                from_status=from_status,
-                to_status=finding.status,
-                **event,
-            )
-        )
-        audit.record(
-            f"finding.{action}", "finding", finding, **{k: v for k, v in event.items() if v is not None}
-        )
 
     async def assign(
         self, user: User, finding_id: int, unit_code: Any, deadline_value: Any, reason_value: Any = None
@@ -162,7 +137,7 @@ class Workflow:
             finding.escalated_at = None
             finding.notice_number = await self._next_notice_number(session, now)
             audit = AuditLog(actor_id=user.id)
-            self._record(
+            record_event(
                 session,
                 audit,
                 finding,
@@ -222,7 +197,7 @@ class Workflow:
                     finding.campaign, finding.severity, now, self.zone
                 )
                 finding.escalated_at = None
-                self._record(
+                record_event(
                     session,
                     audit,
                     finding,
@@ -235,7 +210,7 @@ class Workflow:
             else:
                 finding.status = FindingStatus.closed
                 finding.closed_at = now
-                self._record(session, audit, finding, user, "closed", FindingStatus.submitted, reason=reason)
+                record_event(session, audit, finding, user, "closed", FindingStatus.submitted, reason=reason)
             await tracker.apply(session)
             await audit.write(session)
         return await self._reload(user, finding_id)
@@ -306,8 +281,8 @@ class Workflow:
             finding.status = FindingStatus.merged
             finding.duplicate_of_id = target.id
             audit = AuditLog(actor_id=user.id)
-            self._record(session, audit, finding, user, "merged", before, related_finding_id=target.id)
-            self._record(
+            record_event(session, audit, finding, user, "merged", before, related_finding_id=target.id)
+            record_event(
                 session, audit, target, user, "absorbed", target.status, related_finding_id=finding.id
             )
             await tracker.apply(session)
@@ -339,7 +314,7 @@ class Workflow:
             tracker.watch(*findings)
             for finding in findings:
                 finding.disclosed_at = now
-                self._record(session, audit, finding, user, "disclosed", finding.status)
+                record_event(session, audit, finding, user, "disclosed", finding.status)
                 # The lead learns of it on the desk, whatever the feed has already shown.
                 session.add(
                     Notification(
@@ -384,52 +359,7 @@ class Workflow:
         await tracker.apply(session)
 
     async def sweep_deadlines(self, now: datetime | None = None) -> list[int]:
-        """Escalate findings whose deadline has passed, once each, whichever worker gets there first.
-
-        The UPDATE claims the rows atomically (only rows not yet escalated match), so two
-        workers sweeping at the same moment never escalate the same finding twice.
-        """
-        now = now or utcnow()
-        async with self.db.write() as session:
-            rows = (
-                await session.execute(
-                    update(Finding)
-                    .where(
-                        Finding.status.in_(WAITING_FOR_UNIT),
-                        Finding.deadline < now,
-                        Finding.escalated_at.is_(None),
-                    )
-                    .values(escalated_at=now, updated_at=now)
-                    .returning(Finding.id, Finding.campaign_id)
-                    .execution_options(synchronize_session=False)
-                )
-            ).all()
-            if not rows:
-                return []
-            leads = dict(
-                (
-                    await session.execute(
-                        select(Campaign.id, Campaign.lead_id).where(
-                            Campaign.id.in_({r.campaign_id for r in rows})
-                        )
-                    )
-                ).all()
-            )
-            findings = (
-                await session.scalars(select(Finding).where(Finding.id.in_([r.id for r in rows])))
-            ).all()
-            audit = AuditLog(actor_id=None)
-            for finding in findings:
-                session.add(
-                    Notification(
-                        user_id=leads[finding.campaign_id], at=now, kind="overdue", finding_id=finding.id
-                    )
-                )
-                self._record(
-                    session, audit, finding, None, "escalated", finding.status, deadline=finding.deadline
-                )
-            await audit.write(session)
-            return [r.id for r in rows]
+        return await escalate_overdue(self.db, now)
 
     async def _reload(self, user: User, finding_id: int) -> Finding:
         async with self.db.read() as session:
