@@ -29,6 +29,7 @@ from .accounts.middleware import AuthMiddleware
 from .admin import routes as admin
 from .admin.account import password_current_guard
 from .assessment import routes as assessment
+from .bulletins import routes as bulletins
 from .campaigns import routes as campaigns
 from .checks import routes as checks
 from .complaints import routes as complaints
@@ -60,7 +61,20 @@ async def root(request: Request[Any, Any, Any]) -> Redirect:
 
 
 # In dependency order: a package's providers may use the services of those before it.
-PACKAGES = (accounts, campaigns, photos, checks, findings, assessment, unit, desk, office, admin, complaints)
+PACKAGES = (
+    accounts,
+    campaigns,
+    photos,
+    checks,
+    findings,
+    assessment,
+    unit,
+    desk,
+    office,
+    admin,
+    complaints,
+    bulletins,
+)
 # Built for the providers but not injectable into handlers.
 NOT_INJECTED = ("db", "passwords", "photo_visibility", "tasks")
 

@@ -8,6 +8,7 @@ from .accounts.service import AccountService
 from .assessment.evaluations import EvaluationService
 from .assessment.indicators import IndicatorService
 from .assessment.scores import ScoreService
+from .bulletins.service import BulletinService
 from .campaigns.service import CampaignService
 from .checks.service import CheckService
 from .complaints.indicators import ComplaintIndicatorService
@@ -35,6 +36,7 @@ RectificationsDep = NamedDependency[RectificationService]
 IndicatorsDep = NamedDependency[IndicatorService]
 EvaluationsDep = NamedDependency[EvaluationService]
 ScoresDep = NamedDependency[ScoreService]
+BulletinsDep = NamedDependency[BulletinService]
 DeskDep = NamedDependency[DeskService]
 NotificationsDep = NamedDependency[NotificationService]
 OfficeDep = NamedDependency[OfficeService]

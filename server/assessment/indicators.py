@@ -135,7 +135,8 @@ def aggregate_columns(now: datetime) -> list[ColumnElement[int]]:
     ]
 
 
-def _indicators(row: object) -> Indicators:
+def indicators_of(row: object) -> Indicators:
+    """The figures of a row selected with aggregate_columns."""
     r = row._mapping  # type: ignore[attr-defined]  # a Row with the labels of aggregate_columns
     statuses = {status: int(r[f"status_{status}"]) for status in COUNTED_STATUSES}
     return Indicators(
@@ -264,7 +265,7 @@ class IndicatorService:
             *scope(campaign_id=campaign_id, unit_id=unit_id, start=start, end=end)
         )
         async with self.db.read() as session:
-            return _indicators((await session.execute(query)).one())
+            return indicators_of((await session.execute(query)).one())
 
     async def by_unit(
         self, *, campaign_id: int | None, month: date | None = None, now: datetime | None = None
@@ -280,7 +281,7 @@ class IndicatorService:
             .group_by(Finding.assigned_unit_id)
         )
         async with self.db.read() as session:
-            return {row.assigned_unit_id: _indicators(row) for row in (await session.execute(query)).all()}
+            return {row.assigned_unit_id: indicators_of(row) for row in (await session.execute(query)).all()}
 
     async def by_month(
         self, *, campaign_id: int | None, year: int, unit_id: int | None = None, now: datetime | None = None
@@ -306,5 +307,5 @@ class IndicatorService:
         results = {month: _empty() for month in months}
         async with self.db.read() as session:
             for row in (await session.execute(query)).all():
-                results[months[row.month_index]] = _indicators(row)
+                results[months[row.month_index]] = indicators_of(row)
         return results

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..models import (
     AuditEntry,
     AuditHead,
+    Bulletin,
     Campaign,
     Check,
     ChecklistItem,
@@ -69,6 +70,11 @@ AUDITED_FIELDS: dict[str, tuple[str, ...]] = {
     "evaluation": tuple(
         "period unit_id satisfied basically_satisfied unsatisfied entered_by_id entered_at".split()
     ),
+    # The figures by their digest: a published bulletin's figures edited in place break the trail.
+    "bulletin": tuple(
+        "kind period campaign_id status figures_sha256 created_by_id generated_at published_by_id "
+        "published_at".split()
+    ),
 }
 # The bureau's set-up, kept by the office. A user's password hash is not in the trail,
 # only when it was set; nor is the login bookkeeping (last login, failed attempts).
@@ -108,6 +114,7 @@ MODELS: dict[str, Any] = {
     "topic": Topic,
     "complaint": Complaint,
     "evaluation": Evaluation,
+    "bulletin": Bulletin,
 }
 
 

@@ -9,7 +9,7 @@ has been at least once (a reopened one too); satisfaction follows its latest cal
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import case, func, select
 
@@ -71,6 +71,12 @@ class ComplaintIndicatorService:
         self, *, month: date, unit_id: int | None = None, campaign_id: int | None = None
     ) -> ComplaintIndicators:
         start, end = month_bounds(month, self.timezone)
+        return await self.between(start, end, unit_id=unit_id, campaign_id=campaign_id)
+
+    async def between(
+        self, start: datetime, end: datetime, *, unit_id: int | None = None, campaign_id: int | None = None
+    ) -> ComplaintIndicators:
+        """The same figures for the complaints received from `start` to before `end` (a quarter, a year)."""
         good = (VisitOutcome.satisfied.value, VisitOutcome.basically_satisfied.value)
         query = select(
             func.count().label("received"),

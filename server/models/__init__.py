@@ -3,6 +3,7 @@
 from .assessment import Evaluation
 from .audit import AuditEntry, AuditHead
 from .base import Base, UTCDateTime, utcnow
+from .bulletins import BULLETIN_KINDS, BULLETIN_STATUSES, Bulletin
 from .campaigns import Campaign, ChecklistItem, ChecklistVersion, ChecklistVersionItem, Site
 from .checks import Answer, Check, Photo
 from .complaints import Complaint, ComplaintEvent, Rating, Round, RoundSite
@@ -28,6 +29,9 @@ from .supervision import ContactPoint, Topic
 from .tasks import TaskLease
 
 __all__ = [
+    "BULLETIN_KINDS",
+    "BULLETIN_STATUSES",
+    "Bulletin",
     "Evaluation",
     "KINDS_BY_ROLE",
     "Answer",

@@ -1,0 +1,143 @@
+"""The bulletins' pages: the list with the office's form to draft one, and the printable bulletin."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath
+from litestar.response import File, Redirect, Template
+
+from ..accounts.guards import roles
+from ..api import uuid_or_404
+from ..deps import BulletinsDep, CampaignsDep, PhotosDep, SettingsDep
+from ..errors import AppError, NotFound
+from ..forms import field_errors, form_values
+from ..i18n import gettext as _
+from ..models import Role, User
+from ..web import page
+from .api import summary_json
+from .files import publisher
+from .sections import cell_text, outline
+from .service import stored_figures
+
+READERS = roles(Role.office, Role.lead, Role.handler)
+
+
+async def _list_page(
+    request: Request[User, Any, Any],
+    bulletins: Any,
+    campaigns: Any,
+    *,
+    values: dict[str, str] | None = None,
+    error: AppError | None = None,
+    status_code: int = 200,
+) -> Template:
+    listed = [summary_json(b, stored_figures(b)) for b in await bulletins.list(request.user)]
+    return page(
+        request,
+        "bulletins/list.html",
+        status_code=status_code,
+        bulletins=listed,
+        campaigns=list((await campaigns.reference()).campaigns.values()),
+        values=values or {"kind": "monthly"},
+        error=error,
+        field_errors=field_errors(error),
+    )
+
+
+class BulletinPages(Controller):
+    path = "/bulletins"
+    include_in_schema = False
+
+    @get("/", guards=[READERS])
+    async def index(
+        self, request: Request[User, Any, Any], bulletins: BulletinsDep, campaigns: CampaignsDep
+    ) -> Template:
+        return await _list_page(request, bulletins, campaigns)
+
+    @post("/", guards=[roles(Role.office)], status_code=303)
+    async def create(
+        self, request: Request[User, Any, Any], bulletins: BulletinsDep, campaigns: CampaignsDep
+    ) -> Any:
+        values = form_values(await request.form())
+        body = {
+            "kind": values.get("kind", ""),
+            "period": values.get("period", "").strip(),
+            "campaign": values.get("campaign") or None,
+        }
+        try:
+            bulletin = await bulletins.create(request.user, body)
+        except AppError as exc:
+            return await _list_page(
+                request, bulletins, campaigns, values=values, error=exc, status_code=exc.status_code
+            )
+        return Redirect(f"/bulletins/{bulletin.id}", status_code=303)
+
+    @get("/{bulletin_id:int}", guards=[READERS])
+    async def show(
+        self,
+        request: Request[User, Any, Any],
+        bulletin_id: FromPath[int],
+        bulletins: BulletinsDep,
+        settings: SettingsDep,
+    ) -> Template:
+        bulletin = await bulletins.get(request.user, bulletin_id)
+        figures = stored_figures(bulletin)
+        zone = ZoneInfo(settings.timezone)
+        return page(
+            request,
+            "bulletins/show.html",
+            bulletin=bulletin,
+            summary=summary_json(bulletin, figures),
+            figures=figures,
+            outline=outline(figures),
+            published=publisher(figures),
+            cell=lambda value, kind: cell_text(value, kind, zone),
+            numerals="一二三四五六七八九十",
+            done=request.query_params.get("done"),
+        )
+
+    @post("/{bulletin_id:int}/{step:str}", guards=[roles(Role.office)], status_code=303)
+    async def step(
+        self,
+        request: Request[User, Any, Any],
+        bulletin_id: FromPath[int],
+        step: FromPath[str],
+        bulletins: BulletinsDep,
+    ) -> Redirect:
+        if step == "publish":
+            await bulletins.publish(request.user, bulletin_id)
+        elif step == "regenerate":
+            await bulletins.regenerate(request.user, bulletin_id)
+        else:
+            raise NotFound(_("There is no such step."))
+        return Redirect(f"/bulletins/{bulletin_id}?done={step}", status_code=303)
+
+    @get("/{bulletin_id:int}/photos/{photo_uuid:str}", guards=[READERS])
+    async def photo(
+        self,
+        request: Request[User, Any, Any],
+        bulletin_id: FromPath[int],
+        photo_uuid: FromPath[str],
+        bulletins: BulletinsDep,
+        photos: PhotosDep,
+    ) -> File:
+        """A notable case's thumbnail, to whoever may read the bulletin that shows it."""
+        wanted = uuid_or_404(photo_uuid, "The photo UUID")
+        bulletin = await bulletins.get(request.user, bulletin_id)
+        cases = stored_figures(bulletin)["sections"].get("cases", {"rows": []})["rows"]
+        shown = {p["uuid"]: p["sha256"] for row in cases for p in (row["before"], row["after"])}
+        if wanted not in shown:
+            raise NotFound(_("This bulletin shows no such photo."))
+        path = photos.store.derived_path("thumb", shown[wanted])
+        if not path.is_file():
+            raise NotFound(_("This photo's file is no longer kept."))
+        return File(
+            path=path,
+            media_type="image/jpeg",
+            content_disposition_type="inline",
+            filename=f"{wanted}-thumb.jpg",
+            headers={"Cache-Control": "private, max-age=31536000, immutable"},
+        )

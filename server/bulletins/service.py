@@ -1,0 +1,295 @@
+"""Bulletins: drafted by the office for a period that has ended, regenerated while a draft,
+published once; who may read which (docs/bulletins.md)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from ..assessment.periods import Period, parse_period
+from ..assessment.scores import ScoreService
+from ..audit.chain import AuditLog, canonical
+from ..complaints.indicators import ComplaintIndicatorService
+from ..db import Database
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..i18n import gettext as _
+from ..models import BULLETIN_KINDS, Bulletin, Campaign, Role, User, utcnow
+from ..settings import Settings
+from .figures import Scope, load_sources
+from .sections import build_sections
+
+MONTHS_OF_KIND = {"monthly": 1, "quarterly": 3, "annual": 12}
+DOCUMENT_ZH = {"monthly": "月通报", "quarterly": "季度总结", "annual": "年度报告"}
+QUARTERS_ZH = "一二三四"
+FIELDS = ("kind", "period", "campaign")
+
+
+def period_text(period: Period) -> str:
+    """2026年10月, 2026年第三季度, 2026年度."""
+    year = period.first_month.year
+    if period.months == 1:
+        return f"{year}年{period.first_month.month}月"
+    if period.months == 3:
+        return f"{year}年第{QUARTERS_ZH[(period.first_month.month - 1) // 3]}季度"
+    return f"{year}年度"
+
+
+def title_of(kind: str, period: Period, campaign_zh: str | None) -> str:
+    subject = f"{campaign_zh}专项整治" if campaign_zh else "履职尽责督促检查"
+    return f"{period_text(period)}{subject}{DOCUMENT_ZH[kind]}"
+
+
+@dataclass(frozen=True)
+class Request:
+    kind: str
+    period: Period
+    campaign: Campaign | None
+
+
+def _field(name: str, message: str) -> dict[str, str]:
+    return {"field": name, "message": message}
+
+
+class BulletinService:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        scores: ScoreService,
+        complaints: ComplaintIndicatorService,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.scores = scores
+        self.complaints = complaints
+        # The moment "now" is read from: whether a period has ended, what is overdue.
+        self.clock = clock
+
+    # --- input -------------------------------------------------------------------------
+
+    async def request_from(self, body: Any) -> Request:
+        """The body's kind, period and campaign, or 422 naming every field that is wrong."""
+        if not isinstance(body, dict):
+            raise Invalid(_("The body must be a JSON object."), errors=[_field("", _("Expected an object."))])
+        errors = [
+            _field(str(key)[:40], _("Unknown field: send kind, period and campaign."))
+            for key in body
+            if key not in FIELDS
+        ]
+        kind = body.get("kind")
+        if kind not in BULLETIN_KINDS:
+            errors.append(_field("kind", _("kind must be monthly, quarterly or annual.")))
+        period: Period | None = None
+        try:
+            period = parse_period(body.get("period") if isinstance(body.get("period"), str) else None)
+        except Invalid as exc:
+            errors += exc.errors
+        if period is not None and kind in MONTHS_OF_KIND and period.months != MONTHS_OF_KIND[kind]:
+            examples = {"monthly": "2026-10", "quarterly": "2026-Q3", "annual": "2026"}
+            errors.append(
+                _field(
+                    "period",
+                    _(
+                        "A %(kind)s bulletin needs a period like %(example)s.",
+                        kind=_(kind),
+                        example=examples[kind],
+                    ),
+                )
+            )
+        elif period is not None and period.bounds(self.settings.timezone)[1] > self.clock():
+            errors.append(
+                _field(
+                    "period",
+                    _(
+                        "%(period)s has not ended yet: a bulletin reports a period that is over.",
+                        period=period.key,
+                    ),
+                )
+            )
+        code = body.get("campaign")
+        campaign = None
+        if code is not None:
+            async with self.db.read() as session:
+                campaign = (
+                    (await session.execute(select(Campaign).where(Campaign.code == str(code)[:40])))
+                    .unique()
+                    .scalar_one_or_none()
+                )
+            if campaign is None or not isinstance(code, str):
+                errors.append(_field("campaign", _("There is no campaign %(code)s.", code=str(code)[:40])))
+        if errors:
+            raise Invalid(_("The bulletin could not be drafted."), errors=errors)
+        assert period is not None and isinstance(kind, str)
+        return Request(kind, period, campaign)
+
+    # --- figures -----------------------------------------------------------------------
+
+    async def compute(self, kind: str, period: Period, campaign: Campaign | None) -> dict[str, Any]:
+        """The bulletin's figures as stored: the title, the scope and every section's data."""
+        now = self.clock()
+        start, end = period.bounds(self.settings.timezone)
+        scope = Scope(period, start, end, now, campaign.id if campaign else None)
+        sources = await load_sources(self.db, self.scores, self.complaints)
+        return {
+            "version": 1,
+            "title": title_of(kind, period, campaign.name_zh if campaign else None),
+            "kind": kind,
+            "period": period.key,
+            "campaign": (
+                {"code": campaign.code, "name_zh": campaign.name_zh, "name_en": campaign.name_en}
+                if campaign
+                else None
+            ),
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "generated_at": now.isoformat(),
+            "sections": await build_sections(sources, scope),
+        }
+
+    # --- changes -----------------------------------------------------------------------
+
+    async def create(self, user: User, body: Any) -> Bulletin:
+        may_write(user)
+        request = await self.request_from(body)
+        figures = await self.compute(request.kind, request.period, request.campaign)
+        async with self.db.write() as session:
+            bulletin = Bulletin(
+                kind=request.kind,
+                period=request.period.key,
+                campaign_id=request.campaign.id if request.campaign else None,
+                status="draft",
+                figures=canonical(figures),
+                created_by_id=user.id,
+                generated_at=datetime.fromisoformat(figures["generated_at"]),
+            )
+            session.add(bulletin)
+            audit = AuditLog(actor_id=user.id)
+            audit.record("bulletin.drafted", "bulletin", bulletin)
+            await audit.write(session)
+        return bulletin
+
+    async def regenerate(self, user: User, bulletin_id: int) -> Bulletin:
+        may_write(user)
+        current = await self.get(user, bulletin_id)
+        if current.status == "published":
+            raise Conflict(_("A published bulletin is frozen: it cannot be regenerated."), code="published")
+        campaign = None
+        if current.campaign_id is not None:
+            async with self.db.read() as session:
+                campaign = await session.get(Campaign, current.campaign_id)
+        figures = await self.compute(current.kind, parse_period(current.period), campaign)
+        async with self.db.write() as session:
+            bulletin = await self._locked(session, bulletin_id)
+            if bulletin.status == "published":
+                raise Conflict(
+                    _("A published bulletin is frozen: it cannot be regenerated."), code="published"
+                )
+            bulletin.figures = canonical(figures)
+            bulletin.generated_at = datetime.fromisoformat(figures["generated_at"])
+            audit = AuditLog(actor_id=user.id)
+            audit.record("bulletin.regenerated", "bulletin", bulletin)
+            await audit.write(session)
+        return bulletin
+
+    async def publish(self, user: User, bulletin_id: int) -> Bulletin:
+        may_write(user)
+        async with self.db.write() as session:
+            bulletin = await self._locked(session, bulletin_id)
+            if bulletin.status == "published":
+                raise Conflict(
+                    _("This bulletin was already published; it cannot be published again."),
+                    code="already_published",
+                    extra={
+                        "published_at": bulletin.published_at.isoformat() if bulletin.published_at else None
+                    },
+                )
+            bulletin.status = "published"
+            bulletin.published_by_id = user.id
+            bulletin.published_at = self.clock()
+            # Who published it and when go into the frozen figures too: its files print them,
+            # and must read the same even after the account is renamed.
+            figures = stored_figures(bulletin)
+            figures["published"] = {"by": user.display_name, "at": bulletin.published_at.isoformat()}
+            bulletin.figures = canonical(figures)
+            audit = AuditLog(actor_id=user.id)
+            audit.record("bulletin.published", "bulletin", bulletin)
+            await audit.write(session)
+        return bulletin
+
+    async def _locked(self, session: Any, bulletin_id: int) -> Bulletin:
+        bulletin = (
+            await session.execute(select(Bulletin).where(Bulletin.id == bulletin_id).with_for_update())
+        ).scalar_one_or_none()
+        if bulletin is None:
+            raise NotFound(_("There is no bulletin %(id)s.", id=bulletin_id))
+        return bulletin
+
+    # --- reading -----------------------------------------------------------------------
+
+    async def led_campaigns(self, user: User) -> set[int]:
+        if user.role != Role.lead:
+            return set()
+        async with self.db.read() as session:
+            return set(
+                (await session.execute(select(Campaign.id).where(Campaign.lead_id == user.id))).scalars()
+            )
+
+    async def get(self, user: User, bulletin_id: int) -> Bulletin:
+        """The bulletin if the user may read it; 404 when it does not exist or they may not know of it."""
+        may_read_any(user)
+        async with self.db.read() as session:
+            bulletin = await session.get(Bulletin, bulletin_id)
+        if bulletin is None or not may_read(user, bulletin, await self.led_campaigns(user)):
+            raise NotFound(_("There is no bulletin %(id)s.", id=bulletin_id))
+        return bulletin
+
+    async def list(self, user: User) -> list[Bulletin]:
+        may_read_any(user)
+        query = select(Bulletin).order_by(Bulletin.period.desc(), Bulletin.id.desc())
+        if user.role == Role.lead:
+            led = select(Campaign.id).where(Campaign.lead_id == user.id)
+            query = query.where(or_(Bulletin.status == "published", Bulletin.campaign_id.in_(led)))
+        elif user.role != Role.office:
+            query = query.where(Bulletin.status == "published")
+        async with self.db.read() as session:
+            return list((await session.execute(query)).scalars())
+
+    async def names(self, ids: set[int | None]) -> dict[int, str]:
+        wanted = {i for i in ids if i is not None}
+        if not wanted:
+            return {}
+        async with self.db.read() as session:
+            rows = (
+                await session.execute(select(User.id, User.display_name).where(User.id.in_(wanted)))
+            ).all()
+        return {row[0]: row[1] for row in rows}
+
+
+def may_write(user: User) -> None:
+    if user.role != Role.office:
+        raise Forbidden(_("The supervision office drafts and publishes the bulletins."))
+
+
+def may_read_any(user: User) -> None:
+    if user.role not in (Role.office, Role.lead, Role.handler):
+        raise Forbidden(_("The bulletins are for the office, the lead leaders and the responsible units."))
+
+
+def may_read(user: User, bulletin: Bulletin, led: set[int]) -> bool:
+    """The office reads every bulletin; a lead the drafts of their own campaigns and every
+    published one; a unit every published one. A draft is nobody else's business."""
+    if user.role == Role.office:
+        return True
+    if bulletin.status == "published":
+        return user.role in (Role.lead, Role.handler)
+    return user.role == Role.lead and bulletin.campaign_id in led
+
+
+def stored_figures(bulletin: Bulletin) -> dict[str, Any]:
+    return json.loads(bulletin.figures)

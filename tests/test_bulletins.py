@@ -1,0 +1,314 @@
+"""Bulletins (docs/bulletins.md): a month of known records, recorded through the app's own APIs,
+and the figures a bulletin gives of them, as JSON, in its XLSX and in its PDF's text; a published
+bulletin that does not change when the records do; bad input and who may read what."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from server.db import Database
+from server.settings import Settings
+from tests.helpers_complaints import assign as assign_complaint
+from tests.helpers_complaints import investigate, record, step, visit
+from tests.helpers_findings import (
+    assign,
+    auth,
+    covert_finding,
+    future,
+    new_finding,
+    plain_jpeg,
+    rectify,
+    update_finding,
+    verify,
+)
+
+pytestmark = pytest.mark.anyio
+
+ZONE = ZoneInfo("Asia/Shanghai")
+A = "sanitation-office"
+A_ZH = "市环境卫生管理处"
+
+
+def this_month() -> date:
+    # The records below are made in the last two hours: the month they fall in, in the bureau's zone.
+    return (datetime.now(UTC) - timedelta(hours=3)).astimezone(ZONE).date().replace(day=1)
+
+
+def month_key() -> str:
+    return f"{this_month():%Y-%m}"
+
+
+def after_the_month(client: Any) -> datetime:
+    """Move the bulletins' clock to a minute after this month ends, so it may be reported."""
+    first = this_month()
+    following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    moment = datetime.combine(following, time(0, 1), tzinfo=ZONE).astimezone(UTC)
+    client.app.state.bulletins.clock = lambda: moment
+    return moment
+
+
+async def scenario(client: Any, settings: Settings) -> dict[str, Any]:
+    """Four findings, a covert one, a complaint: what each figure below is computed from."""
+    far = future(60)  # no deadline of these passes before the bulletins' clock
+    closed = await new_finding(client, photos=[plain_jpeg()])
+    await assign(client, closed, deadline=far)
+    await rectify(client, closed)
+    await verify(client, closed, "close")
+    late = await new_finding(client)
+    await assign(client, late, deadline=far)
+    submitted = await new_finding(client)
+    await assign(client, submitted, deadline=far)
+    await rectify(client, submitted)
+    unassigned = await new_finding(client, campaign="muck")
+    # An unannounced check not yet disclosed: it counts nowhere.
+    await covert_finding(client)
+    db = Database(settings)
+    try:
+        deadline = datetime.now(UTC) - timedelta(days=1)
+        await update_finding(db, late, deadline=deadline)
+    finally:
+        await db.dispose()
+    uuid = await record(client)
+    await assign_complaint(client, uuid, A)
+    await investigate(client, uuid)
+    await visit(client, uuid, "satisfied")
+    await step(client, uuid, "close")
+    return {
+        "closed": closed,
+        "late": late,
+        "submitted": submitted,
+        "unassigned": unassigned,
+        "deadline": deadline,
+    }
+
+
+async def draft(client: Any, body: dict[str, Any], user: str = "office") -> Any:
+    return await client.post("/api/v1/bulletins", json=body, headers=await auth(client, user))
+
+
+async def get(client: Any, path: str, user: str = "office") -> Any:
+    return await client.get(path, headers=await auth(client, user))
+
+
+def rate(numerator: int, denominator: int) -> dict[str, Any]:
+    return {"numerator": numerator, "denominator": denominator, "value": numerator / denominator}
+
+
+async def test_a_monthly_bulletin_counts_the_scenario(client, settings):
+    records = await scenario(client, settings)
+    clock = after_the_month(client)
+    response = await draft(client, {"kind": "monthly", "period": month_key(), "campaign": None})
+    assert response.status_code == 201, response.text
+    bulletin = response.json()
+    assert bulletin["status"] == "draft" and bulletin["published_at"] is None
+    figures = bulletin["figures"]
+
+    # Four patrols (the covert unannounced check is not disclosed: not counted).
+    checks = {row["campaign"]: row for row in figures["checks"]["rows"]}
+    assert checks["sanitation"]["patrol"] == 3 and checks["sanitation"]["total"] == 3
+    assert checks["muck"]["patrol"] == 1
+    assert figures["checks"]["total"] == {"patrol": 4, "unannounced": 0, "open": 0, "recheck": 0, "total": 4}
+
+    by_campaign = {row["campaign"]: row for row in figures["findings"]["by_campaign"]}
+    assert {k: by_campaign["sanitation"][k] for k in ("opened", "rectified", "closed", "overdue")} == {
+        "opened": 3,
+        "rectified": 2,
+        "closed": 1,
+        "overdue": 1,
+    }
+    assert by_campaign["muck"]["opened"] == 1 and by_campaign["muck"]["rectified"] == 0
+    by_unit = {row["unit"]: row for row in figures["findings"]["by_unit"]}
+    assert by_unit[A]["opened"] == 3 and by_unit[None]["opened"] == 1
+    assert figures["findings"]["total"] == {"opened": 4, "rectified": 2, "closed": 1, "overdue": 1}
+
+    handling = figures["handling"]
+    assert handling["handling_rate"] == rate(2, 4)
+    # Settled (closed, submitted) or past the deadline: 3; settled in time: 2.
+    assert handling["on_time_rate"] == rate(2, 3)
+    assert handling["closure_rate"] == rate(1, 4)
+    assert handling["rework_rate"] == rate(0, 1)
+    assert handling["overdue"] == 1
+
+    assert figures["complaints"]["received"] == 1
+    assert figures["complaints"]["completion_rate"] == rate(1, 1)
+    assert figures["complaints"]["satisfaction_rate"] == rate(1, 1)
+
+    (overdue,) = figures["overdue"]["rows"]
+    assert figures["overdue"]["total"] == 1
+    assert (
+        overdue["finding"] == records["late"] and overdue["unit"] == A and overdue["campaign"] == "sanitation"
+    )
+    assert overdue["days_late"] == (clock - records["deadline"]).days
+
+    # The ranking is the scores' own; praise and criticism follow from its ratings.
+    scores = (await get(client, f"/api/v1/scores?period={month_key()}")).json()
+    ranked = {row["unit"]: row for row in figures["ranking"]["rows"]}
+    for row in scores:
+        assert ranked[row["unit"]]["composite"] == row["composite"]["value"]
+        assert ranked[row["unit"]]["rating"] == row["rating"]
+    assert ranked[A]["rank"] == 1 and ranked[A]["rating"] == "excellent"
+    assert [row["unit"] for row in figures["praise"]["rows"]] == [A]
+    assert figures["criticism"]["rows"] == []
+
+    (case,) = figures["cases"]["rows"]
+    assert case["finding"] == records["closed"] and case["unit"] == A
+    assert case["before"]["uuid"] != case["after"]["uuid"]
+    # The page shows the case's photos to whoever may read the bulletin.
+    photo = await get(client, f"/bulletins/{bulletin['id']}/photos/{case['after']['uuid']}")
+    assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"
+    assert (await get(client, f"/bulletins/{bulletin['id']}/photos/{records_uuid()}")).status_code == 404
+
+
+def records_uuid() -> str:
+    return "00000000-0000-4000-8000-000000000000"
+
+
+def sheet_rows(book: Any, title: str) -> list[list[Any]]:
+    return [list(row) for row in book[title].iter_rows(values_only=True)]
+
+
+async def test_the_xlsx_and_pdf_hold_the_same_figures(client, settings):
+    await scenario(client, settings)
+    after_the_month(client)
+    bulletin = (await draft(client, {"kind": "monthly", "period": month_key(), "campaign": None})).json()
+    xlsx = await get(client, f"/api/v1/bulletins/{bulletin['id']}.xlsx")
+    assert xlsx.status_code == 200
+    assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
+    book = load_workbook(io.BytesIO(xlsx.content))
+    rows = sheet_rows(book, "问题发现和整改情况（按专项整治）")
+    assert rows[0] == ["专项整治", "发现问题", "已整改", "已办结", "超期未整改"]
+    sanitation = next(row for row in rows if row[0] == "环境卫生")
+    assert sanitation[1:] == [3, 2, 1, 1] and all(isinstance(n, int) for n in sanitation[1:])
+    assert rows[-1] == ["合计", 4, 2, 1, 1]
+    handling = sheet_rows(book, "办理指标")
+    on_time = next(row for row in handling if row[0] == "按期处置率")
+    assert on_time[1:3] == [2, 3] and isinstance(on_time[3], float) and on_time[3] == pytest.approx(2 / 3)
+    cell = next(c for c in book["办理指标"]["D"] if c.value == on_time[3])
+    assert cell.number_format == "0.0%"
+    ranking = sheet_rows(book, "单位考评排名")
+    top = ranking[1]
+    assert top[0] == 1 and top[1] == A_ZH and isinstance(top[2], float)
+
+    pdf = await get(client, f"/api/v1/bulletins/{bulletin['id']}.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(pdf.content))
+    text = re.sub(r"\s", "", "".join(page.extract_text() for page in reader.pages))
+    first = this_month()
+    assert f"{first.year}年{first.month}月履职尽责督促检查月通报" in text
+    for heading in (
+        "一、检查开展情况",
+        "二、问题发现和整改情况",
+        "五、超期未整改问题",
+        "九、典型案例",
+        "通报表扬",
+    ):
+        assert heading in text, heading
+    assert A_ZH in text and "草稿（未发布）" in text
+    # The sanitation row of the findings table: 3 opened, 2 rectified, 1 closed, 1 overdue.
+    assert "环境卫生3211" in text
+    assert "66.7%" in text  # the on-time rate, 2 of 3
+
+
+async def test_a_published_bulletin_does_not_change(client, settings):
+    records = await scenario(client, settings)
+    after_the_month(client)
+    created = (await draft(client, {"kind": "monthly", "period": month_key(), "campaign": None})).json()
+    other = (await draft(client, {"kind": "monthly", "period": month_key(), "campaign": "sanitation"})).json()
+    published = await client.post(
+        f"/api/v1/bulletins/{created['id']}/publish", headers=await auth(client, "office")
+    )
+    assert published.status_code == 200, published.text
+    frozen = published.json()
+    assert frozen["status"] == "published" and frozen["published_by"] and frozen["published_at"]
+    xlsx_before = sheet_rows(
+        load_workbook(io.BytesIO((await get(client, f"/api/v1/bulletins/{created['id']}.xlsx")).content)),
+        "问题发现和整改情况（按专项整治）",
+    )
+
+    # The records change: the submitted finding is closed, a new one is opened.
+    await verify(client, records["submitted"], "close")
+    await new_finding(client)
+
+    again = (await get(client, f"/api/v1/bulletins/{created['id']}")).json()
+    assert again == frozen
+    book = load_workbook(io.BytesIO((await get(client, f"/api/v1/bulletins/{created['id']}.xlsx")).content))
+    assert sheet_rows(book, "问题发现和整改情况（按专项整治）") == xlsx_before
+    # Twice is refused, and so is regenerating it.
+    for action in ("publish", "regenerate"):
+        refused = await client.post(
+            f"/api/v1/bulletins/{created['id']}/{action}", headers=await auth(client, "office")
+        )
+        assert refused.status_code == 409, refused.text
+    # A draft regenerated sees the change.
+    regenerated = await client.post(
+        f"/api/v1/bulletins/{other['id']}/regenerate", headers=await auth(client, "office")
+    )
+    assert regenerated.status_code == 200
+    assert other["figures"]["findings"]["total"]["closed"] == 1
+    assert regenerated.json()["figures"]["findings"]["total"] == {
+        "opened": 4,
+        "rectified": 2,
+        "closed": 2,
+        "overdue": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"kind": "monthly", "period": "2026-Q3", "campaign": None}, "period"),
+        ({"kind": "quarterly", "period": "2026-10", "campaign": None}, "period"),
+        ({"kind": "annual", "period": "2026-10"}, "period"),
+        ({"kind": "weekly", "period": "2025-10"}, "kind"),
+        ({"kind": "monthly", "period": "2025-13"}, "period"),
+        ({"kind": "monthly", "period": "2025-10", "campaign": "no-such"}, "campaign"),
+        ({"kind": "monthly", "period": "2025-10", "campaign": 7}, "campaign"),
+        ({"kind": "monthly", "period": "2025-10", "colour": "red"}, "colour"),
+    ],
+)
+async def test_bad_drafts_name_their_field(client, body, field):
+    response = await draft(client, body)
+    assert response.status_code == 422, response.text
+    assert field in [e["field"] for e in response.json()["errors"]]
+
+
+async def test_a_period_not_yet_ended_is_refused(client):
+    now = datetime.now(UTC).astimezone(ZONE)
+    for kind, period in (("monthly", f"{now:%Y-%m}"), ("annual", f"{now.year}")):
+        response = await draft(client, {"kind": kind, "period": period, "campaign": None})
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "period"
+    assert (await get(client, "/api/v1/bulletins")).json() == []
+
+
+async def test_who_may_draft_and_read(client):
+    for user in ("lead", "handler", "officer", "supervisor"):
+        assert (await draft(client, {"kind": "annual", "period": "2025"}, user)).status_code == 403
+    bureau = (await draft(client, {"kind": "annual", "period": "2025"})).json()
+    sanitation = (await draft(client, {"kind": "annual", "period": "2025", "campaign": "sanitation"})).json()
+    # Drafts: the office, and the lead of the campaign, no one else.
+    assert (await get(client, f"/api/v1/bulletins/{sanitation['id']}", "lead")).status_code == 200
+    for user in ("lead-muck", "handler"):
+        assert (await get(client, f"/api/v1/bulletins/{sanitation['id']}", user)).status_code == 404
+        assert (await get(client, f"/api/v1/bulletins/{sanitation['id']}.pdf", user)).status_code == 404
+    for user in ("lead", "handler"):
+        assert (await get(client, f"/api/v1/bulletins/{bureau['id']}", user)).status_code == 404
+    assert [b["id"] for b in (await get(client, "/api/v1/bulletins", "lead")).json()] == [sanitation["id"]]
+    assert (await get(client, "/api/v1/bulletins", "handler")).json() == []
+    for user in ("officer", "supervisor"):
+        assert (await get(client, "/api/v1/bulletins", user)).status_code == 403
+        assert (await get(client, f"/api/v1/bulletins/{bureau['id']}", user)).status_code == 403
+    # Published: every lead and unit.
+    await client.post(f"/api/v1/bulletins/{bureau['id']}/publish", headers=await auth(client, "office"))
+    for user in ("lead", "lead-muck", "handler"):
+        assert (await get(client, f"/api/v1/bulletins/{bureau['id']}", user)).status_code == 200
+    assert (await get(client, "/api/v1/bulletins/nothing.pdf")).status_code == 404
+    assert (await get(client, "/api/v1/bulletins/999999")).status_code == 404
