@@ -61,6 +61,17 @@ async def visit(client: Any, uuid: str, outcome: str) -> Any:
     return await step(client, uuid, "return-visit", outcome=outcome, note="电话回访", **extra)
 
 
+async def settled(
+    client: Any, unit: str, *, handler: str = "handler", campaign: str = "sanitation"
+) -> dict[str, Any]:
+    """A complaint assigned to `unit`, investigated, called back satisfied and closed: the close's answer."""
+    uuid = await record(client, campaign=campaign)
+    await assign(client, uuid, unit)
+    await investigate(client, uuid, handler)
+    await visit(client, uuid, "satisfied")
+    return await step(client, uuid, "close")
+
+
 async def received_at(db: Database, uuid: str, moment: datetime) -> None:
     async with db.write() as session:
         await session.execute(update(Complaint).where(Complaint.uuid == uuid).values(received_at=moment))

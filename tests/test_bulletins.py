@@ -16,8 +16,7 @@ from pypdf import PdfReader
 
 from server.db import Database
 from server.settings import Settings
-from tests.helpers_complaints import assign as assign_complaint
-from tests.helpers_complaints import investigate, record, step, visit
+from tests.helpers_complaints import settled
 from tests.helpers_findings import (
     assign,
     auth,
@@ -76,11 +75,7 @@ async def scenario(client: Any, settings: Settings) -> dict[str, Any]:
         await update_finding(db, late, deadline=deadline)
     finally:
         await db.dispose()
-    uuid = await record(client)
-    await assign_complaint(client, uuid, A)
-    await investigate(client, uuid)
-    await visit(client, uuid, "satisfied")
-    await step(client, uuid, "close")
+    await settled(client, A)
     return {
         "closed": closed,
         "late": late,

@@ -12,8 +12,7 @@ import pytest
 from conftest import check_body, csrf_from, new_uuid, token_for
 from server.db import Database
 from server.settings import Settings
-from tests.helpers_complaints import assign as assign_complaint
-from tests.helpers_complaints import investigate, record, step, visit
+from tests.helpers_complaints import settled
 from tests.helpers_findings import assign, auth, update_finding
 
 pytestmark = pytest.mark.anyio
@@ -76,11 +75,7 @@ async def scenario(client: Any, settings: Settings) -> None:
     finally:
         await db.dispose()
     # A complaint called back satisfied and closed, then rated basically satisfied by the complainant.
-    uuid = await record(client)
-    await assign_complaint(client, uuid, A)
-    await investigate(client, uuid)
-    await visit(client, uuid, "satisfied")
-    closed = await step(client, uuid, "close")
+    closed = await settled(client, A)
     form = await client.get(closed["rating_url"])
     rated = await client.post(
         closed["rating_url"], data={"outcome": "basically_satisfied", "_csrf": csrf_from(form.text)}
@@ -91,11 +86,7 @@ async def scenario(client: Any, settings: Settings) -> None:
     # Unit B: a disclosed unannounced check passing both items; a complaint called back satisfied, closed.
     check = await unannounced(client, "muck", B, [("muck-01", "pass"), ("muck-02", "pass")])
     await disclose(client, check["uuid"])
-    uuid = await record(client, campaign="muck")
-    await assign_complaint(client, uuid, B)
-    await investigate(client, uuid, "handler-muck")
-    await visit(client, uuid, "satisfied")
-    await step(client, uuid, "close")
+    await settled(client, B, handler="handler-muck", campaign="muck")
     await votes(client, B, 40, 10, 0)
 
     # Unit C: only the democratic evaluation.

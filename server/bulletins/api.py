@@ -117,18 +117,11 @@ class BulletinApiController(Controller):
         content = await bulletin_xlsx(settings, bulletin)
         return download(content, filename, XLSX, ascii_name=ascii_name)
 
-    @post("/{bulletin_id:int}/regenerate", status_code=200)
-    async def regenerate(
-        self, request: Request[User, Any, Any], bulletin_id: FromPath[int], bulletins: BulletinsDep
+    @post("/{bulletin_id:int}/{action:str}", status_code=200)
+    async def step(
+        self, request: Request[User, Any, Any], bulletin_id: int, action: str, bulletins: BulletinsDep
     ) -> BulletinOut:
-        """Compute a draft's figures again from the records as they are now; 409 once published."""
-        bulletin = await bulletins.regenerate(request.user, bulletin_id)
-        return shaped(bulletin_json(bulletin), BulletinOut)
-
-    @post("/{bulletin_id:int}/publish", status_code=200)
-    async def publish(
-        self, request: Request[User, Any, Any], bulletin_id: FromPath[int], bulletins: BulletinsDep
-    ) -> BulletinOut:
-        """Freeze the draft's figures and record who published it and when; 409 the second time."""
-        bulletin = await bulletins.publish(request.user, bulletin_id)
+        """`publish` freezes a draft's figures and records who published it and when; `regenerate`
+        computes a draft's figures again from the records as they are now. Both are 409 once published."""
+        bulletin = await bulletins.step(request.user, bulletin_id, action)
         return shaped(bulletin_json(bulletin), BulletinOut)

@@ -11,7 +11,7 @@ from litestar.response import File, Redirect, Template
 
 from ..accounts.guards import roles
 from ..api import uuid_or_404
-from ..deps import BulletinsDep, CampaignsDep, PhotosDep, SettingsDep
+from ..deps import BulletinsDep, CampaignsDep, PhotosDep
 from ..errors import AppError, NotFound
 from ..forms import field_errors, form_values
 from ..i18n import gettext as _
@@ -77,15 +77,11 @@ class BulletinPages(Controller):
 
     @get("/{bulletin_id:int}", guards=[READERS])
     async def show(
-        self,
-        request: Request[User, Any, Any],
-        bulletin_id: FromPath[int],
-        bulletins: BulletinsDep,
-        settings: SettingsDep,
+        self, request: Request[User, Any, Any], bulletin_id: int, bulletins: BulletinsDep
     ) -> Template:
         bulletin = await bulletins.get(request.user, bulletin_id)
         figures = stored_figures(bulletin)
-        zone = ZoneInfo(settings.timezone)
+        zone = ZoneInfo(bulletins.settings.timezone)
         return page(
             request,
             "bulletins/show.html",
@@ -99,21 +95,12 @@ class BulletinPages(Controller):
             done=request.query_params.get("done"),
         )
 
-    @post("/{bulletin_id:int}/{step:str}", guards=[roles(Role.office)], status_code=303)
+    @post("/{bulletin_id:int}/{action:str}", guards=[roles(Role.office)], status_code=303)
     async def step(
-        self,
-        request: Request[User, Any, Any],
-        bulletin_id: FromPath[int],
-        step: FromPath[str],
-        bulletins: BulletinsDep,
+        self, request: Request[User, Any, Any], bulletin_id: int, action: str, bulletins: BulletinsDep
     ) -> Redirect:
-        if step == "publish":
-            await bulletins.publish(request.user, bulletin_id)
-        elif step == "regenerate":
-            await bulletins.regenerate(request.user, bulletin_id)
-        else:
-            raise NotFound(_("There is no such step."))
-        return Redirect(f"/bulletins/{bulletin_id}?done={step}", status_code=303)
+        await bulletins.step(request.user, bulletin_id, action)
+        return Redirect(f"/bulletins/{bulletin_id}?done={action}", status_code=303)
 
     @get("/{bulletin_id:int}/photos/{photo_uuid:str}", guards=[READERS])
     async def photo(

@@ -19,7 +19,7 @@ from reportlab.platypus import CondPageBreak, HRFlowable, Paragraph, Spacer
 
 from ..documents.dates import format_date, format_datetime
 from ..documents.fonts import CjkFont, cjk_font
-from ..documents.pdf import Photo, cjk_document, cjk_style, cjk_table, page_number_footer, photo_grid, plain
+from ..documents.pdf import Photo, a4_document, cjk_style, cjk_table, page_number_footer, photo_grid, plain
 from .sections import Table, cell_text, outline
 
 ISSUER = "十堰市城市管理综合执法局"
@@ -114,19 +114,8 @@ def render_bulletin_pdf(
     st = _styles(font)
     zone = ZoneInfo(timezone)
     buf = io.BytesIO()
-    doc = cjk_document(
-        buf,
-        font,
-        pagesize=A4,
-        leftMargin=22 * mm,
-        rightMargin=22 * mm,
-        topMargin=20 * mm,
-        bottomMargin=24 * mm,
-        title=figures["title"],
-        author=ISSUER,
-        creator="Xuncha",
-        lang="zh-CN",
-        displayDocTitle=1,
+    doc = a4_document(
+        buf, font, title=figures["title"], author=ISSUER, margins=(22 * mm, 22 * mm, 20 * mm, 24 * mm)
     )
     width = doc.width - 12
     start = datetime.fromisoformat(figures["start"]).astimezone(zone)

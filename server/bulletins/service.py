@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +26,7 @@ MONTHS_OF_KIND = {"monthly": 1, "quarterly": 3, "annual": 12}
 DOCUMENT_ZH = {"monthly": "月通报", "quarterly": "季度总结", "annual": "年度报告"}
 QUARTERS_ZH = "一二三四"
 FIELDS = ("kind", "period", "campaign")
+AUDIT_ACTIONS = {"publish": "bulletin.published", "regenerate": "bulletin.regenerated"}
 
 
 def period_text(period: Period) -> str:
@@ -42,13 +42,6 @@ def period_text(period: Period) -> str:
 def title_of(kind: str, period: Period, campaign_zh: str | None) -> str:
     subject = f"{campaign_zh}专项整治" if campaign_zh else "履职尽责督促检查"
     return f"{period_text(period)}{subject}{DOCUMENT_ZH[kind]}"
-
-
-@dataclass(frozen=True)
-class Request:
-    kind: str
-    period: Period
-    campaign: Campaign | None
 
 
 def _field(name: str, message: str) -> dict[str, str]:
@@ -73,7 +66,7 @@ class BulletinService:
 
     # --- input -------------------------------------------------------------------------
 
-    async def request_from(self, body: Any) -> Request:
+    async def request_from(self, body: Any) -> tuple[str, Period, Campaign | None]:
         """The body's kind, period and campaign, or 422 naming every field that is wrong."""
         if not isinstance(body, dict):
             raise Invalid(_("The body must be a JSON object."), errors=[_field("", _("Expected an object."))])
@@ -126,7 +119,7 @@ class BulletinService:
         if errors:
             raise Invalid(_("The bulletin could not be drafted."), errors=errors)
         assert period is not None and isinstance(kind, str)
-        return Request(kind, period, campaign)
+        return kind, period, campaign
 
     # --- figures -----------------------------------------------------------------------
 
@@ -156,70 +149,58 @@ class BulletinService:
 
     async def create(self, user: User, body: Any) -> Bulletin:
         may_write(user)
-        request = await self.request_from(body)
-        figures = await self.compute(request.kind, request.period, request.campaign)
+        kind, period, campaign = await self.request_from(body)
+        figures = await self.compute(kind, period, campaign)
         async with self.db.write() as session:
             bulletin = Bulletin(
-                kind=request.kind,
-                period=request.period.key,
-                campaign_id=request.campaign.id if request.campaign else None,
+                kind=kind,
+                period=period.key,
+                campaign_id=campaign.id if campaign else None,
                 status="draft",
                 figures=canonical(figures),
                 created_by_id=user.id,
                 generated_at=datetime.fromisoformat(figures["generated_at"]),
             )
             session.add(bulletin)
-            audit = AuditLog(actor_id=user.id)
-            audit.record("bulletin.drafted", "bulletin", bulletin)
-            await audit.write(session)
+            await _audited(session, user, "bulletin.drafted", bulletin)
         return bulletin
 
-    async def regenerate(self, user: User, bulletin_id: int) -> Bulletin:
+    async def step(self, user: User, bulletin_id: int, action: str) -> Bulletin:
+        """`publish` or `regenerate` a draft; 409 once it is published, 404 for another action."""
         may_write(user)
+        if action not in AUDIT_ACTIONS:
+            raise NotFound(_("A bulletin can be published or regenerated, nothing else."))
         current = await self.get(user, bulletin_id)
-        if current.status == "published":
-            raise Conflict(_("A published bulletin is frozen: it cannot be regenerated."), code="published")
-        campaign = None
-        if current.campaign_id is not None:
-            async with self.db.read() as session:
-                campaign = await session.get(Campaign, current.campaign_id)
-        figures = await self.compute(current.kind, parse_period(current.period), campaign)
+        figures = None
+        if action == "regenerate" and current.status == "draft":
+            campaign = None
+            if current.campaign_id is not None:
+                async with self.db.read() as session:
+                    campaign = await session.get(Campaign, current.campaign_id)
+            figures = await self.compute(current.kind, parse_period(current.period), campaign)
         async with self.db.write() as session:
             bulletin = await self._locked(session, bulletin_id)
             if bulletin.status == "published":
                 raise Conflict(
-                    _("A published bulletin is frozen: it cannot be regenerated."), code="published"
-                )
-            bulletin.figures = canonical(figures)
-            bulletin.generated_at = datetime.fromisoformat(figures["generated_at"])
-            audit = AuditLog(actor_id=user.id)
-            audit.record("bulletin.regenerated", "bulletin", bulletin)
-            await audit.write(session)
-        return bulletin
-
-    async def publish(self, user: User, bulletin_id: int) -> Bulletin:
-        may_write(user)
-        async with self.db.write() as session:
-            bulletin = await self._locked(session, bulletin_id)
-            if bulletin.status == "published":
-                raise Conflict(
-                    _("This bulletin was already published; it cannot be published again."),
-                    code="already_published",
+                    _("This bulletin is published and frozen: it cannot be published or regenerated again."),
+                    code="published",
                     extra={
                         "published_at": bulletin.published_at.isoformat() if bulletin.published_at else None
                     },
                 )
-            bulletin.status = "published"
-            bulletin.published_by_id = user.id
-            bulletin.published_at = self.clock()
-            # Who published it and when go into the frozen figures too: its files print them,
-            # and must read the same even after the account is renamed.
-            figures = stored_figures(bulletin)
-            figures["published"] = {"by": user.display_name, "at": bulletin.published_at.isoformat()}
-            bulletin.figures = canonical(figures)
-            audit = AuditLog(actor_id=user.id)
-            audit.record("bulletin.published", "bulletin", bulletin)
-            await audit.write(session)
+            if figures is not None:
+                bulletin.figures = canonical(figures)
+                bulletin.generated_at = datetime.fromisoformat(figures["generated_at"])
+            else:
+                bulletin.status = "published"
+                bulletin.published_by_id = user.id
+                bulletin.published_at = self.clock()
+                # Who published it and when go into the frozen figures too: its files print them,
+                # and must read the same even after the account is renamed.
+                stored = stored_figures(bulletin)
+                stored["published"] = {"by": user.display_name, "at": bulletin.published_at.isoformat()}
+                bulletin.figures = canonical(stored)
+            await _audited(session, user, AUDIT_ACTIONS[action], bulletin)
         return bulletin
 
     async def _locked(self, session: Any, bulletin_id: int) -> Bulletin:
@@ -269,6 +250,12 @@ class BulletinService:
                 await session.execute(select(User.id, User.display_name).where(User.id.in_(wanted)))
             ).all()
         return {row[0]: row[1] for row in rows}
+
+
+async def _audited(session: Any, user: User, action: str, bulletin: Bulletin) -> None:
+    audit = AuditLog(actor_id=user.id)
+    audit.record(action, "bulletin", bulletin)
+    await audit.write(session)
 
 
 def may_write(user: User) -> None:

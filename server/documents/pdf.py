@@ -15,6 +15,7 @@ import reportlab.platypus.paragraph as rl_paragraph
 from PIL import Image as PILImage
 from reportlab import rl_config
 from reportlab.lib import colors, textsplit
+from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
@@ -40,6 +41,29 @@ def cjk_document(out, font: CjkFont, **kw) -> SimpleDocTemplate:
     """A SimpleDocTemplate whose canvas starts in the CJK font: its default (Helvetica) would
     otherwise be listed in every page's resources, a font no PDF of ours embeds."""
     return SimpleDocTemplate(out, initialFontName=font.name, **kw)
+
+
+def a4_document(
+    out, font: CjkFont, *, title: str, author: str, margins: tuple[float, float, float, float], **kw
+) -> SimpleDocTemplate:
+    """An A4 document in the CJK font with the metadata every document of ours carries; `margins`
+    are left, right, top and bottom."""
+    left, right, top, bottom = margins
+    return cjk_document(
+        out,
+        font,
+        pagesize=A4,
+        leftMargin=left,
+        rightMargin=right,
+        topMargin=top,
+        bottomMargin=bottom,
+        title=title,
+        author=author,
+        creator="Xuncha",
+        lang="zh-CN",
+        displayDocTitle=1,
+        **kw,
+    )
 
 
 def cjk_table(rows: list, font: CjkFont, style: Sequence = (), **kw) -> Table:

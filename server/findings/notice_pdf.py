@@ -28,7 +28,7 @@ from ..documents.dates import CHINA_TZ, format_date, format_datetime
 from ..documents.fonts import CjkFont, cjk_font
 from ..documents.pdf import (
     Photo,
-    cjk_document,
+    a4_document,
     cjk_style,
     cjk_table,
     page_number_footer,
@@ -172,20 +172,13 @@ def render_notice_pdf(notice: NoticeData, font: CjkFont | None = None) -> bytes:
     font = font or cjk_font()
     st = _styles(font)
     buf = io.BytesIO()
-    doc = cjk_document(
+    doc = a4_document(
         buf,
         font,
-        pagesize=A4,
-        leftMargin=28 * mm,
-        rightMargin=26 * mm,
-        topMargin=22 * mm,
-        bottomMargin=24 * mm,
         title=f"整改通知书 {notice.number}",
         author=notice.issuer,
+        margins=(28 * mm, 26 * mm, 22 * mm, 24 * mm),
         subject=f"{notice.campaign_name} · {notice.finding_title} · {notice.recipient_unit}",
-        creator="Xuncha",
-        lang="zh-CN",
-        displayDocTitle=1,
     )
     width = doc.width - 12  # the frame keeps 6 pt of padding on each side
     p = lambda text: plain(text, font)  # noqa: E731 - short, and only for the story below
