@@ -119,7 +119,11 @@ class BulletinApiController(Controller):
 
     @post("/{bulletin_id:int}/{action:str}", status_code=200)
     async def step(
-        self, request: Request[User, Any, Any], bulletin_id: int, action: str, bulletins: BulletinsDep
+        self,
+        request: Request[User, Any, Any],
+        bulletin_id: FromPath[int],
+        action: FromPath[str],
+        bulletins: BulletinsDep,
     ) -> BulletinOut:
         """`publish` freezes a draft's figures and records who published it and when; `regenerate`
         computes a draft's figures again from the records as they are now. Both are 409 once published."""

@@ -77,7 +77,7 @@ class BulletinPages(Controller):
 
     @get("/{bulletin_id:int}", guards=[READERS])
     async def show(
-        self, request: Request[User, Any, Any], bulletin_id: int, bulletins: BulletinsDep
+        self, request: Request[User, Any, Any], bulletin_id: FromPath[int], bulletins: BulletinsDep
     ) -> Template:
         bulletin = await bulletins.get(request.user, bulletin_id)
         figures = stored_figures(bulletin)
@@ -95,10 +95,11 @@ class BulletinPages(Controller):
             done=request.query_params.get("done"),
         )
 
-    @post("/{bulletin_id:int}/{action:str}", guards=[roles(Role.office)], status_code=303)
-    async def step(
-        self, request: Request[User, Any, Any], bulletin_id: int, action: str, bulletins: BulletinsDep
-    ) -> Redirect:
+    @post("/{bulletin_id:int}", guards=[roles(Role.office)], status_code=303)
+    async def act(self, request: Request[User, Any, Any], bulletins: BulletinsDep) -> Redirect:
+        """The draft's buttons: `action` is publish or regenerate."""
+        bulletin_id = int(request.path_params["bulletin_id"])
+        action = str((await request.form()).get("action") or "")
         await bulletins.step(request.user, bulletin_id, action)
         return Redirect(f"/bulletins/{bulletin_id}?done={action}", status_code=303)
 
