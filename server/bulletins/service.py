@@ -17,6 +17,7 @@ from ..complaints.indicators import ComplaintIndicatorService
 from ..db import Database
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..i18n import gettext as _
+from ..labels import N_
 from ..models import BULLETIN_KINDS, Bulletin, Campaign, Role, User, utcnow
 from ..settings import Settings
 from .figures import Scope, load_sources
@@ -26,6 +27,12 @@ MONTHS_OF_KIND = {"monthly": 1, "quarterly": 3, "annual": 12}
 DOCUMENT_ZH = {"monthly": "月通报", "quarterly": "季度总结", "annual": "年度报告"}
 QUARTERS_ZH = "一二三四"
 FIELDS = ("kind", "period", "campaign")
+# What a period must look like for each kind of bulletin.
+SHAPES = {
+    "monthly": N_("A monthly bulletin reports a month, such as 2026-10."),
+    "quarterly": N_("A quarterly summary reports a quarter, such as 2026-Q3."),
+    "annual": N_("An annual report reports a year, such as 2026."),
+}
 AUDIT_ACTIONS = {"publish": "bulletin.published", "regenerate": "bulletin.regenerated"}
 
 
@@ -84,17 +91,7 @@ class BulletinService:
         except Invalid as exc:
             errors += exc.errors
         if period is not None and kind in MONTHS_OF_KIND and period.months != MONTHS_OF_KIND[kind]:
-            examples = {"monthly": "2026-10", "quarterly": "2026-Q3", "annual": "2026"}
-            errors.append(
-                _field(
-                    "period",
-                    _(
-                        "A %(kind)s bulletin needs a period like %(example)s.",
-                        kind=_(kind),
-                        example=examples[kind],
-                    ),
-                )
-            )
+            errors.append(_field("period", _(SHAPES[kind])))
         elif period is not None and period.bounds(self.settings.timezone)[1] > self.clock():
             errors.append(
                 _field(
