@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
+from sqlalchemy import text
 
+from server.audit.verify import verify as verify_trail
 from server.db import Database
 from server.settings import Settings
 from tests.helpers_complaints import settled
@@ -21,6 +23,7 @@ from tests.helpers_findings import (
     assign,
     auth,
     covert_finding,
+    db_rows,
     future,
     new_finding,
     plain_jpeg,
@@ -307,3 +310,30 @@ async def test_who_may_draft_and_read(client):
         assert (await get(client, f"/api/v1/bulletins/{bureau['id']}", user)).status_code == 200
     assert (await get(client, "/api/v1/bulletins/nothing.pdf")).status_code == 404
     assert (await get(client, "/api/v1/bulletins/999999")).status_code == 404
+
+
+async def test_drafting_and_publishing_are_in_the_audit_trail(client, settings):
+    created = (await draft(client, {"kind": "annual", "period": "2025"})).json()
+    await client.post(f"/api/v1/bulletins/{created['id']}/regenerate", headers=await auth(client, "office"))
+    await client.post(f"/api/v1/bulletins/{created['id']}/publish", headers=await auth(client, "office"))
+    db = Database(settings)
+    try:
+        actions = await db_rows(
+            db, "SELECT action FROM audit_entries WHERE object_type = 'bulletin' ORDER BY seq"
+        )
+        assert [row[0] for row in actions] == [
+            "bulletin.drafted",
+            "bulletin.regenerated",
+            "bulletin.published",
+        ]
+        assert (await verify_trail(db)).intact
+        # The frozen figures edited behind the app's back: the trail no longer vouches for them.
+        async with db.write() as session:
+            await session.execute(
+                text("UPDATE bulletins SET figures = replace(figures, :was, :now)"),
+                {"was": '"opened":0', "now": '"opened":9'},
+            )
+        report = await verify_trail(db)
+        assert not report.intact and "figures_sha256" in str(report.first_break)
+    finally:
+        await db.dispose()

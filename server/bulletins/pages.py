@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -90,6 +91,7 @@ class BulletinPages(Controller):
             figures=figures,
             outline=outline(figures),
             published=publisher(figures),
+            generated=datetime.fromisoformat(figures["generated_at"]),
             cell=lambda value, kind: cell_text(value, kind, zone),
             numerals="一二三四五六七八九十",
             done=request.query_params.get("done"),
