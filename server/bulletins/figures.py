@@ -9,11 +9,11 @@ read at `now`, the moment the figures are generated.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, literal_column, or_, select
 
 from ..assessment.indicators import WAITING, aggregate_columns, indicators_of, scope
 from ..assessment.periods import Period
@@ -31,6 +31,7 @@ from ..models import (
     Photo,
     Rectification,
     Unit,
+    utcnow,
 )
 
 OVERDUE_ROWS = 20
@@ -58,6 +59,8 @@ class Sources:
     complaints: ComplaintIndicatorService
     units: dict[int, Unit]
     campaigns: dict[int, Campaign]
+    # What more than one section reads, computed once.
+    cache: dict[str, Any] = field(default_factory=dict)
 
     def unit(self, unit_id: int | None) -> dict[str, Any]:
         unit = self.units.get(unit_id) if unit_id is not None else None
@@ -77,6 +80,14 @@ async def load_sources(db: Database, scores: ScoreService, complaints: Complaint
     return Sources(db, scores, complaints, units, campaigns)
 
 
+def _campaign_key(column: Any) -> Any:
+    """The campaign to group by, as an expression: grouped by the bare column, SQLite walks a
+    whole year's rows through the campaign's index in its order (a lookup per row) where reading
+    the table through is twice as fast; a campaign bulletin still finds its rows by that index.
+    Grouped by the output column's name, as PostgreSQL needs."""
+    return (column + 0).label("campaign_key")
+
+
 def _visible_checks(s: Scope) -> list[Any]:
     clauses = [
         or_(Check.covert.is_(False), Check.disclosed_at.is_not(None)),
@@ -91,9 +102,9 @@ def _visible_checks(s: Scope) -> list[Any]:
 async def checks_made(src: Sources, s: Scope) -> dict[str, Any]:
     """Checks recorded in the period, by campaign and kind."""
     query = (
-        select(Check.campaign_id, Check.kind, func.count())
+        select(_campaign_key(Check.campaign_id), Check.kind, func.count())
         .where(*_visible_checks(s))
-        .group_by(Check.campaign_id, Check.kind)
+        .group_by(literal_column("campaign_key"), Check.kind)
     )
     by_campaign: dict[int, dict[str, int]] = {}
     async with src.db.read() as session:
@@ -117,36 +128,67 @@ def _finding_row(indicators: Any) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Counted:
+    """Summed aggregate columns, read as a row by indicators_of."""
+
+    _mapping: dict[str, int]
+
+
+def _summed(groups: list[dict[str, int]]) -> Counted:
+    keys = groups[0].keys() if groups else [c.name for c in aggregate_columns(utcnow())]
+    return Counted({key: sum(group[key] for group in groups) for key in keys})
+
+
+async def finding_groups(src: Sources, s: Scope) -> dict[tuple[int, int | None], dict[str, int]]:
+    """The period's findings counted per campaign and unit, in one aggregate statement that the
+    findings and handling sections both read: every figure is a count, so the campaigns', the
+    units' and the whole scope's are sums of these groups."""
+    if "finding_groups" not in src.cache:
+        query = (
+            select(_campaign_key(Finding.campaign_id), Finding.assigned_unit_id, *aggregate_columns(s.now))
+            .where(*scope(campaign_id=s.campaign_id, unit_id=None, start=s.start, end=s.end))
+            .group_by(literal_column("campaign_key"), Finding.assigned_unit_id)
+        )
+        async with src.db.read() as session:
+            rows = (await session.execute(query)).all()
+        src.cache["finding_groups"] = {
+            (row.campaign_key, row.assigned_unit_id): {
+                key: int(value)
+                for key, value in row._mapping.items()
+                if key not in ("campaign_key", "assigned_unit_id")
+            }
+            for row in rows
+        }
+    return src.cache["finding_groups"]
+
+
 async def findings(src: Sources, s: Scope) -> dict[str, Any]:
-    """Findings opened in the period by campaign and by unit, two aggregate statements."""
-    where = scope(campaign_id=s.campaign_id, unit_id=None, start=s.start, end=s.end)
-    columns = aggregate_columns(s.now)
-    by_campaign = select(Finding.campaign_id, *columns).where(*where).group_by(Finding.campaign_id)
-    by_unit = select(Finding.assigned_unit_id, *columns).where(*where).group_by(Finding.assigned_unit_id)
-    async with src.db.read() as session:
-        campaigns = [
-            (row.campaign_id, indicators_of(row)) for row in (await session.execute(by_campaign)).all()
-        ]
-        units = [(row.assigned_unit_id, indicators_of(row)) for row in (await session.execute(by_unit)).all()]
+    """Findings opened in the period by campaign and by unit."""
+    groups = await finding_groups(src, s)
+    campaigns: dict[int, list[dict[str, int]]] = {}
+    units: dict[int | None, list[dict[str, int]]] = {}
+    for (campaign_id, unit_id), counts in groups.items():
+        campaigns.setdefault(campaign_id, []).append(counts)
+        units.setdefault(unit_id, []).append(counts)
     campaign_rows = [
-        {**src.campaign(campaign_id), **_finding_row(ind)}
-        for campaign_id, ind in sorted(campaigns, key=lambda item: src.campaigns[item[0]].position)
+        {**src.campaign(campaign_id), **_finding_row(indicators_of(_summed(counted)))}
+        for campaign_id, counted in sorted(
+            campaigns.items(), key=lambda item: src.campaigns[item[0]].position
+        )
     ]
-    unit_rows = [{**src.unit(unit_id), **_finding_row(ind)} for unit_id, ind in units]
+    unit_rows = [
+        {**src.unit(unit_id), **_finding_row(indicators_of(_summed(counted)))}
+        for unit_id, counted in units.items()
+    ]
     unit_rows.sort(key=lambda row: (-row["opened"], row["unit"] or "~"))
-    total = {
-        key: sum(row[key] for row in campaign_rows) for key in ("opened", "rectified", "closed", "overdue")
-    }
+    total = _finding_row(indicators_of(_summed(list(groups.values()))))
     return {"by_campaign": campaign_rows, "by_unit": unit_rows, "total": total}
 
 
 async def handling(src: Sources, s: Scope) -> dict[str, Any]:
-    """The handling indicators of the whole scope (docs/indicators.md), one aggregate statement."""
-    query = select(*aggregate_columns(s.now)).where(
-        *scope(campaign_id=s.campaign_id, unit_id=None, start=s.start, end=s.end)
-    )
-    async with src.db.read() as session:
-        return indicators_of((await session.execute(query)).one()).as_json()
+    """The handling indicators of the whole scope (docs/indicators.md)."""
+    return indicators_of(_summed(list((await finding_groups(src, s)).values()))).as_json()
 
 
 async def complaints(src: Sources, s: Scope) -> dict[str, Any]:
