@@ -251,6 +251,10 @@ async def test_a_published_bulletin_does_not_change(client, settings):
     )
     assert regenerated.status_code == 200
     assert other["figures"]["findings"]["total"]["closed"] == 1
+    # The campaign bulletin holds its campaign only: the muck finding is not in it.
+    assert [row["campaign"] for row in other["figures"]["findings"]["by_campaign"]] == ["sanitation"]
+    assert [row["campaign"] for row in other["figures"]["checks"]["rows"]] == ["sanitation"]
+    assert other["title"].endswith("环境卫生专项整治月通报") and other["campaign"] == "sanitation"
     assert regenerated.json()["figures"]["findings"]["total"] == {
         "opened": 4,
         "rectified": 2,
