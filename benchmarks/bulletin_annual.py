@@ -45,6 +45,7 @@ sys.path.insert(0, str(REPO_ROOT))
 from PIL import Image  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 
+from server import models  # noqa: E402
 from server.app import build_services  # noqa: E402
 from server.assessment.periods import parse_period  # noqa: E402
 from server.bulletins.files import photo_reader  # noqa: E402
@@ -53,19 +54,6 @@ from server.bulletins.xlsx import render_bulletin_xlsx  # noqa: E402
 from server.db import Database, upgrade  # noqa: E402
 from server.demo.loader import load_demo  # noqa: E402
 from server.documents.fonts import cjk_font  # noqa: E402
-from server.models import (  # noqa: E402
-    Answer,
-    Campaign,
-    Check,
-    ChecklistItem,
-    Complaint,
-    Evaluation,
-    Finding,
-    Photo,
-    Rectification,
-    Unit,
-    User,
-)
 from server.settings import Settings  # noqa: E402
 
 TIMEZONE = "Asia/Shanghai"
@@ -98,7 +86,7 @@ async def insert_rows(db: Database, table: Any, rows: list[dict[str, Any]]) -> N
 
 async def add_units(db: Database, wanted: int) -> list[int]:
     async with db.read() as session:
-        units = (await session.execute(select(Unit))).scalars().all()
+        units = (await session.execute(select(models.Unit))).scalars().all()
     rectifying = [u.id for u in units if u.kind in ("district", "office", "department") and u.active]
     extra = [
         {"code": f"bench-unit-{n:02d}", "name_zh": f"基准单位{n:02d}", "name_en": f"Bench unit {n:02d}",
@@ -106,10 +94,12 @@ async def add_units(db: Database, wanted: int) -> list[int]:
         for n in range(1, wanted - len(rectifying) + 1)
     ]  # fmt: skip
     if extra:
-        await insert_rows(db, Unit.__table__, extra)
+        await insert_rows(db, models.Unit.__table__, extra)
     async with db.read() as session:
         codes = [row["code"] for row in extra]
-        rectifying += list((await session.execute(select(Unit.id).where(Unit.code.in_(codes)))).scalars())
+        rectifying += list(
+            (await session.execute(select(models.Unit.id).where(models.Unit.code.in_(codes)))).scalars()
+        )
     return rectifying
 
 
@@ -146,11 +136,11 @@ async def generate(
     try:
         unit_ids = await add_units(db, units)
         async with db.read() as session:
-            campaigns = list((await session.execute(select(Campaign.id))).scalars())
+            campaigns = list((await session.execute(select(models.Campaign.id))).scalars())
             items: dict[int, list[tuple[int, str]]] = {}
-            for item in (await session.execute(select(ChecklistItem))).scalars():
+            for item in (await session.execute(select(models.ChecklistItem))).scalars():
                 items.setdefault(item.campaign_id, []).append((item.id, item.severity))
-            users = dict((await session.execute(select(User.username, User.id))).all())
+            users = dict((await session.execute(select(models.User.username, models.User.id))).all())
         checks, answers, rows = [], [], []
         check_id = answer_id = finding_id = 0
         while finding_id < findings:
@@ -194,16 +184,18 @@ async def generate(
                      "notice_number": f"十城管整改〔{year}〕第{finding_id:06d}号" if life.get("assigned_at") else None,
                      **life}
                 )  # fmt: skip
-        for table, batch in ((Check.__table__, checks), (Answer.__table__, answers)):
+        for table, batch in ((models.Check.__table__, checks), (models.Answer.__table__, answers)):
             await insert_rows(db, table, batch)
         # Rows of different shapes go separately: a bulk insert takes the keys of its first row.
         for keys in {tuple(sorted(row)) for row in rows}:
-            await insert_rows(db, Finding.__table__, [row for row in rows if tuple(sorted(row)) == keys])
+            await insert_rows(
+                db, models.Finding.__table__, [row for row in rows if tuple(sorted(row)) == keys]
+            )
         await add_cases(db, settings, rng, rows, users)
         await add_complaints(db, rng, complaints, campaigns, unit_ids, users["office"], start, span)
         await insert_rows(
             db,
-            Evaluation.__table__,
+            models.Evaluation.__table__,
             [
                 {"period": f"{year}", "unit_id": unit_id, "satisfied": rng.randint(10, 40),
                  "basically_satisfied": rng.randint(0, 15), "unsatisfied": rng.randint(0, 12),
@@ -246,8 +238,8 @@ async def add_cases(
                  "uploader_id": users["handler"], "received_at": row["created_at"], "media_type": "image/jpeg",
                  "sha256": sha}
             )  # fmt: skip
-    await insert_rows(db, Rectification.__table__, rects)
-    await insert_rows(db, Photo.__table__, photos)
+    await insert_rows(db, models.Rectification.__table__, rects)
+    await insert_rows(db, models.Photo.__table__, photos)
 
 
 async def add_complaints(
@@ -276,14 +268,14 @@ async def add_complaints(
              "closed_at": visited if status == "closed" else None, "body_sha256": f"{i:064x}",
              "created_by_id": office}
         )  # fmt: skip
-    await insert_rows(db, Complaint.__table__, rows)
+    await insert_rows(db, models.Complaint.__table__, rows)
 
 
 async def existing_findings(settings: Settings) -> int:
     db = Database(settings)
     try:
         async with db.read() as session:
-            return int(await session.scalar(select(func.count()).select_from(Finding)) or 0)
+            return int(await session.scalar(select(func.count()).select_from(models.Finding)) or 0)
     finally:
         await db.dispose()
 

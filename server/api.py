@@ -39,6 +39,9 @@ FindingId = Annotated[
 TopicId = Annotated[
     int, PathParameter(ge=1, le=MAX_ROW_ID, description="The topic's number.", title="topic_id")
 ]
+BulletinId = Annotated[
+    int, PathParameter(ge=1, le=MAX_ROW_ID, description="The bulletin's number.", title="bulletin_id")
+]
 RoundId = Annotated[
     int, PathParameter(ge=1, le=MAX_ROW_ID, description="The round's number.", title="round_id")
 ]

@@ -341,3 +341,13 @@ async def test_drafting_and_publishing_are_in_the_audit_trail(client, settings):
         assert not report.intact and "figures_sha256" in str(report.first_break)
     finally:
         await db.dispose()
+
+
+async def test_numbers_no_row_can_have_are_not_found(client):
+    huge = 2**40
+    assert (await get(client, f"/api/v1/bulletins/{huge}")).status_code == 404
+    assert (await get(client, f"/bulletins/{huge}")).status_code == 404
+    answer = await client.post(f"/api/v1/bulletins/{huge}/publish", headers=await auth(client, "office"))
+    assert 400 <= answer.status_code < 500
+    answer = await client.post("/api/v1/bulletins/1/archive", headers=await auth(client, "office"))
+    assert answer.status_code == 404

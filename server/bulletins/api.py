@@ -10,7 +10,7 @@ from litestar.params import FromPath
 from msgspec import Meta, Struct
 
 from ..accounts.guards import logged_in
-from ..api import read_json, shaped
+from ..api import BulletinId, read_json, shaped
 from ..deps import BulletinsDep, PhotosDep, SettingsDep
 from ..documents.download import PDF, XLSX, download
 from ..errors import NotFound
@@ -121,7 +121,7 @@ class BulletinApiController(Controller):
     async def step(
         self,
         request: Request[User, Any, Any],
-        bulletin_id: FromPath[int],
+        bulletin_id: BulletinId,
         action: FromPath[str],
         bulletins: BulletinsDep,
     ) -> BulletinOut:

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from ..api import MAX_ROW_ID
 from ..assessment.periods import Period, parse_period
 from ..assessment.scores import ScoreService
 from ..audit.chain import AuditLog, canonical
@@ -221,6 +222,8 @@ class BulletinService:
     async def get(self, user: User, bulletin_id: int) -> Bulletin:
         """The bulletin if the user may read it; 404 when it does not exist or they may not know of it."""
         may_read_any(user)
+        if not 1 <= bulletin_id <= MAX_ROW_ID:  # no row has it; the driver would fail on it
+            raise NotFound(_("There is no bulletin %(id)s.", id=bulletin_id))
         async with self.db.read() as session:
             bulletin = await session.get(Bulletin, bulletin_id)
         if bulletin is None or not may_read(user, bulletin, await self.led_campaigns(user)):
