@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -92,6 +92,7 @@ class BulletinPages(Controller):
             outline=outline(figures),
             published=publisher(figures),
             generated=datetime.fromisoformat(figures["generated_at"]),
+            last_day=datetime.fromisoformat(figures["end"]) - timedelta(days=1),
             cell=lambda value, kind: cell_text(value, kind, zone),
             numerals="一二三四五六七八九十",
             done=request.query_params.get("done"),

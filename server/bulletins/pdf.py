@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -121,9 +121,8 @@ def render_bulletin_pdf(
     start = datetime.fromisoformat(figures["start"]).astimezone(zone)
     end = datetime.fromisoformat(figures["end"]).astimezone(zone)
     generated = datetime.fromisoformat(figures["generated_at"]).astimezone(zone)
-    meta = (
-        f"统计期间：{format_date(start)}至{format_date(end)}（不含） · 数据截至{format_datetime(generated)}"
-    )
+    last_day = end - timedelta(days=1)
+    meta = f"统计期间：{format_date(start)}至{format_date(last_day)} · 数据截至{format_datetime(generated)}"
     status = (
         f"{published[0]}于{format_datetime(published[1].astimezone(zone))}发布"
         if published

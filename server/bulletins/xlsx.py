@@ -3,7 +3,7 @@ the bulletin is, then one sheet per table, numbers as numbers (rates as shares s
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,8 +27,8 @@ def render_bulletin_xlsx(
         ["标题", figures["title"]],
         ["统计期间", figures["period"]],
         ["专项整治", figures["campaign"]["name_zh"] if figures["campaign"] else "全局"],
-        ["期间开始", datetime.fromisoformat(figures["start"])],
-        ["期间结束（不含）", datetime.fromisoformat(figures["end"])],
+        ["期间开始", datetime.fromisoformat(figures["start"]).astimezone(zone).date()],
+        ["期间结束", (datetime.fromisoformat(figures["end"]).astimezone(zone) - timedelta(days=1)).date()],
         ["数据截至", datetime.fromisoformat(figures["generated_at"])],
         ["状态", "已发布" if published else "草稿"],
     ]
