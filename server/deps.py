@@ -5,8 +5,10 @@ from __future__ import annotations
 from litestar.di import NamedDependency
 
 from .accounts.service import AccountService
+from .assessment.consequences import ConsequenceService
 from .assessment.evaluations import EvaluationService
 from .assessment.indicators import IndicatorService
+from .assessment.notices import UnitNoticeService
 from .assessment.scores import ScoreService
 from .campaigns.service import CampaignService
 from .checks.service import CheckService
@@ -35,6 +37,8 @@ RectificationsDep = NamedDependency[RectificationService]
 IndicatorsDep = NamedDependency[IndicatorService]
 EvaluationsDep = NamedDependency[EvaluationService]
 ScoresDep = NamedDependency[ScoreService]
+UnitNoticesDep = NamedDependency[UnitNoticeService]
+ConsequencesDep = NamedDependency[ConsequenceService]
 DeskDep = NamedDependency[DeskService]
 NotificationsDep = NamedDependency[NotificationService]
 OfficeDep = NamedDependency[OfficeService]

@@ -26,13 +26,17 @@ from ..models import (
     ChecklistVersion,
     Complaint,
     ContactPoint,
+    EligibilityLoss,
     Evaluation,
     Finding,
+    Interview,
     Photo,
+    Praise,
     Rectification,
     Site,
     Topic,
     Unit,
+    UnitNotice,
     User,
     utcnow,
 )
@@ -69,6 +73,19 @@ AUDITED_FIELDS: dict[str, tuple[str, ...]] = {
     "evaluation": tuple(
         "period unit_id satisfied basically_satisfied unsatisfied entered_by_id entered_at".split()
     ),
+    # What follows from a rating (docs/consequences.md): every field, the unit's answer included.
+    "unit_notice": tuple(
+        "year seq number period unit_id rating override_reason problems deadline issued_by_id issued_at "
+        "status answer answered_by_id answered_at document_sha256 document_name document_type document_size "
+        "decided_by_id decided_at decision_note".split()
+    ),
+    "interview": tuple(
+        "period unit_id held_at interviewee interviewers summary follow_up recorded_by_id recorded_at".split()
+    ),
+    "eligibility_loss": tuple(
+        "year period unit_id reason rating override_reason recorded_by_id recorded_at".split()
+    ),
+    "praise": tuple("period unit_id text rating override_reason recorded_by_id recorded_at".split()),
 }
 # The bureau's set-up, kept by the office. A user's password hash is not in the trail,
 # only when it was set; nor is the login bookkeeping (last login, failed attempts).
@@ -108,6 +125,10 @@ MODELS: dict[str, Any] = {
     "topic": Topic,
     "complaint": Complaint,
     "evaluation": Evaluation,
+    "unit_notice": UnitNotice,
+    "interview": Interview,
+    "eligibility_loss": EligibilityLoss,
+    "praise": Praise,
 }
 
 

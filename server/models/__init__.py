@@ -6,6 +6,7 @@ from .base import Base, UTCDateTime, utcnow
 from .campaigns import Campaign, ChecklistItem, ChecklistVersion, ChecklistVersionItem, Site
 from .checks import Answer, Check, Photo
 from .complaints import Complaint, ComplaintEvent, Rating, Round, RoundSite
+from .consequences import EligibilityLoss, Interview, Praise, UnitNotice, UnitNoticeCounter
 from .counts import FindingCount
 from .enums import (
     KINDS_BY_ROLE,
@@ -29,6 +30,11 @@ from .tasks import TaskLease
 
 __all__ = [
     "Evaluation",
+    "EligibilityLoss",
+    "Interview",
+    "Praise",
+    "UnitNotice",
+    "UnitNoticeCounter",
     "KINDS_BY_ROLE",
     "Answer",
     "AuditEntry",
