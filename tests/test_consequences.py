@@ -15,6 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import PG_URL
+from server.app import build_services
 from server.assessment.consequences import ConsequenceService
 from server.audit.verify import verify
 from server.db import Database
@@ -344,7 +345,7 @@ async def test_interview_eligibility_and_praise_are_audited_records(client, sett
     assert theirs.json()["interviews"] == [] and len(theirs.json()["praises"]) == 1
     db = Database(settings)
     try:
-        service: ConsequenceService = client.app.state.consequences
+        service: ConsequenceService = build_services(settings, db)["consequences"]
         everything = await service.for_period("2026")
         assert {k: len(v) for k, v in everything.items() if k != "period"} == {
             "notices": 0,

@@ -15,7 +15,7 @@ from ..db import Database
 from ..errors import Conflict
 from ..i18n import gettext as _
 from ..models import EligibilityLoss, Interview, Praise, UnitNotice, User, utcnow
-from .consequence_rules import Rules, contained_periods
+from .consequence_rules import Rules, Target, contained_periods
 from .notices import UnitNoticeService, is_overdue
 from .periods import Period, parse_period
 
@@ -103,23 +103,38 @@ def praise_json(row: Praise, lang: str = "zh") -> dict[str, Any]:
     }
 
 
+def _recorded(target: Target, user: User) -> dict[str, Any]:
+    """The columns every record has: its period and unit, who recorded it and when."""
+    return {
+        "period": target.period.key,
+        "unit_id": target.unit.id,
+        "recorded_by_id": user.id,
+        "recorded_at": utcnow(),
+    }
+
+
 class ConsequenceService:
     def __init__(self, db: Database, rules: Rules, notices: UnitNoticeService) -> None:
         self.db = db
         self.rules = rules
         self.notices = notices
 
-    async def _save(self, user: User, row: Any, action: str, object_type: str) -> None:
+    async def _save(
+        self, user: User, row: Any, action: str, object_type: str, duplicate: Any = None, message: str = ""
+    ) -> Any:
+        """Add the record with its audit entry; 409 with `message` when `duplicate` (a query) finds one."""
         async with self.db.write() as session:
+            if duplicate is not None:
+                existing = await session.scalar(duplicate)
+                if existing is not None:
+                    raise Conflict(message, extra={object_type: existing})
             session.add(row)
             await session.flush()
             audit = AuditLog(actor_id=user.id)
             audit.record(action, object_type, row)
             await audit.write(session)
-
-    async def _reload(self, model: Any, row_id: int) -> Any:
         async with self.db.read() as session:
-            return await session.get(model, row_id)
+            return await session.get(type(row), row.id)
 
     async def interview(self, user: User, data: Any) -> Interview:
         """Record an interview with a unit's head. No rating rule: the office may interview any unit."""
@@ -137,18 +152,14 @@ class ConsequenceService:
         body.errors.raise_if_any(_("The interview was not recorded; nothing was saved."))
         assert target is not None and held_at is not None
         row = Interview(
-            period=target.period.key,
-            unit_id=target.unit.id,
             held_at=held_at,
             interviewee=interviewee,
             interviewers=interviewers,
             summary=summary,
             follow_up=follow_up,
-            recorded_by_id=user.id,
-            recorded_at=utcnow(),
+            **_recorded(target, user),
         )
-        await self._save(user, row, "interview.recorded", "interview")
-        return await self._reload(Interview, row.id)
+        return await self._save(user, row, "interview.recorded", "interview")
 
     async def remove_eligibility(self, user: User, data: Any) -> EligibilityLoss:
         """The unit loses its eligibility for awards in the period's year: once per unit and year."""
@@ -161,37 +172,20 @@ class ConsequenceService:
         body.errors.raise_if_any(_("The eligibility was not removed; nothing was saved."))
         assert target is not None
         year = target.period.first_month.year
-        async with self.db.write() as session:
-            existing = await session.scalar(
-                select(EligibilityLoss).where(
-                    EligibilityLoss.year == year, EligibilityLoss.unit_id == target.unit.id
-                )
-            )
-            if existing is not None:
-                raise Conflict(
-                    _(
-                        "%(unit)s has already lost its award eligibility for %(year)s.",
-                        unit=target.unit.code,
-                        year=year,
-                    ),
-                    extra={"eligibility_loss": existing.id},
-                )
-            row = EligibilityLoss(
-                year=year,
-                period=target.period.key,
-                unit_id=target.unit.id,
-                reason=reason,
-                rating=target.rating,
-                override_reason=override,
-                recorded_by_id=user.id,
-                recorded_at=utcnow(),
-            )
-            session.add(row)
-            await session.flush()
-            audit = AuditLog(actor_id=user.id)
-            audit.record("eligibility.removed", "eligibility_loss", row)
-            await audit.write(session)
-        return await self._reload(EligibilityLoss, row.id)
+        row = EligibilityLoss(
+            year=year,
+            reason=reason,
+            rating=target.rating,
+            override_reason=override,
+            **_recorded(target, user),
+        )
+        duplicate = select(EligibilityLoss.id).where(
+            EligibilityLoss.year == year, EligibilityLoss.unit_id == target.unit.id
+        )
+        message = _(
+            "%(unit)s has already lost its award eligibility for %(year)s.", unit=target.unit.code, year=year
+        )
+        return await self._save(user, row, "eligibility.removed", "eligibility_loss", duplicate, message)
 
     async def praise(self, user: User, data: Any) -> Praise:
         """Praise an excellent unit in the period's bulletins: once per unit and period."""
@@ -203,34 +197,14 @@ class ConsequenceService:
         text = body.text("text", 4000, required=True)
         body.errors.raise_if_any(_("The praise was not recorded; nothing was saved."))
         assert target is not None
-        async with self.db.write() as session:
-            existing = await session.scalar(
-                select(Praise.id).where(Praise.period == target.period.key, Praise.unit_id == target.unit.id)
-            )
-            if existing is not None:
-                raise Conflict(
-                    _(
-                        "%(unit)s is already praised for %(period)s.",
-                        unit=target.unit.code,
-                        period=target.period.key,
-                    ),
-                    extra={"praise": existing},
-                )
-            row = Praise(
-                period=target.period.key,
-                unit_id=target.unit.id,
-                text=text,
-                rating=target.rating,
-                override_reason=override,
-                recorded_by_id=user.id,
-                recorded_at=utcnow(),
-            )
-            session.add(row)
-            await session.flush()
-            audit = AuditLog(actor_id=user.id)
-            audit.record("praise.recorded", "praise", row)
-            await audit.write(session)
-        return await self._reload(Praise, row.id)
+        row = Praise(text=text, rating=target.rating, override_reason=override, **_recorded(target, user))
+        duplicate = select(Praise.id).where(
+            Praise.period == target.period.key, Praise.unit_id == target.unit.id
+        )
+        message = _(
+            "%(unit)s is already praised for %(period)s.", unit=target.unit.code, period=target.period.key
+        )
+        return await self._save(user, row, "praise.recorded", "praise", duplicate, message)
 
     async def for_period(
         self, period: Period | str, unit_ids: set[int] | None = None, lang: str = "zh"

@@ -9,14 +9,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, PathParameter
 from msgspec import Meta, Struct
 
 from ..accounts.guards import logged_in, roles
 from ..api import MAX_ROW_ID, read_json, shaped
 from ..deps import ConsequencesDep, SettingsDep, UnitNoticesDep
-from ..documents.download import PDF, download
+from ..documents.download import PDF, PDF_RESPONSES, download
 from ..documents.uploads import read_upload
 from ..i18n import lang
 from ..models import Role, User
@@ -128,6 +127,14 @@ async def answer_body(request: Request[User, Any, Any], limit: int) -> tuple[Any
     return await read_json(request), None
 
 
+async def decided(
+    request: Request[User, Any, Any], unit_notices: Any, notice_id: int, outcome: str
+) -> UnitNoticeOut:
+    body = await read_json(request) if await request.body() else {}
+    notice = await unit_notices.decide(request.user, notice_id, outcome, body)
+    return shaped(notice_json(notice, lang()), UnitNoticeOut)
+
+
 class ConsequenceApiController(Controller):
     path = "/api/v1/assessment"
     guards = [logged_in]
@@ -162,9 +169,7 @@ class ConsequenceApiController(Controller):
     @get(
         "/notices/{notice_id:int}/notice.pdf",
         media_type=PDF,
-        responses={
-            200: ResponseSpec(data_container=bytes, media_type=PDF, description="The notice as a PDF.")
-        },
+        responses=PDF_RESPONSES,
     )
     async def notice_pdf(
         self,
@@ -208,18 +213,14 @@ class ConsequenceApiController(Controller):
         self, request: Request[User, Any, Any], notice_id: NoticeId, unit_notices: UnitNoticesDep
     ) -> UnitNoticeOut:
         """Accept the unit's answer: `{"note"?}`."""
-        body = await read_json(request) if await request.body() else {}
-        notice = await unit_notices.decide(request.user, notice_id, "accept", body)
-        return shaped(notice_json(notice, lang()), UnitNoticeOut)
+        return await decided(request, unit_notices, notice_id, "accept")
 
     @post("/notices/{notice_id:int}/return", guards=[roles(Role.office)])
     async def send_back(
         self, request: Request[User, Any, Any], notice_id: NoticeId, unit_notices: UnitNoticesDep
     ) -> UnitNoticeOut:
         """Return the answer to the unit: `{"note"}` says what is missing."""
-        body = await read_json(request) if await request.body() else {}
-        notice = await unit_notices.decide(request.user, notice_id, "return", body)
-        return shaped(notice_json(notice, lang()), UnitNoticeOut)
+        return await decided(request, unit_notices, notice_id, "return")
 
     @post("/interviews", guards=[roles(Role.office)], status_code=201)
     async def interview(

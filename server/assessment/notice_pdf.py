@@ -13,14 +13,19 @@ from zoneinfo import ZoneInfo
 
 import anyio.to_thread
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph
 
 from ..documents.dates import format_date, format_datetime
 from ..documents.fonts import CjkFont, cjk_font
-from ..documents.pdf import cjk_document, page_number_footer, paragraphs, plain
+from ..documents.pdf import page_number_footer, paragraphs, plain
 from ..findings.notice import ISSUER
-from ..findings.notice_pdf import letterhead, notice_styles, signature_block, verification_block
+from ..findings.notice_pdf import (
+    letterhead,
+    notice_document,
+    notice_styles,
+    signature_block,
+    verification_block,
+)
 from ..models import UnitNotice
 from ..settings import Settings
 from .consequence_rules import RATING_ZH
@@ -89,21 +94,7 @@ def opening(data: UnitNoticeData) -> str:
 def render_unit_notice_pdf(data: UnitNoticeData, font: CjkFont) -> bytes:
     st = notice_styles(font)
     buf = io.BytesIO()
-    doc = cjk_document(
-        buf,
-        font,
-        pagesize=A4,
-        leftMargin=28 * mm,
-        rightMargin=26 * mm,
-        topMargin=22 * mm,
-        bottomMargin=24 * mm,
-        title=f"整改通知书 {data.number}",
-        author=data.issuer,
-        subject=f"{data.period} · {data.recipient_unit}",
-        creator="Xuncha",
-        lang="zh-CN",
-        displayDocTitle=1,
-    )
+    doc = notice_document(buf, font, data.number, data.issuer, f"{data.period} · {data.recipient_unit}")
     width = doc.width - 12
     story: list = [
         *letterhead(data.issuer, data.number, data.recipient_unit, font),

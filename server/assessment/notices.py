@@ -125,7 +125,9 @@ class UnitNoticeService:
 
     async def _locked(self, session: Any, user: User, notice_id: int) -> UnitNotice:
         visible = await self.rules.visible_unit_ids(user)
-        notice = await session.get(UnitNotice, notice_id, with_for_update=True)
+        # The row alone is locked: PostgreSQL refuses FOR UPDATE on the outer-joined answerer.
+        await session.execute(select(UnitNotice.id).where(UnitNotice.id == notice_id).with_for_update())
+        notice = await session.get(UnitNotice, notice_id)
         if notice is None or notice.unit_id not in visible:
             raise NotFound(_("There is no notice %(id)s that you may see.", id=notice_id))
         return notice

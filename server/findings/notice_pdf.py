@@ -20,6 +20,7 @@ from reportlab.platypus import (
     HRFlowable,
     KeepTogether,
     Paragraph,
+    SimpleDocTemplate,
     Spacer,
     Table,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "format_date",
     "format_datetime",
     "letterhead",
+    "notice_document",
     "notice_styles",
     "render_notice_pdf",
     "signature_block",
@@ -198,25 +200,38 @@ def signature_block(issuer: str, issued_at: datetime, width: float, font: CjkFon
     return KeepTogether([Spacer(1, 18), signature])
 
 
-def render_notice_pdf(notice: NoticeData, font: CjkFont | None = None) -> bytes:
-    """The notice as PDF bytes, its CJK font embedded; `font` defaults to the one the search finds."""
-    font = font or cjk_font()
-    st = notice_styles(font)
-    buf = io.BytesIO()
-    doc = cjk_document(
-        buf,
+def notice_document(
+    out: io.BytesIO, font: CjkFont, number: str, issuer: str, subject: str
+) -> SimpleDocTemplate:
+    """An A4 notice with the margins of GB/T 9704 and its title, author and subject set."""
+    return cjk_document(
+        out,
         font,
         pagesize=A4,
         leftMargin=28 * mm,
         rightMargin=26 * mm,
         topMargin=22 * mm,
         bottomMargin=24 * mm,
-        title=f"整改通知书 {notice.number}",
-        author=notice.issuer,
-        subject=f"{notice.campaign_name} · {notice.finding_title} · {notice.recipient_unit}",
+        title=f"整改通知书 {number}",
+        author=issuer,
+        subject=subject,
         creator="Xuncha",
         lang="zh-CN",
         displayDocTitle=1,
+    )
+
+
+def render_notice_pdf(notice: NoticeData, font: CjkFont | None = None) -> bytes:
+    """The notice as PDF bytes, its CJK font embedded; `font` defaults to the one the search finds."""
+    font = font or cjk_font()
+    st = notice_styles(font)
+    buf = io.BytesIO()
+    doc = notice_document(
+        buf,
+        font,
+        notice.number,
+        notice.issuer,
+        f"{notice.campaign_name} · {notice.finding_title} · {notice.recipient_unit}",
     )
     width = doc.width - 12  # the frame keeps 6 pt of padding on each side
     p = lambda text: plain(text, font)  # noqa: E731 - short, and only for the story below

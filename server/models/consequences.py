@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
 from .org import Unit, User
@@ -67,60 +67,56 @@ class UnitNotice(Base):
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id], lazy="joined")
 
 
-class Interview(Base):
+class Recorded:
+    """What every record of a consequence has: its period and unit, who recorded it and when."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # As parse_period writes it: "2026", "2026-Q3" or "2026-10".
+    period: Mapped[str] = mapped_column(String(8), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @declared_attr
+    def unit(cls) -> Mapped[Unit]:
+        return relationship(Unit, lazy="joined", innerjoin=True)
+
+    @declared_attr
+    def recorded_by(cls) -> Mapped[User]:
+        return relationship(User, lazy="joined", innerjoin=True)
+
+
+class Interview(Recorded, Base):
     """The record of an interview with a unit's head (约谈), entered by the office."""
 
     __tablename__ = "interviews"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    period: Mapped[str] = mapped_column(String(8), index=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     held_at: Mapped[datetime] = mapped_column(UTCDateTime)
     interviewee: Mapped[str] = mapped_column(String(200))
     interviewers: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text)
     follow_up: Mapped[str] = mapped_column(Text, default="")
-    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
-    recorded_by: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 
 
-class EligibilityLoss(Base):
+class EligibilityLoss(Recorded, Base):
     """A unit's loss of award eligibility for a year (取消评先资格), once per unit and year."""
 
     __tablename__ = "eligibility_losses"
     __table_args__ = (UniqueConstraint("year", "unit_id", name="uq_eligibility_losses_year_unit"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(Integer)
-    period: Mapped[str] = mapped_column(String(8), index=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     reason: Mapped[str] = mapped_column(Text)
+    # The unit's rating for the period when recorded, and why the office acted against it.
     rating: Mapped[str | None] = mapped_column(String(12))
     override_reason: Mapped[str] = mapped_column(Text, default="")
-    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
-    recorded_by: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 
 
-class Praise(Base):
-    """Praise in a bulletin (通报表彰) of an excellent unit for a period."""
+class Praise(Recorded, Base):
+    """Praise in a bulletin (通报表彰) of an excellent unit, once per unit and period."""
 
     __tablename__ = "praises"
     __table_args__ = (UniqueConstraint("period", "unit_id", name="uq_praises_period_unit"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    period: Mapped[str] = mapped_column(String(8), index=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
     rating: Mapped[str | None] = mapped_column(String(12))
     override_reason: Mapped[str] = mapped_column(Text, default="")
-    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
-    recorded_by: Mapped[User] = relationship(lazy="joined", innerjoin=True)
