@@ -78,6 +78,12 @@ def problems_text(score: dict[str, Any], qualified: int) -> str:
     return "\n".join(lines)
 
 
+def rating_label(rating: str | None) -> str:
+    """The rating in the reader's language."""
+    labels = {"excellent": _("Excellent"), "qualified": _("Qualified"), "unqualified": _("Unqualified")}
+    return labels.get(rating or "", _("no data"))
+
+
 class Rules:
     """Reads what a consequence is about; the services hold the records."""
 
@@ -133,9 +139,9 @@ class Rules:
                 _(
                     "%(unit)s is rated %(rating)s in %(period)s, not %(wanted)s: give the reason for acting anyway.",
                     unit=target.unit.code,
-                    rating=target.rating or _("no data"),
+                    rating=rating_label(target.rating),
                     period=target.period.key,
-                    wanted=wanted,
+                    wanted=rating_label(wanted),
                 ),
             )
         return reason
