@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..admin.fields import Body
-from ..audit.chain import AuditLog
+from ..audit.chain import add_audited
 from ..db import Database
 from ..errors import Conflict
 from ..i18n import gettext as _
@@ -61,46 +61,38 @@ def notice_json(notice: UnitNotice, lang: str = "zh") -> dict[str, Any]:
     }
 
 
-def interview_json(row: Interview, lang: str = "zh") -> dict[str, Any]:
+def _recorded_json(row: Any, lang: str, **fields: Any) -> dict[str, Any]:
+    """A record's id, period and unit, its own fields, and who recorded it when."""
     return {
         "id": row.id,
         "period": row.period,
         "unit": _unit(row, lang),
-        "held_at": row.held_at.isoformat(),
-        "interviewee": row.interviewee,
-        "interviewers": row.interviewers,
-        "summary": row.summary,
-        "follow_up": row.follow_up,
+        **fields,
         "recorded_by": row.recorded_by.username,
         "recorded_at": row.recorded_at.isoformat(),
     }
+
+
+def interview_json(row: Interview, lang: str = "zh") -> dict[str, Any]:
+    return _recorded_json(
+        row,
+        lang,
+        held_at=row.held_at.isoformat(),
+        interviewee=row.interviewee,
+        interviewers=row.interviewers,
+        summary=row.summary,
+        follow_up=row.follow_up,
+    )
 
 
 def eligibility_json(row: EligibilityLoss, lang: str = "zh") -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "year": row.year,
-        "period": row.period,
-        "unit": _unit(row, lang),
-        "reason": row.reason,
-        "rating": row.rating,
-        "override_reason": row.override_reason,
-        "recorded_by": row.recorded_by.username,
-        "recorded_at": row.recorded_at.isoformat(),
-    }
+    return _recorded_json(
+        row, lang, year=row.year, reason=row.reason, rating=row.rating, override_reason=row.override_reason
+    )
 
 
 def praise_json(row: Praise, lang: str = "zh") -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "period": row.period,
-        "unit": _unit(row, lang),
-        "text": row.text,
-        "rating": row.rating,
-        "override_reason": row.override_reason,
-        "recorded_by": row.recorded_by.username,
-        "recorded_at": row.recorded_at.isoformat(),
-    }
+    return _recorded_json(row, lang, text=row.text, rating=row.rating, override_reason=row.override_reason)
 
 
 def _recorded(target: Target, user: User) -> dict[str, Any]:
@@ -128,13 +120,23 @@ class ConsequenceService:
                 existing = await session.scalar(duplicate)
                 if existing is not None:
                     raise Conflict(message, extra={object_type: existing})
-            session.add(row)
-            await session.flush()
-            audit = AuditLog(actor_id=user.id)
-            audit.record(action, object_type, row)
-            await audit.write(session)
+            await add_audited(session, row, user.id, action, object_type)
         async with self.db.read() as session:
             return await session.get(type(row), row.id)
+
+    async def _rated(
+        self, user: User, data: Any, text_field: str, wanted: str, summary: str
+    ) -> tuple[Target, str, str]:
+        """The unit and period of a record the rating rule applies to, the override reason and the
+        record's text; 422 with every field's problem, `summary` saying nothing was saved."""
+        self.rules.require_office(user)
+        body = Body(data, {"period", "unit", text_field, "override_reason"})
+        target = await self.rules.target(body, self.rules.period(body))
+        override = self.rules.rating_rule(body, target, wanted)
+        text = body.text(text_field, 4000, required=True)
+        body.errors.raise_if_any(summary)
+        assert target is not None
+        return target, override, text
 
     async def interview(self, user: User, data: Any) -> Interview:
         """Record an interview with a unit's head. No rating rule: the office may interview any unit."""
@@ -163,14 +165,9 @@ class ConsequenceService:
 
     async def remove_eligibility(self, user: User, data: Any) -> EligibilityLoss:
         """The unit loses its eligibility for awards in the period's year: once per unit and year."""
-        self.rules.require_office(user)
-        body = Body(data, {"period", "unit", "reason", "override_reason"})
-        period = self.rules.period(body)
-        target = await self.rules.target(body, period)
-        override = self.rules.rating_rule(body, target, "unqualified")
-        reason = body.text("reason", 4000, required=True)
-        body.errors.raise_if_any(_("The eligibility was not removed; nothing was saved."))
-        assert target is not None
+        target, override, reason = await self._rated(
+            user, data, "reason", "unqualified", _("The eligibility was not removed; nothing was saved.")
+        )
         year = target.period.first_month.year
         row = EligibilityLoss(
             year=year,
@@ -189,14 +186,9 @@ class ConsequenceService:
 
     async def praise(self, user: User, data: Any) -> Praise:
         """Praise an excellent unit in the period's bulletins: once per unit and period."""
-        self.rules.require_office(user)
-        body = Body(data, {"period", "unit", "text", "override_reason"})
-        period = self.rules.period(body)
-        target = await self.rules.target(body, period)
-        override = self.rules.rating_rule(body, target, "excellent")
-        text = body.text("text", 4000, required=True)
-        body.errors.raise_if_any(_("The praise was not recorded; nothing was saved."))
-        assert target is not None
+        target, override, text = await self._rated(
+            user, data, "text", "excellent", _("The praise was not recorded; nothing was saved.")
+        )
         row = Praise(text=text, rating=target.rating, override_reason=override, **_recorded(target, user))
         duplicate = select(Praise.id).where(
             Praise.period == target.period.key, Praise.unit_id == target.unit.id

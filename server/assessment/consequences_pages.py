@@ -214,6 +214,25 @@ class ConsequencePages(Controller):
             now=utcnow(),
         )
 
+    async def _on_notice(
+        self,
+        request: Request[User, Any, Any],
+        unit_notices: Any,
+        settings: Any,
+        notice_id: int,
+        form: Any,
+        act: Any,
+    ) -> Any:
+        """Do `act`, then show the notice again; a refusal shows it with the errors and what was typed."""
+        try:
+            await act()
+        except AppError as exc:
+            values = {k: v for k, v in form_values(form).items() if k != "_csrf"}
+            return await self._notice_page(
+                request, unit_notices, settings, notice_id, error=exc, values=values
+            )
+        return Redirect(f"/assessment/notices/{notice_id}", status_code=303)
+
     @get("/assessment/notices/{notice_id:int}", guards=[roles(*READERS)])
     async def notice(
         self,
@@ -239,15 +258,12 @@ class ConsequencePages(Controller):
         settings: SettingsDep,
     ) -> Any:
         form = await request.form()
-        values = {k: v for k, v in form_values(form).items() if k != "_csrf"}
-        try:
+
+        async def act() -> None:
             document = await read_upload(form.get("document"), "document", settings.max_document_bytes)
-            await unit_notices.answer(request.user, notice_id, {"answer": values.get("answer", "")}, document)
-        except AppError as exc:
-            return await self._notice_page(
-                request, unit_notices, settings, notice_id, error=exc, values=values
-            )
-        return Redirect(f"/assessment/notices/{notice_id}", status_code=303)
+            await unit_notices.answer(request.user, notice_id, {"answer": form.get("answer") or ""}, document)
+
+        return await self._on_notice(request, unit_notices, settings, notice_id, form, act)
 
     @post("/assessment/notices/{notice_id:int}/decide", guards=[roles(Role.office)], status_code=303)
     async def decide(
@@ -257,18 +273,18 @@ class ConsequencePages(Controller):
         unit_notices: UnitNoticesDep,
         settings: SettingsDep,
     ) -> Any:
-        values = {k: v for k, v in form_values(await request.form()).items() if k != "_csrf"}
-        outcome = values.get("outcome", "")
-        try:
+        form = await request.form()
+
+        async def act() -> None:
+            outcome = form.get("outcome") or ""
             if outcome not in ("accept", "return"):
                 raise Invalid(
                     _("The decision was not recorded; nothing was saved."),
                     errors=[{"field": "outcome", "message": _("Accept the answer or return it.")}],
                 )
-            note = {"note": values["note"]} if values.get("note", "").strip() else {}
-            await unit_notices.decide(request.user, notice_id, outcome, note)
-        except AppError as exc:
-            return await self._notice_page(
-                request, unit_notices, settings, notice_id, error=exc, values=values
+            note = form.get("note") or ""
+            await unit_notices.decide(
+                request.user, notice_id, outcome, {"note": note} if note.strip() else {}
             )
-        return Redirect(f"/assessment/notices/{notice_id}", status_code=303)
+
+        return await self._on_notice(request, unit_notices, settings, notice_id, form, act)

@@ -10,7 +10,7 @@ import anyio.to_thread
 from sqlalchemy import select
 
 from ..admin.fields import Body
-from ..audit.chain import AuditLog
+from ..audit.chain import AuditLog, add_audited
 from ..counters import next_in_year
 from ..db import Database
 from ..documents.uploads import Document, DocumentStore
@@ -81,11 +81,7 @@ class UnitNoticeService:
                 document_type="",
                 decision_note="",
             )
-            session.add(notice)
-            await session.flush()
-            audit = AuditLog(actor_id=user.id)
-            audit.record("unit_notice.issued", "unit_notice", notice)
-            await audit.write(session)
+            await add_audited(session, notice, user.id, "unit_notice.issued", "unit_notice")
         return await self.get(user, notice.id)
 
     async def get(self, user: User, notice_id: int) -> UnitNotice:

@@ -229,3 +229,12 @@ class AuditLog:
         await session.execute(insert(ENTRIES), rows)
         await session.execute(update(HEAD).where(HEAD.c.id == 1).values(seq=seq, hash=prev))
         self.pending.clear()
+
+
+async def add_audited(session: AsyncSession, row: Any, actor_id: int, action: str, object_type: str) -> None:
+    """Add a new record and its first entry of the trail, in the caller's transaction."""
+    session.add(row)
+    await session.flush()
+    audit = AuditLog(actor_id=actor_id)
+    audit.record(action, object_type, row)
+    await audit.write(session)
