@@ -24,27 +24,21 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from fresh import bench_settings  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from server.app import build_services  # noqa: E402
 from server.assessment.notice_pdf import unit_notice_pdf  # noqa: E402
-from server.db import Database, upgrade  # noqa: E402
-from server.demo.loader import load_demo  # noqa: E402
+from server.db import Database  # noqa: E402
 from server.models import User  # noqa: E402
-from server.settings import Settings  # noqa: E402
 
 NUMBER = re.compile(r"〔(\d{4})〕第(\d+)号")
 
 
 async def run(count: int, concurrency: int, database_url: str | None) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        url = database_url or f"sqlite+aiosqlite:///{folder}/bench.db"
-        settings = Settings(
-            data_dir=Path(folder), database_url=url, secret_key="bench", demo_password="bench-password"
-        ).resolved()
-        if database_url is None:
-            await asyncio.to_thread(upgrade, url)
-            await load_demo(settings)
+        settings = await bench_settings(folder, database_url)
+        url = settings.database_url
         db = Database(settings)
         try:
             services = build_services(settings, db)
