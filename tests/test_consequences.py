@@ -160,6 +160,7 @@ async def test_a_unit_sees_only_its_own_notices_and_a_lead_those_of_their_campai
     assert (await client.get(f"{url}/notice.pdf", headers=other)).status_code == 404
     assert (await client.get("/api/v1/assessment/notices", headers=other)).json() == []
     assert (await client.get("/api/v1/assessment/notices?unit=dust-office", headers=other)).status_code == 403
+    assert (await client.get("/api/v1/assessment/notices?unit=%00x", headers=other)).status_code == 403
     answer = await client.post(f"{url}/answer", json={"answer": "x"}, headers=other)
     assert answer.status_code == 404
     for username in ("officer", "supervisor"):
@@ -186,6 +187,7 @@ async def test_a_notice_for_a_qualified_unit_needs_an_override_reason(client, se
     [
         ({"unit": "no-such-unit"}, "unit"),
         ({"unit": "bureau"}, "unit"),
+        ({"unit": "DUST-OFFICE"}, "unit"),
         ({"deadline": "2020-01-01T00:00:00+08:00"}, "deadline"),
         ({"deadline": "2020-01-01"}, "deadline"),
         ({"deadline": "tomorrow"}, "deadline"),

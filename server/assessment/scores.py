@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
 
+from ..admin.fields import CODE
 from ..db import Database
 from ..models import (
     RECTIFYING_UNIT_KINDS,
@@ -112,6 +113,8 @@ class ScoreService:
     async def scored_unit(self, code: str) -> Unit | None:
         """The active unit `code` if the assessment scores it (None for the bureau itself, the
         office, outside evaluators, a retired or unknown unit)."""
+        if not CODE.match(code):  # no unit has such a code; a NUL would not even reach PostgreSQL
+            return None
         async with self.db.read() as session:
             return (await session.execute(self._scored().where(Unit.code == code))).scalar_one_or_none()
 
