@@ -22,6 +22,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from fresh import bench_settings  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 
 from server.accounts.passwords import Passwords  # noqa: E402
@@ -29,9 +30,7 @@ from server.accounts.service import AccountService  # noqa: E402
 from server.admin.imports import COLUMNS, read_rows  # noqa: E402
 from server.admin.service import AdminService  # noqa: E402
 from server.campaigns.service import CampaignService  # noqa: E402
-from server.db import Database, upgrade  # noqa: E402
-from server.demo.loader import load_demo  # noqa: E402
-from server.settings import Settings  # noqa: E402
+from server.db import Database  # noqa: E402
 
 UNITS = ["maojian", "zhangwan", "sanitation-office", "lighting-office"]
 KINDS = ["road", "square", "park", "market", "residential"]
@@ -61,13 +60,8 @@ def workbook(count: int) -> bytes:
 
 async def run(count: int, database_url: str | None) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        url = database_url or f"sqlite+aiosqlite:///{folder}/bench.db"
-        settings = Settings(
-            data_dir=Path(folder), database_url=url, secret_key="bench", demo_password="bench-password"
-        ).resolved()
-        if database_url is None:
-            await asyncio.to_thread(upgrade, url)
-            await load_demo(settings)
+        settings = await bench_settings(folder, database_url)
+        url = settings.database_url
         content = workbook(count)
         db = Database(settings)
         try:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from litestar.di import NamedDependency
 
 from .accounts.service import AccountService
+from .assessment.consequences import ConsequenceService
 from .assessment.evaluations import EvaluationService
 from .assessment.indicators import IndicatorService
+from .assessment.notices import UnitNoticeService
 from .assessment.scores import ScoreService
 from .bulletins.service import BulletinService
 from .campaigns.service import CampaignService
@@ -37,6 +39,8 @@ IndicatorsDep = NamedDependency[IndicatorService]
 EvaluationsDep = NamedDependency[EvaluationService]
 ScoresDep = NamedDependency[ScoreService]
 BulletinsDep = NamedDependency[BulletinService]
+UnitNoticesDep = NamedDependency[UnitNoticeService]
+ConsequencesDep = NamedDependency[ConsequenceService]
 DeskDep = NamedDependency[DeskService]
 NotificationsDep = NamedDependency[NotificationService]
 OfficeDep = NamedDependency[OfficeService]

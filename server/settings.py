@@ -105,6 +105,8 @@ class Settings:
     score_weights: tuple[int, int, int, int] = (30, 25, 35, 10)
     rating_bands: tuple[int, int] = (90, 70)
     late_finding_penalty: float = 5.0
+    # The largest document a unit may attach to its answer to a rectification notice.
+    max_document_bytes: int = 10 * 1024 * 1024
 
     # Printed documents: the CJK TrueType font embedded in PDFs ("" searches the usual places) and
     # the address people reach the system at, printed with a QR code on every notice.
@@ -137,6 +139,10 @@ class Settings:
     def photo_dir(self) -> Path:
         return self.data_dir / "photos"
 
+    @property
+    def document_dir(self) -> Path:
+        return self.data_dir / "documents"
+
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
@@ -166,6 +172,7 @@ class Settings:
             "tile_crs": os.environ.get("XUNCHA_TILE_CRS", "wgs84").lower(),
             "deadline_sweep_seconds": _env_int("XUNCHA_DEADLINE_SWEEP_SECONDS", 60),
             "callback_days": _env_int("XUNCHA_CALLBACK_DAYS", 3),
+            "max_document_bytes": _env_int("XUNCHA_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024),
             "pdf_font": os.environ.get("XUNCHA_PDF_FONT", "").strip(),
             "public_url": os.environ.get("XUNCHA_PUBLIC_URL", "").strip(),
             "token_purge_seconds": _env_int("XUNCHA_TOKEN_PURGE_SECONDS", 3600),

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
 
+from ..admin.fields import CODE
 from ..db import Database
 from ..models import (
     RECTIFYING_UNIT_KINDS,
@@ -103,11 +104,23 @@ class ScoreService:
         self.settings = settings
         self.evaluations = evaluations
 
-    async def visible_units(self, user: User) -> list[Unit] | None:
-        """The units the user may see the scores of; None when they may see none (403)."""
-        query = select(Unit).where(
+    @staticmethod
+    def _scored() -> Any:
+        return select(Unit).where(
             Unit.active.is_(True), Unit.kind.in_([k.value for k in RECTIFYING_UNIT_KINDS])
         )
+
+    async def scored_unit(self, code: str) -> Unit | None:
+        """The active unit `code` if the assessment scores it (None for the bureau itself, the
+        office, outside evaluators, a retired or unknown unit)."""
+        if not CODE.match(code):  # no unit has such a code; a NUL would not even reach PostgreSQL
+            return None
+        async with self.db.read() as session:
+            return (await session.execute(self._scored().where(Unit.code == code))).scalar_one_or_none()
+
+    async def visible_units(self, user: User) -> list[Unit] | None:
+        """The units the user may see the scores of; None when they may see none (403)."""
+        query = self._scored()
         if user.role == Role.office:
             pass
         elif user.role == Role.lead:

@@ -27,13 +27,17 @@ from ..models import (
     ChecklistVersion,
     Complaint,
     ContactPoint,
+    EligibilityLoss,
     Evaluation,
     Finding,
+    Interview,
     Photo,
+    Praise,
     Rectification,
     Site,
     Topic,
     Unit,
+    UnitNotice,
     User,
     utcnow,
 )
@@ -75,6 +79,19 @@ AUDITED_FIELDS: dict[str, tuple[str, ...]] = {
         "kind period campaign_id status figures_sha256 created_by_id generated_at published_by_id "
         "published_at".split()
     ),
+    # What follows from a rating (docs/consequences.md): every field, the unit's answer included.
+    "unit_notice": tuple(
+        "year seq number period unit_id rating override_reason problems deadline issued_by_id issued_at "
+        "status answer answered_by_id answered_at document_sha256 document_name document_type document_size "
+        "decided_by_id decided_at decision_note".split()
+    ),
+    "interview": tuple(
+        "period unit_id held_at interviewee interviewers summary follow_up recorded_by_id recorded_at".split()
+    ),
+    "eligibility_loss": tuple(
+        "year period unit_id reason rating override_reason recorded_by_id recorded_at".split()
+    ),
+    "praise": tuple("period unit_id text rating override_reason recorded_by_id recorded_at".split()),
 }
 # The bureau's set-up, kept by the office. A user's password hash is not in the trail,
 # only when it was set; nor is the login bookkeeping (last login, failed attempts).
@@ -115,6 +132,10 @@ MODELS: dict[str, Any] = {
     "complaint": Complaint,
     "evaluation": Evaluation,
     "bulletin": Bulletin,
+    "unit_notice": UnitNotice,
+    "interview": Interview,
+    "eligibility_loss": EligibilityLoss,
+    "praise": Praise,
 }
 
 
@@ -215,3 +236,12 @@ class AuditLog:
         await session.execute(insert(ENTRIES), rows)
         await session.execute(update(HEAD).where(HEAD.c.id == 1).values(seq=seq, hash=prev))
         self.pending.clear()
+
+
+async def add_audited(session: AsyncSession, row: Any, actor_id: int, action: str, object_type: str) -> None:
+    """Add a new record and its first entry of the trail, in the caller's transaction."""
+    session.add(row)
+    await session.flush()
+    audit = AuditLog(actor_id=actor_id)
+    audit.record(action, object_type, row)
+    await audit.write(session)

@@ -11,10 +11,13 @@ import unicodedata
 from urllib.parse import quote
 
 from litestar import Response
+from litestar.openapi.datastructures import ResponseSpec
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
+# The OpenAPI answer of a route that serves a notice as a PDF.
+PDF_RESPONSES = {200: ResponseSpec(data_container=bytes, media_type=PDF, description="The notice as a PDF.")}
 
 # Path separators, quotes, controls and what Windows refuses in a file name.
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f"\\/:*?<>|]+')

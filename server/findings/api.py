@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post, put
-from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, QueryParameter, SkipValidation
 
 from ..accounts.guards import logged_in
@@ -31,7 +30,7 @@ from ..deps import (
     SettingsDep,
     WorkflowDep,
 )
-from ..documents.download import PDF, download
+from ..documents.download import PDF, PDF_RESPONSES, download
 from ..i18n import gettext as _
 from ..i18n import lang
 from ..models import User
@@ -250,9 +249,7 @@ class FindingApiController(Controller):
     @get(
         "/findings/{finding_id:int}/notice.pdf",
         media_type=PDF,
-        responses={
-            200: ResponseSpec(data_container=bytes, media_type=PDF, description="The notice as a PDF.")
-        },
+        responses=PDF_RESPONSES,
     )
     async def notice_pdf(
         self,

@@ -20,6 +20,7 @@ from reportlab.platypus import (
     HRFlowable,
     KeepTogether,
     Paragraph,
+    SimpleDocTemplate,
     Spacer,
     Table,
 )
@@ -46,7 +47,12 @@ __all__ = [
     "NoticePhoto",
     "format_date",
     "format_datetime",
+    "letterhead",
+    "notice_document",
+    "notice_styles",
     "render_notice_pdf",
+    "signature_block",
+    "verification_block",
 ]
 
 MAX_PHOTOS = 4
@@ -83,7 +89,7 @@ class NoticeData:
 
 
 @cache
-def _styles(font: CjkFont) -> dict[str, ParagraphStyle]:
+def notice_styles(font: CjkFont) -> dict[str, ParagraphStyle]:
     def style(name: str, size: float, leading: float, **kw) -> ParagraphStyle:
         return cjk_style(name, font, size, leading, **kw)
 
@@ -104,7 +110,7 @@ def _styles(font: CjkFont) -> dict[str, ParagraphStyle]:
 
 
 def _photos(photos: tuple[NoticePhoto, ...], width: float, font: CjkFont) -> list:
-    st = _styles(font)
+    st = notice_styles(font)
     grid = photo_grid(photos[:MAX_PHOTOS], width, font, st["caption"], st["broken"])
     if len(photos) <= MAX_PHOTOS:
         return [grid]
@@ -113,7 +119,7 @@ def _photos(photos: tuple[NoticePhoto, ...], width: float, font: CjkFont) -> lis
 
 
 def _facts_table(n: NoticeData, width: float, font: CjkFont) -> Table:
-    st = _styles(font)
+    st = notice_styles(font)
     rows = [
         ("专项整治", n.campaign_name),
         ("问题", n.finding_title),
@@ -140,21 +146,22 @@ def _facts_table(n: NoticeData, width: float, font: CjkFont) -> Table:
 def _section(heading: str, body: list, font: CjkFont, room: float = 30 * mm) -> list:
     # A heading never ends a page alone: it moves on with less than `room` left, which covers
     # its first unsplittable piece (the facts table, a row of photos); the rest flows on.
-    return [CondPageBreak(room), Paragraph(heading, _styles(font)["heading"]), *body]
+    return [CondPageBreak(room), Paragraph(heading, notice_styles(font)["heading"]), *body]
 
 
-def _verification(notice: NoticeData, width: float, font: CjkFont) -> list:
-    small = _styles(font)["small"]
-    if not notice.verify_url:
+def verification_block(verify_url: str | None, width: float, font: CjkFont) -> list:
+    """The verification address and its QR code, or a line saying no public address is set."""
+    small = notice_styles(font)["small"]
+    if not verify_url:
         return [Spacer(1, 14), Paragraph(NO_PUBLIC_URL, small)]
     qr_size = 24 * mm
     text = [
-        Paragraph("核验地址：" + plain(notice.verify_url, font), small),
+        Paragraph("核验地址：" + plain(verify_url, font), small),
         Spacer(1, 3),
         Paragraph(VERIFY_HINT, small),
     ]
     block = cjk_table(
-        [[QrFlowable(notice.verify_url, qr_size), text]],
+        [[QrFlowable(verify_url, qr_size), text]],
         font,
         [
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -167,27 +174,62 @@ def _verification(notice: NoticeData, width: float, font: CjkFont) -> list:
     return [Spacer(1, 10), KeepTogether([block])]
 
 
+def letterhead(issuer: str, number: str, recipient: str, font: CjkFont) -> list:
+    """The issuer in red over a red rule, the title 整改通知书, the number and the recipient."""
+    st = notice_styles(font)
+    return [
+        Paragraph(plain(issuer, font), st["issuer"]),
+        HRFlowable(width="100%", thickness=1.6, color=RED, spaceBefore=6, spaceAfter=2),
+        Paragraph("整改通知书", st["title"]),
+        Paragraph(plain(number, font), st["number"]),
+        Paragraph(plain(recipient, font) + "：", st["recipient"]),
+    ]
+
+
+def signature_block(issuer: str, issued_at: datetime, width: float, font: CjkFont) -> KeepTogether:
+    """The issuer and the date at the right, the two lines centred on each other (GB/T 9704)."""
+    st = notice_styles(font)
+    lines = [plain(issuer, font), format_date(issued_at)]
+    signature = cjk_table(
+        [[Paragraph(line, st["sign"])] for line in lines],
+        font,
+        [("RIGHTPADDING", (0, 0), (-1, -1), 12)],
+        colWidths=min(width * 0.55, 12 * max(len(issuer), 8) + 24),
+        hAlign="RIGHT",
+    )
+    return KeepTogether([Spacer(1, 18), signature])
+
+
+def notice_document(
+    out: io.BytesIO, font: CjkFont, number: str, issuer: str, subject: str
+) -> SimpleDocTemplate:
+    """An A4 notice with the margins of GB/T 9704 and its title, author and subject set."""
+    return a4_document(
+        out,
+        font,
+        title=f"整改通知书 {number}",
+        author=issuer,
+        margins=(28 * mm, 26 * mm, 22 * mm, 24 * mm),
+        subject=subject,
+    )
+
+
 def render_notice_pdf(notice: NoticeData, font: CjkFont | None = None) -> bytes:
     """The notice as PDF bytes, its CJK font embedded; `font` defaults to the one the search finds."""
     font = font or cjk_font()
-    st = _styles(font)
+    st = notice_styles(font)
     buf = io.BytesIO()
-    doc = a4_document(
+    doc = notice_document(
         buf,
         font,
-        title=f"整改通知书 {notice.number}",
-        author=notice.issuer,
-        margins=(28 * mm, 26 * mm, 22 * mm, 24 * mm),
-        subject=f"{notice.campaign_name} · {notice.finding_title} · {notice.recipient_unit}",
+        notice.number,
+        notice.issuer,
+        f"{notice.campaign_name} · {notice.finding_title} · {notice.recipient_unit}",
     )
     width = doc.width - 12  # the frame keeps 6 pt of padding on each side
     p = lambda text: plain(text, font)  # noqa: E731 - short, and only for the story below
     story: list = [
-        Paragraph(p(notice.issuer), st["issuer"]),
-        HRFlowable(width="100%", thickness=1.6, color=RED, spaceBefore=6, spaceAfter=2),
-        Paragraph("整改通知书", st["title"]),
-        Paragraph(p(notice.number), st["number"]),
-        Paragraph(p(notice.recipient_unit) + "：", st["recipient"]),
+        *letterhead(notice.issuer, notice.number, notice.recipient_unit, font),
         Paragraph(
             f"在{p(notice.campaign_name)}工作中，"
             + (
@@ -219,17 +261,8 @@ def render_notice_pdf(notice: NoticeData, font: CjkFont | None = None) -> bytes:
     rooms = {"问题情况": 75 * mm, "现场照片": 95 * mm}
     for numeral, (heading, body) in zip("一二三四", [s for s in sections if s[1]], strict=False):
         story += _section(f"{numeral}、{heading}", body, font, rooms.get(heading, 30 * mm))
-    # The signature block sits right, its two lines centred on each other, as GB/T 9704 lays it out.
-    lines = [p(notice.issuer), format_date(notice.issued_at)]
-    signature = cjk_table(
-        [[Paragraph(line, st["sign"])] for line in lines],
-        font,
-        [("RIGHTPADDING", (0, 0), (-1, -1), 12)],
-        colWidths=min(width * 0.55, 12 * max(len(notice.issuer), 8) + 24),
-        hAlign="RIGHT",
-    )
-    story.append(KeepTogether([Spacer(1, 18), signature]))
-    story += _verification(notice, width, font)
+    story.append(signature_block(notice.issuer, notice.issued_at, width, font))
+    story += verification_block(notice.verify_url, width, font)
     footer = page_number_footer(font, A4[0])
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buf.getvalue()

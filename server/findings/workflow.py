@@ -18,10 +18,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from ..api import MAX_ROW_ID
 from ..audit.chain import AuditLog
+from ..counters import next_in_year
 from ..db import Database
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..i18n import gettext as _
@@ -154,20 +154,8 @@ class Workflow:
 
     async def _next_notice_number(self, session: Any, now: datetime) -> str:
         year = now.astimezone(self.zone).year
-        counter = await session.scalar(
-            select(NoticeCounter).where(NoticeCounter.year == year).with_for_update()
-        )
-        if counter is None:
-            try:
-                async with session.begin_nested():
-                    counter = NoticeCounter(year=year, last=0)
-                    session.add(counter)
-            except IntegrityError:  # another worker started the year's count a moment ago
-                counter = await session.scalar(
-                    select(NoticeCounter).where(NoticeCounter.year == year).with_for_update()
-                )
-        counter.last += 1
-        return f"十城管整改〔{year}〕第{counter.last:04d}号"
+        number = await next_in_year(session, NoticeCounter, year)
+        return f"十城管整改〔{year}〕第{number:04d}号"
 
     async def verify(
         self, user: User, finding_id: int, outcome: Any, reason_value: Any, deadline_value: Any

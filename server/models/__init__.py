@@ -7,6 +7,7 @@ from .bulletins import BULLETIN_KINDS, BULLETIN_STATUSES, Bulletin
 from .campaigns import Campaign, ChecklistItem, ChecklistVersion, ChecklistVersionItem, Site
 from .checks import Answer, Check, Photo
 from .complaints import Complaint, ComplaintEvent, Rating, Round, RoundSite
+from .consequences import EligibilityLoss, Interview, Praise, UnitNotice, UnitNoticeCounter
 from .counts import FindingCount
 from .enums import (
     KINDS_BY_ROLE,
@@ -33,6 +34,11 @@ __all__ = [
     "BULLETIN_STATUSES",
     "Bulletin",
     "Evaluation",
+    "EligibilityLoss",
+    "Interview",
+    "Praise",
+    "UnitNotice",
+    "UnitNoticeCounter",
     "KINDS_BY_ROLE",
     "Answer",
     "AuditEntry",

@@ -1,0 +1,290 @@
+"""The pages of what follows from a rating: the office's results per period and its forms per
+unit, and the notices with the unit's answer form (docs/consequences.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from ..accounts.guards import roles
+from ..deps import ConsequencesDep, ScoresDep, SettingsDep, UnitNoticesDep
+from ..documents.dates import format_date
+from ..documents.qr import qr_svg
+from ..documents.uploads import read_upload
+from ..errors import AppError, Invalid, NotFound
+from ..findings.notice_pdf import NO_PUBLIC_URL
+from ..forms import field_errors, form_values
+from ..i18n import gettext as _
+from ..i18n import lang
+from ..models import Role, User, utcnow
+from ..photos.forms import FORM_BODY_LIMIT
+from ..web import page
+from .consequences_api import NoticeId
+from .notice_pdf import opening, unit_notice_data
+from .periods import parse_period
+
+ACTIONS = ("notice", "interview", "eligibility", "praise")
+READERS = (Role.office, Role.lead, Role.handler)
+
+
+def _default_period() -> str:
+    return str(utcnow().year)
+
+
+def _with_zone(value: str, zone: ZoneInfo) -> str:
+    """A datetime-local field's value in the bureau's clock (it has no offset of its own)."""
+    try:
+        parsed = datetime.fromisoformat(value) if value and len(value) > 10 else None
+    except ValueError:
+        return value
+    if parsed is None or parsed.tzinfo is not None:
+        return value
+    return parsed.replace(tzinfo=zone).isoformat()
+
+
+async def _results_page(
+    request: Request[User, Any, Any], scores: Any, consequences: Any, unit_notices: Any, period_key: str
+) -> Template:
+    period = parse_period(period_key)
+    rows = await scores.scores(await scores.visible_units(request.user) or [], period)
+    records = await consequences.for_period(period, lang=lang())
+    by_unit: dict[str, dict[str, list[Any]]] = {}
+    for kind in ("notices", "interviews", "eligibility_losses", "praises"):
+        for record in records[kind]:
+            by_unit.setdefault(record["unit"]["code"], {}).setdefault(kind, []).append(record)
+    return page(
+        request,
+        "assessment/results.html",
+        period=period.key,
+        rows=rows,
+        records=by_unit,
+        overdue=await unit_notices.list_for(request.user, overdue=True),
+    )
+
+
+class ConsequencePages(Controller):
+    include_in_schema = False
+
+    @get("/assessment/results", guards=[roles(Role.office)])
+    async def results(
+        self,
+        request: Request[User, Any, Any],
+        scores: ScoresDep,
+        consequences: ConsequencesDep,
+        unit_notices: UnitNoticesDep,
+        period: FromQuery[str | None] = None,
+    ) -> Template:
+        """The ratings of a period with what follows from each, and the notices past their deadline."""
+        return await _results_page(request, scores, consequences, unit_notices, period or _default_period())
+
+    async def _unit_page(
+        self,
+        request: Request[User, Any, Any],
+        scores: Any,
+        consequences: Any,
+        unit_notices: Any,
+        period_key: str,
+        unit_code: str,
+        *,
+        error: AppError | None = None,
+        action: str | None = None,
+        values: dict[str, str] | None = None,
+    ) -> Template:
+        period = parse_period(period_key)
+        unit = await scores.scored_unit(unit_code)
+        if unit is None:
+            raise NotFound(_("There is no unit %(code)s that the assessment scores.", code=unit_code[:40]))
+        (score,) = await scores.scores([unit], period)
+        return page(
+            request,
+            "assessment/unit.html",
+            status_code=error.status_code if error else 200,
+            period=period.key,
+            unit=unit,
+            score=score,
+            records=await consequences.for_period(period, {unit.id}, lang()),
+            problems=await unit_notices.prefill(period.key, unit.code),
+            error=error,
+            action=action,
+            field_errors=field_errors(error),
+            values=values or {},
+        )
+
+    @get("/assessment/results/{period:str}/{unit:str}", guards=[roles(Role.office)])
+    async def unit_results(
+        self,
+        request: Request[User, Any, Any],
+        period: FromPath[str],
+        unit: FromPath[str],
+        scores: ScoresDep,
+        consequences: ConsequencesDep,
+        unit_notices: UnitNoticesDep,
+    ) -> Template:
+        """One unit's rating for the period, its records, and the office's four forms."""
+        return await self._unit_page(request, scores, consequences, unit_notices, period, unit)
+
+    @post(
+        "/assessment/results/{period:str}/{unit:str}/{action:str}",
+        guards=[roles(Role.office)],
+        status_code=303,
+    )
+    async def act(
+        self,
+        request: Request[User, Any, Any],
+        period: FromPath[str],
+        unit: FromPath[str],
+        action: FromPath[str],
+        scores: ScoresDep,
+        consequences: ConsequencesDep,
+        unit_notices: UnitNoticesDep,
+        settings: SettingsDep,
+    ) -> Any:
+        if action not in ACTIONS:
+            raise NotFound(_("There is no such action."))
+        values = {k: v for k, v in form_values(await request.form()).items() if k != "_csrf"}
+        body = {k: v for k, v in values.items() if v.strip()}
+        body.update(period=period, unit=unit)
+        if "held_at" in body:
+            body["held_at"] = _with_zone(body["held_at"], ZoneInfo(settings.timezone))
+        try:
+            if action == "notice":
+                notice = await unit_notices.issue(request.user, body)
+                return Redirect(f"/assessment/notices/{notice.id}", status_code=303)
+            if action == "interview":
+                await consequences.interview(request.user, body)
+            elif action == "eligibility":
+                await consequences.remove_eligibility(request.user, body)
+            else:
+                await consequences.praise(request.user, body)
+        except AppError as exc:
+            return await self._unit_page(
+                request,
+                scores,
+                consequences,
+                unit_notices,
+                period,
+                unit,
+                error=exc,
+                action=action,
+                values=values,
+            )
+        return Redirect(f"/assessment/results/{period}/{unit}", status_code=303)
+
+    @get("/assessment/notices", guards=[roles(*READERS)])
+    async def notice_list(
+        self,
+        request: Request[User, Any, Any],
+        unit_notices: UnitNoticesDep,
+        period: FromQuery[str | None] = None,
+    ) -> Template:
+        """The notices the reader may see: a unit its own, with those to answer first."""
+        rows = await unit_notices.list_for(request.user, period=period or None)
+        return page(request, "assessment/notices.html", notices=rows, period=period or "", now_utc=utcnow())
+
+    async def _notice_page(
+        self,
+        request: Request[User, Any, Any],
+        unit_notices: Any,
+        settings: Any,
+        notice_id: int,
+        *,
+        error: AppError | None = None,
+        values: dict[str, str] | None = None,
+    ) -> Template:
+        notice = await unit_notices.get(request.user, notice_id)
+        data = unit_notice_data(notice, settings)
+        return page(
+            request,
+            "assessment/notice.html",
+            status_code=error.status_code if error else 200,
+            notice=notice,
+            data=data,
+            opening=opening(data),
+            date_text=format_date,
+            verify_qr=qr_svg(data.verify_url, "核验二维码") if data.verify_url else None,
+            no_public_url=NO_PUBLIC_URL,
+            error=error,
+            field_errors=field_errors(error),
+            values=values or {},
+            now=utcnow(),
+        )
+
+    async def _on_notice(
+        self,
+        request: Request[User, Any, Any],
+        unit_notices: Any,
+        settings: Any,
+        notice_id: int,
+        form: Any,
+        act: Any,
+    ) -> Any:
+        """Do `act`, then show the notice again; a refusal shows it with the errors and what was typed."""
+        try:
+            await act()
+        except AppError as exc:
+            values = {k: v for k, v in form_values(form).items() if k != "_csrf"}
+            return await self._notice_page(
+                request, unit_notices, settings, notice_id, error=exc, values=values
+            )
+        return Redirect(f"/assessment/notices/{notice_id}", status_code=303)
+
+    @get("/assessment/notices/{notice_id:int}", guards=[roles(*READERS)])
+    async def notice(
+        self,
+        request: Request[User, Any, Any],
+        notice_id: NoticeId,
+        unit_notices: UnitNoticesDep,
+        settings: SettingsDep,
+    ) -> Template:
+        """The printable notice, the unit's answer, and the form the reader may use on it."""
+        return await self._notice_page(request, unit_notices, settings, notice_id)
+
+    @post(
+        "/assessment/notices/{notice_id:int}/answer",
+        guards=[roles(Role.handler)],
+        status_code=303,
+        request_max_body_size=FORM_BODY_LIMIT,
+    )
+    async def answer(
+        self,
+        request: Request[User, Any, Any],
+        notice_id: NoticeId,
+        unit_notices: UnitNoticesDep,
+        settings: SettingsDep,
+    ) -> Any:
+        form = await request.form()
+
+        async def act() -> None:
+            document = await read_upload(form.get("document"), "document", settings.max_document_bytes)
+            await unit_notices.answer(request.user, notice_id, {"answer": form.get("answer") or ""}, document)
+
+        return await self._on_notice(request, unit_notices, settings, notice_id, form, act)
+
+    @post("/assessment/notices/{notice_id:int}/decide", guards=[roles(Role.office)], status_code=303)
+    async def decide(
+        self,
+        request: Request[User, Any, Any],
+        notice_id: NoticeId,
+        unit_notices: UnitNoticesDep,
+        settings: SettingsDep,
+    ) -> Any:
+        form = await request.form()
+
+        async def act() -> None:
+            outcome = form.get("outcome") or ""
+            if outcome not in ("accept", "return"):
+                raise Invalid(
+                    _("The decision was not recorded; nothing was saved."),
+                    errors=[{"field": "outcome", "message": _("Accept the answer or return it.")}],
+                )
+            note = form.get("note") or ""
+            await unit_notices.decide(
+                request.user, notice_id, outcome, {"note": note} if note.strip() else {}
+            )
+
+        return await self._on_notice(request, unit_notices, settings, notice_id, form, act)
