@@ -34,6 +34,7 @@ from .checks import routes as checks
 from .complaints import routes as complaints
 from .db import Database
 from .desk import routes as desk
+from .duties import routes as duties
 from .errors import EXCEPTION_HANDLERS, refuse_control_characters_in_path
 from .findings import routes as findings
 from .findings.access import visible_photos
@@ -60,7 +61,20 @@ async def root(request: Request[Any, Any, Any]) -> Redirect:
 
 
 # In dependency order: a package's providers may use the services of those before it.
-PACKAGES = (accounts, campaigns, photos, checks, findings, assessment, unit, desk, office, admin, complaints)
+PACKAGES = (
+    accounts,
+    campaigns,
+    photos,
+    checks,
+    findings,
+    assessment,
+    duties,
+    unit,
+    desk,
+    office,
+    admin,
+    complaints,
+)
 # Built for the providers but not injectable into handlers.
 NOT_INJECTED = ("db", "passwords", "photo_visibility", "tasks")
 

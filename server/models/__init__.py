@@ -7,6 +7,7 @@ from .campaigns import Campaign, ChecklistItem, ChecklistVersion, ChecklistVersi
 from .checks import Answer, Check, Photo
 from .complaints import Complaint, ComplaintEvent, Rating, Round, RoundSite
 from .counts import FindingCount
+from .duties import Duty, DutyAnswer, DutyUnit
 from .enums import (
     KINDS_BY_ROLE,
     RECTIFYING_UNIT_KINDS,
@@ -51,6 +52,9 @@ __all__ = [
     "ChecklistVersion",
     "ChecklistVersionItem",
     "ContactPoint",
+    "Duty",
+    "DutyAnswer",
+    "DutyUnit",
     "Topic",
     "Finding",
     "FindingCount",

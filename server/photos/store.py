@@ -21,6 +21,24 @@ EXTENSIONS = {
 SIZES = ("display", "thumb")
 
 
+def write_whole(path: Path, data: bytes) -> bool:
+    """Write `data` to `path` whole or not at all; False when it was already there."""
+    if path.exists() and path.stat().st_size == len(data):
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)  # atomic: a reader sees the old file or the whole new one
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk leaves no half-written file behind
+        raise
+    return True
+
+
 class PhotoStore:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -36,24 +54,6 @@ class PhotoStore:
             raise ValueError(size)
         return self._path(size, sha256, "jpg")
 
-    @staticmethod
-    def _write(path: Path, data: bytes) -> bool:
-        """Write `data` to `path` whole or not at all; False when it was already there."""
-        if path.exists() and path.stat().st_size == len(data):
-            return False
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-        try:
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)  # atomic: a reader sees the old file or the whole new one
-        except BaseException:
-            tmp.unlink(missing_ok=True)  # a full disk leaves no half-written file behind
-            raise
-        return True
-
     def save(self, sha256: str, media_type: str, original: bytes, display: bytes, thumb: bytes) -> None:
         """All three files or none: when one cannot be written (a full or read-only disk), those this
         call wrote are removed again, so a failed upload leaves no orphan behind."""
@@ -64,7 +64,7 @@ class PhotoStore:
                 (self.derived_path("display", sha256), display),
                 (self.derived_path("thumb", sha256), thumb),
             ):
-                if self._write(path, data):
+                if write_whole(path, data):
                     written.append(path)
         except BaseException:
             for path in written:
