@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from conftest import login, token_for
+from tests.helpers_duties import DOCX as DOCX_TYPE
+from tests.helpers_duties import create_duty, docx_bytes, duty_body, in_days, pdf_bytes, upload
 from tests.html_tree import parse
-from tests.test_duties import create_duty, docx_bytes, duty_body, in_days, pdf_bytes, upload
 
 pytestmark = pytest.mark.anyio
 
@@ -112,6 +113,3 @@ async def test_the_pages_refuse_roles_without_duties(client):
     await login(client, "officer")
     assert (await client.get("/duties", follow_redirects=False)).status_code == 403
     assert (await client.get(f"/duties/{duty['id']}", follow_redirects=False)).status_code == 403
-
-
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
