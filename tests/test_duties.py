@@ -104,6 +104,12 @@ async def test_a_duty_with_mistakes_is_refused_by_field_and_nothing_is_saved(cli
     assert fields == {"year", "code", "title_zh", "deadline", "units[0]"}
     response = await client.post("/api/v1/duties", json=duty_body(units=[]), headers=office)
     assert [e["field"] for e in response.json()["errors"]] == ["units"]
+    # No text a database cannot hold reaches it.
+    response = await client.post(
+        "/api/v1/duties", json=duty_body(units=["dust-office", "bad\u0000unit"]), headers=office
+    )
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["units[1]"]
     db = Database(settings)
     try:
         assert len(await db_rows(db, "SELECT id FROM duties")) == 3

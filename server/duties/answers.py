@@ -46,7 +46,8 @@ def too_large(size: int | None, limit: int) -> TooLarge:
 
 def stored_name(filename: str | None, file_type: FileType, fallback: str) -> str:
     """The name the unit gave, made safe, with the extension of what the file really is."""
-    name = safe_filename(filename or "") if filename else ""
+    # Half a character (a lone surrogate from a badly encoded query) is no name any database keeps.
+    name = safe_filename(filename.encode("utf-8", "ignore").decode()) if filename else ""
     if not name or name == "download":
         name = fallback
     stem, dot, ext = name.rpartition(".")

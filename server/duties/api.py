@@ -6,16 +6,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post, put
-from litestar.params import FromPath, FromQuery, PathParameter, QueryParameter
+from litestar.params import FromPath, FromQuery, PathParameter, QueryParameter, SkipValidation
 
 from ..accounts.guards import roles
-from ..api import MAX_ROW_ID, read_json, shaped
+from ..api import MAX_ROW_ID, JsonRequest, shaped
 from ..deps import DutiesDep, DutyAnswersDep
 from ..documents.download import download
 from ..i18n import lang
 from ..models import Role, User
 from .answers import too_large
-from .presenters import AnswerOut, DutyOut, duty_json, version_json
+from .presenters import AnswerOut, DutyIn, DutyOut, duty_json, version_json
 from .service import FIRST_YEAR, LAST_YEAR
 
 DutyId = Annotated[int, PathParameter(ge=1, le=MAX_ROW_ID, description="The duty's number.", title="duty_id")]
@@ -47,12 +47,16 @@ async def read_limited(request: Request[Any, Any, Any], limit: int) -> bytes:
 class DutyApiController(Controller):
     path = "/api/v1/duties"
     tags = ["duties"]
+    request_class = JsonRequest
 
     @post("/", guards=[roles(Role.office)], status_code=201, request_max_body_size=64 * 1024)
-    async def create(self, request: Request[User, Any, Any], duties: DutiesDep) -> DutyOut:
+    async def create(
+        self, request: Request[User, Any, Any], duties: DutiesDep, data: SkipValidation[DutyIn]
+    ) -> DutyOut:
         """A duty of the year (office): `{"year", "code", "title_zh", "title_en", "description_zh",
-        "description_en", "deadline": "YYYY-MM-DD", "units": "all" | [CODE, ...]}`."""
-        duty = await duties.create(request.user, await read_json(request))
+        "description_en", "deadline": "YYYY-MM-DD", "units": "all" | [CODE, ...]}`; 422 names each
+        field that is wrong, 409 when the year has a duty of that code already."""
+        duty = await duties.create(request.user, data)
         return shaped(duty_json(await duties.view(request.user, duty.id), lang()), DutyOut)
 
     @get("/", guards=[READERS])

@@ -13,6 +13,21 @@ from .service import BUREAU_REPORT, DutyView, UnitAnswer
 BULLETINS = "/bulletins"
 
 
+class DutyIn(Struct, forbid_unknown_fields=True):
+    """A duty of the year, as the office sets it (read field by field: each mistake is named)."""
+
+    year: Annotated[int, Meta(ge=2000, le=2100)]
+    code: Annotated[str, Meta(pattern="^[a-z0-9][a-z0-9._-]{0,39}$", description="Unique in the year.")]
+    title_zh: Annotated[str, Meta(min_length=1, max_length=200)]
+    deadline: Annotated[str, Meta(description="YYYY-MM-DD, in the duty's year or the next; due by its end.")]
+    title_en: Annotated[str, Meta(max_length=200, description="title_zh when empty.")] = ""
+    description_zh: Annotated[str, Meta(max_length=4000)] = ""
+    description_en: Annotated[str, Meta(max_length=4000)] = ""
+    units: Annotated[
+        str | list[str], Meta(description='"all" (every assessed unit, the default) or a list of unit codes.')
+    ] = "all"
+
+
 class AnswerVersionOut(Struct, forbid_unknown_fields=True):
     version: Annotated[int, Meta(description="1 for the first upload; the highest is the unit's answer.")]
     filename: str

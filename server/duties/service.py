@@ -235,9 +235,11 @@ class DutyService:
         async with self.db.write() as session:
             units: list[Unit] = []
             if unit_codes:
+                # Only codes that could be one are looked up (a NUL, say, is no database's text).
+                wellformed = [c for c in unit_codes if code_problem(c) is None]
                 by_code = {
                     u.code: u
-                    for u in (await session.scalars(select(Unit).where(Unit.code.in_(unit_codes)))).all()
+                    for u in (await session.scalars(select(Unit).where(Unit.code.in_(wellformed)))).all()
                 }
                 for i, unit_code in enumerate(unit_codes):
                     unit = by_code.get(unit_code)
