@@ -113,3 +113,17 @@ async def test_the_pages_refuse_roles_without_duties(client):
     await login(client, "officer")
     assert (await client.get("/duties", follow_redirects=False)).status_code == 403
     assert (await client.get(f"/duties/{duty['id']}", follow_redirects=False)).status_code == 403
+
+
+async def test_the_offices_overview_counts_each_duty_of_the_year(client):
+    if in_days(-1).year != in_days(0).year:
+        pytest.skip("yesterday was last year")
+    office = await token_for(client, "office")
+    duty = await create_duty(client, office, code="yesterday", due=in_days(-1))
+    handler = await token_for(client, "handler")
+    await upload(client, handler, duty["id"], "sanitation-office", pdf_bytes(), "a.pdf")
+    await login(client, "office")
+    html = parse((await client.get("/office", headers={"Accept-Language": "en"})).text)
+    item = html.one("ul", data_office_duties="").one("li", data_duty="yesterday")
+    assert "Answered late 1" in item.text
+    assert "Overdue, no answer 2" in item.text
