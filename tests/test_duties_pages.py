@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from conftest import login, token_for
@@ -127,3 +129,18 @@ async def test_the_offices_overview_counts_each_duty_of_the_year(client):
     item = html.one("ul", data_office_duties="").one("li", data_duty="yesterday")
     assert "Answered late 1" in item.text
     assert "Overdue, no answer 2" in item.text
+
+
+async def test_the_demo_history_answers_the_duties_already_due_with_every_status(client, settings):
+    from server.demo.history import record_history
+
+    assert "answers to the year's duties" in await record_history(settings)
+    office = await token_for(client, "office")
+    for duty in (await client.get("/api/v1/duties", headers=office)).json():
+        statuses = {a["status"] for a in duty["answers"]}
+        if datetime.fromisoformat(duty["due_at"]) <= datetime.now(UTC):
+            assert {"on_time", "late", "overdue"} <= statuses, duty["code"]
+            on_time = next(a for a in duty["answers"] if a["status"] == "on_time")
+            assert (await client.get(on_time["file"], headers=office)).content.startswith(b"%PDF-")
+        else:
+            assert statuses == {"missing"}, duty["code"]
