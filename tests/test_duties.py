@@ -308,6 +308,10 @@ async def test_another_units_answer_is_not_found_and_the_wrong_roles_are_refused
     assert (
         await upload(client, office, duty["id"], "sanitation-office", pdf_bytes(), "x.pdf")
     ).status_code == 403
+    duties = (await client.get("/api/v1/duties", headers=office)).json()
+    report = next(d for d in duties if d["code"] == "bureau-report")
+    own = await upload(client, office, report["id"], "duty-office", docx_bytes("The report"), "report.docx")
+    assert own.status_code == 201 and own.json()["answer"]["uploaded_by"] == "office"
 
     officer = await token_for(client, "officer")
     supervisor = await token_for(client, "supervisor")

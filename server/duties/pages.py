@@ -14,7 +14,7 @@ from ..accounts.guards import roles
 from ..deps import DutiesDep, DutyAnswersDep
 from ..errors import AppError
 from ..forms import field_errors, form_values
-from ..models import Role, Unit, User
+from ..models import Role, Unit, User, utcnow
 from ..photos.forms import FORM_BODY_LIMIT
 from ..web import page
 from .api import DutyId, Year
@@ -99,8 +99,6 @@ async def duty_page(
 
 
 def _past(view: DutyView) -> bool:
-    from ..models import utcnow
-
     return utcnow() >= view.deadline
 
 
