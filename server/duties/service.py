@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from ..admin.fields import Body, code_problem
+from ..assessment.scores import ScoreService
 from ..audit.chain import AuditLog
 from ..db import Database
-from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..errors import Conflict, Forbidden, NotFound
 from ..i18n import gettext as _
 from ..models import RECTIFYING_UNIT_KINDS, Duty, DutyAnswer, DutyUnit, Role, Unit, User, utcnow
 from ..settings import Settings
@@ -94,7 +95,7 @@ class DutyView:
 
 
 class DutyService:
-    def __init__(self, db: Database, settings: Settings, scores: Any) -> None:
+    def __init__(self, db: Database, settings: Settings, scores: ScoreService | None) -> None:
         self.db = db
         self.settings = settings
         # The units a lead sees are those the scores show them: one rule for both.
@@ -112,7 +113,7 @@ class DutyService:
             return None
         if user.role == Role.handler:
             return {user.unit_id}
-        if user.role == Role.lead:
+        if user.role == Role.lead and self.scores is not None:
             return {unit.id for unit in await self.scores.visible_units(user) or []}
         raise Forbidden(_("The year's duties are for the office, the units and the campaign leads."))
 
@@ -290,4 +291,4 @@ def _units_of(value: Any, errors: Any) -> tuple[str, list[str]]:
     return "all", []
 
 
-__all__ = ["Invalid", "DutyService", "deadline_of", "status_of"]
+__all__ = ["DutyService", "deadline_of", "status_of"]
