@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Back up Xuncha: the database (a consistent online copy) and the photo store.
+# Back up Xuncha: the database (a consistent online copy), the photo store and the units'
+# documents answering the year's duties.
 #   deploy/backup.sh /path/to/backups
 # Reads XUNCHA_DATA_DIR and XUNCHA_DATABASE_URL like the server does.
 set -euo pipefail
@@ -28,6 +29,8 @@ fi
 # Photos are content-addressed and never change once written: copying them after the
 # database means every photo the database names is in the copy.
 tar -C "$data" -cf "$out/photos.tar" photos
+# The duties' documents are content-addressed and never rewritten either.
+if [[ -d "$data/duties" ]]; then tar -C "$data" -cf "$out/duties.tar" duties; fi
 [[ -f "$data/secret_key" ]] && cp "$data/secret_key" "$out/secret_key"
 ( cd "$out" && sha256sum * > SHA256SUMS )
 echo "backup written to $out"

@@ -18,5 +18,6 @@ else
   pg_restore --no-owner --exit-on-error --dbname="$pg" "$src/xuncha.pgdump"
 fi
 tar -C "$data" -xf "$src/photos.tar"
+if [[ -f "$src/duties.tar" ]]; then tar -C "$data" -xf "$src/duties.tar"; fi
 [[ -f "$src/secret_key" && ! -f "$data/secret_key" ]] && cp "$src/secret_key" "$data/secret_key"
 echo "restored; run 'xuncha db upgrade' and 'xuncha audit verify' before serving"

@@ -35,6 +35,7 @@ from .checks import routes as checks
 from .complaints import routes as complaints
 from .db import Database
 from .desk import routes as desk
+from .duties import routes as duties
 from .errors import EXCEPTION_HANDLERS, refuse_control_characters_in_path
 from .findings import routes as findings
 from .findings.access import visible_photos
@@ -68,6 +69,7 @@ PACKAGES = (
     checks,
     findings,
     assessment,
+    duties,
     unit,
     desk,
     office,

@@ -19,6 +19,8 @@ from .complaints.rounds import RoundService
 from .complaints.service import ComplaintService
 from .desk.notifications import NotificationService
 from .desk.service import DeskService
+from .duties.answers import AnswerService
+from .duties.service import DutyService
 from .findings.rectifications import RectificationService
 from .findings.service import FindingService
 from .findings.workflow import Workflow
@@ -49,3 +51,5 @@ ComplaintsDep = NamedDependency[ComplaintService]
 ComplaintIndicatorsDep = NamedDependency[ComplaintIndicatorService]
 RatingsDep = NamedDependency[RatingService]
 RoundsDep = NamedDependency[RoundService]
+DutiesDep = NamedDependency[DutyService]
+DutyAnswersDep = NamedDependency[AnswerService]

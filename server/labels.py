@@ -64,6 +64,13 @@ LABELS: dict[str, dict[str, str]] = {
         "third_party": N_("Third party"),
         "supervision": N_("Supervision office"),
     },
+    # A unit's answer to a dated duty of the year's calendar (server/duties/).
+    "duty_status": {
+        "on_time": N_("Answered on time"),
+        "late": N_("Answered late"),
+        "missing": N_("Not answered yet"),
+        "overdue": N_("Overdue, no answer"),
+    },
 }
 
 

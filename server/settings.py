@@ -107,6 +107,8 @@ class Settings:
     late_finding_penalty: float = 5.0
     # The largest document a unit may attach to its answer to a rectification notice.
     max_document_bytes: int = 10 * 1024 * 1024
+    # The year's calendar of duties: the largest document a unit may answer a duty with.
+    max_duty_file_bytes: int = 20 * 1024 * 1024
 
     # Printed documents: the CJK TrueType font embedded in PDFs ("" searches the usual places) and
     # the address people reach the system at, printed with a QR code on every notice.
@@ -173,6 +175,7 @@ class Settings:
             "deadline_sweep_seconds": _env_int("XUNCHA_DEADLINE_SWEEP_SECONDS", 60),
             "callback_days": _env_int("XUNCHA_CALLBACK_DAYS", 3),
             "max_document_bytes": _env_int("XUNCHA_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024),
+            "max_duty_file_bytes": _env_int("XUNCHA_MAX_DUTY_FILE_BYTES", 20 * 1024 * 1024),
             "pdf_font": os.environ.get("XUNCHA_PDF_FONT", "").strip(),
             "public_url": os.environ.get("XUNCHA_PUBLIC_URL", "").strip(),
             "token_purge_seconds": _env_int("XUNCHA_TOKEN_PURGE_SECONDS", 3600),

@@ -27,6 +27,9 @@ from ..models import (
     ChecklistVersion,
     Complaint,
     ContactPoint,
+    Duty,
+    DutyAnswer,
+    DutyUnit,
     EligibilityLoss,
     Evaluation,
     Finding,
@@ -114,6 +117,17 @@ AUDITED_FIELDS.update(
             "leader_id unit_id title body deadline status answer answered_at answered_by_id decided_at "
             "decision_note".split()
         ),
+        # The year's calendar: a duty as the office set it, the units chosen for it, and every
+        # version of a unit's answer (the file itself is vouched for by its sha256).
+        "duty": tuple(
+            "year code title_zh title_en description_zh description_en due_on scope created_by_id "
+            "created_at".split()
+        ),
+        "duty_unit": ("duty_id", "unit_id"),
+        "duty_answer": tuple(
+            "duty_id unit_id version filename media_type size_bytes sha256 uploaded_by_id uploaded_at "
+            "late".split()
+        ),
     }
 )
 MODELS: dict[str, Any] = {
@@ -136,6 +150,9 @@ MODELS: dict[str, Any] = {
     "interview": Interview,
     "eligibility_loss": EligibilityLoss,
     "praise": Praise,
+    "duty": Duty,
+    "duty_unit": DutyUnit,
+    "duty_answer": DutyAnswer,
 }
 
 

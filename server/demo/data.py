@@ -795,6 +795,57 @@ USERS: tuple[User, ...] = (
 )
 
 
+# --- the year's dated duties ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Duty:
+    """A dated duty of the plan, seeded for the current year: due by the end of month/day."""
+
+    code: str
+    title_zh: str
+    title_en: str
+    description_zh: str
+    description_en: str
+    month: int
+    day: int
+    units: tuple[str, ...]  # unit codes; empty: every assessed unit
+
+
+DUTIES: tuple[Duty, ...] = (
+    Duty(
+        "work-plan",
+        "年度履职尽责工作计划",
+        "The year's work plan for duty performance",
+        "各责任单位制定本单位年度履职尽责工作计划，6月18日前报履职督查办。",
+        "Each responsible unit draws up its work plan for the year and sends it to the office by 18 June.",
+        6,
+        18,
+        (),
+    ),
+    Duty(
+        "self-report",
+        "履职尽责书面自查报告",
+        "Written self-inspection report",
+        "各责任单位对照年度工作计划开展自查，11月中旬（15日前）报送书面自查报告。",
+        "Each unit checks its year against its work plan and sends a written self-report by mid-November (15 November).",
+        11,
+        15,
+        (),
+    ),
+    Duty(
+        "bureau-report",
+        "全局履职尽责督查工作年度报告",
+        "The bureau's annual report on duty-performance supervision",
+        "履职督查办以年度通报为底稿，12月5日前形成全局年度报告。",
+        "The supervision office drafts the bureau's report from the annual bulletin, by 5 December.",
+        12,
+        5,
+        ("duty-office",),
+    ),
+)
+
+
 # --- lookups --------------------------------------------------------------------
 
 UNITS_BY_CODE: dict[str, Unit] = {unit.code: unit for unit in UNITS}

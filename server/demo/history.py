@@ -33,6 +33,7 @@ from ..campaigns.service import CampaignService
 from ..checks.service import CheckService
 from ..complaints.demo import record_complaints_history
 from ..db import Database
+from ..duties.demo import record_duties_history
 from ..findings.rectifications import RectificationService
 from ..findings.workflow import Workflow
 from ..models import Check, User
@@ -46,7 +47,7 @@ DAYS = 90
 EVERY_DAYS = 2
 
 HistoryRecorder = Callable[["History"], Awaitable[str]]
-HISTORY_RECORDERS: list[HistoryRecorder] = [record_complaints_history]
+HISTORY_RECORDERS: list[HistoryRecorder] = [record_complaints_history, record_duties_history]
 
 
 def history_uuid(*parts: object) -> str:

@@ -16,6 +16,7 @@ from ..accounts.passwords import Passwords
 from ..admin.registry import apply
 from ..audit.chain import AuditLog
 from ..db import Database
+from ..duties.seed import current_year, seed_duties
 from ..models import Campaign, ChecklistItem, ChecklistVersion, ChecklistVersionItem, Site, Unit, User, utcnow
 from ..settings import Settings
 from . import data
@@ -168,6 +169,8 @@ async def load_demo(settings: Settings, database: Database | None = None) -> str
                 }
                 if upsert(sites, Site, spec.code, values):
                     audit.record("site.loaded", "site", sites[spec.code])
+            await session.flush()
+            upsert.added += await seed_duties(session, audit, current_year(settings.timezone), data.DUTIES)
             await audit.write(session)
     finally:
         if database is None:

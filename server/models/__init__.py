@@ -9,6 +9,7 @@ from .checks import Answer, Check, Photo
 from .complaints import Complaint, ComplaintEvent, Rating, Round, RoundSite
 from .consequences import EligibilityLoss, Interview, Praise, UnitNotice, UnitNoticeCounter
 from .counts import FindingCount
+from .duties import Duty, DutyAnswer, DutyUnit
 from .enums import (
     KINDS_BY_ROLE,
     RECTIFYING_UNIT_KINDS,
@@ -61,6 +62,9 @@ __all__ = [
     "ChecklistVersion",
     "ChecklistVersionItem",
     "ContactPoint",
+    "Duty",
+    "DutyAnswer",
+    "DutyUnit",
     "Topic",
     "Finding",
     "FindingCount",

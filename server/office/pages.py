@@ -8,7 +8,7 @@ from litestar import Controller, Request, get
 from litestar.response import Template
 
 from ..accounts.guards import roles
-from ..deps import CampaignsDep, ChecksDep, OfficeDep
+from ..deps import CampaignsDep, ChecksDep, DutiesDep, OfficeDep
 from ..desk.filters import deadline_mark
 from ..models import Role, User
 from ..web import page
@@ -22,9 +22,11 @@ class OverviewPages(Controller):
         office: OfficeDep,
         checks: ChecksDep,
         campaigns: CampaignsDep,
+        duties: DutiesDep,
     ) -> Template:
         user = request.user
         recent = await checks.list_checks(user, limit=30)
+        year = duties.current_year()
         return page(
             request,
             "office/home.html",
@@ -35,4 +37,6 @@ class OverviewPages(Controller):
             covert=await office.undisclosed_covert(),
             findings=await office.latest(user, 20),
             deadline_mark=deadline_mark,
+            duty_year=year,
+            duties=await duties.views(user, year=year),
         )

@@ -19,7 +19,7 @@ from litestar.response import Redirect, Template
 
 from ..accounts.guards import roles
 from ..api import FindingId, canonical_uuid, shaped
-from ..deps import FindingsDep, PhotosDep, RectificationsDep, SettingsDep, UnitDep
+from ..deps import DutiesDep, FindingsDep, PhotosDep, RectificationsDep, SettingsDep, UnitDep
 from ..errors import AppError, Invalid
 from ..findings.schemas import UnitWork
 from ..findings.service import WAITING_FOR_UNIT, FindingDetail, finding_json, is_due_soon, is_overdue
@@ -54,7 +54,7 @@ class UnitPages(Controller):
     guards = [roles(Role.handler)]
 
     @get("/unit")
-    async def unit(self, request: Request[User, Any, Any], unit_work: UnitDep) -> Template:
+    async def unit(self, request: Request[User, Any, Any], unit_work: UnitDep, duties: DutiesDep) -> Template:
         work = await unit_work.work(request.user)
         now = utcnow()
         return page(
@@ -64,6 +64,7 @@ class UnitPages(Controller):
             done=work.done,
             reworks=work.reworks,
             marks={f.id: deadline_mark(f, now) for f in work.waiting},
+            overdue_duties=await duties.overdue_for(request.user),
         )
 
     @get("/api/v1/unit/findings", tags=["findings"])
