@@ -7,6 +7,8 @@ from litestar.di import NamedDependency
 from .accounts.service import AccountService
 from .assessment.evaluations import EvaluationService
 from .assessment.indicators import IndicatorService
+from .assessment.records import RecordService
+from .assessment.responsibility import ResponsibilityService
 from .assessment.scores import ScoreService
 from .campaigns.service import CampaignService
 from .checks.service import CheckService
@@ -35,6 +37,8 @@ RectificationsDep = NamedDependency[RectificationService]
 IndicatorsDep = NamedDependency[IndicatorService]
 EvaluationsDep = NamedDependency[EvaluationService]
 ScoresDep = NamedDependency[ScoreService]
+RecordsDep = NamedDependency[RecordService]
+ResponsibilityDep = NamedDependency[ResponsibilityService]
 DeskDep = NamedDependency[DeskService]
 NotificationsDep = NamedDependency[NotificationService]
 OfficeDep = NamedDependency[OfficeService]

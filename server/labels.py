@@ -64,6 +64,13 @@ LABELS: dict[str, dict[str, str]] = {
         "third_party": N_("Third party"),
         "supervision": N_("Supervision office"),
     },
+    "score_part": {
+        "third_party": N_("Third-party supervision"),
+        "service_recipient": N_("Service-recipient evaluation"),
+        "democratic": N_("Collective democratic evaluation"),
+        "routine": N_("Routine work"),
+    },
+    "rating": {"excellent": N_("Excellent"), "qualified": N_("Qualified"), "unqualified": N_("Unqualified")},
 }
 
 

@@ -7,7 +7,7 @@ them, so it cannot be held to them yet.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -53,6 +53,30 @@ class Part:
 NO_DATA = Part(None, 0)
 
 
+@dataclass(frozen=True)
+class RoutineCounts:
+    """What the routine part's rates are counted from (docs/scores.md)."""
+
+    findings: int = 0
+    on_time: int = 0
+    due: int = 0
+    reworked: int = 0
+    verified: int = 0
+    complaints: int = 0
+    closed: int = 0
+
+    def rates(self) -> dict[str, float]:
+        """The rates with data, as percentages: on time, not reworked, complaints completed."""
+        rates = {}
+        if self.due:
+            rates["on_time"] = 100 * self.on_time / self.due
+        if self.verified:
+            rates["not_reworked"] = 100 * (1 - self.reworked / self.verified)
+        if self.complaints:
+            rates["completed"] = 100 * self.closed / self.complaints
+        return rates
+
+
 def _round(value: float) -> float:
     return round(value, 2)
 
@@ -93,7 +117,32 @@ def ranked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def _sum(condition: Any) -> Any:
+def assessed_checks(start: datetime, end: datetime) -> Any:
+    """The checks the third-party part rests on: unannounced, recorded in [start, end), not
+    covert or disclosed; with the unit each one assesses (its target, or the keeper of its site)."""
+    site_unit = select(Site.unit_id).where(Site.id == Check.site_id).scalar_subquery()
+    unit_of = func.coalesce(Check.target_unit_id, site_unit).label("unit_id")
+    return select(Check.id, unit_of).where(
+        Check.kind == CheckKind.unannounced.value,
+        or_(Check.covert.is_(False), Check.disclosed_at.is_not(None)),
+        Check.recorded_at >= start,
+        Check.recorded_at < end,
+    )
+
+
+def late_finding(now: datetime) -> Any:
+    """A finding not rectified on time: submitted after its deadline, or not submitted and past it."""
+    return and_(
+        Finding.assigned_at.is_not(None),
+        or_(
+            Finding.submitted_at > Finding.deadline,
+            and_(Finding.submitted_at.is_(None), Finding.deadline < now),
+        ),
+    )
+
+
+def count_where(condition: Any) -> Any:
+    """How many rows of the group meet the condition (0 for an empty group)."""
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
@@ -166,36 +215,19 @@ class ScoreService:
     ) -> dict[int, Part]:
         """Share of checklist items passed in the disclosed unannounced checks of the unit (its
         target, or a site it keeps), less a penalty per finding of those checks not rectified on time."""
-        site_unit = select(Site.unit_id).where(Site.id == Check.site_id).scalar_subquery()
-        unit_of = func.coalesce(Check.target_unit_id, site_unit).label("unit_id")
-        checks = (
-            select(Check.id, unit_of)
-            .where(
-                Check.kind == CheckKind.unannounced.value,
-                or_(Check.covert.is_(False), Check.disclosed_at.is_not(None)),
-                Check.recorded_at >= start,
-                Check.recorded_at < end,
-            )
-            .subquery()
-        )
+        checks = assessed_checks(start, end).subquery()
         answers = (
             select(
                 checks.c.unit_id,
                 func.count(func.distinct(checks.c.id)),
-                _sum(Answer.result == Result.passed.value),
-                _sum(Answer.result == Result.failed.value),
+                count_where(Answer.result == Result.passed.value),
+                count_where(Answer.result == Result.failed.value),
             )
             .join(Answer, Answer.check_id == checks.c.id)
             .where(checks.c.unit_id.in_(ids))
             .group_by(checks.c.unit_id)
         )
-        late = and_(
-            Finding.assigned_at.is_not(None),
-            or_(
-                Finding.submitted_at > Finding.deadline,
-                and_(Finding.submitted_at.is_(None), Finding.deadline < now),
-            ),
-        )
+        late = late_finding(now)
         findings = (
             select(Finding.assigned_unit_id, func.count())
             .join(checks, checks.c.id == Finding.check_id)
@@ -255,9 +287,10 @@ class ScoreService:
                     add(unit_id, outcome, int(n))
         return {unit_id: Part(_round(score / count), count) for unit_id, (count, score) in totals.items()}
 
-    async def routine(self, ids: list[int], start: datetime, end: datetime, now: datetime) -> dict[int, Part]:
-        """The mean of the rates with data among: on-time rate, 1 - rework rate (of the findings
-        opened in the period) and completion rate (of the complaints received in it), as percentages."""
+    async def routine_counts(
+        self, ids: list[int], start: datetime, end: datetime, now: datetime
+    ) -> dict[int, RoutineCounts]:
+        """The numerators and denominators of the routine part's rates, per unit."""
         findings = (
             select(Finding.assigned_unit_id, *aggregate_columns(now))
             .where(
@@ -270,7 +303,7 @@ class ScoreService:
             select(
                 Complaint.assigned_unit_id,
                 func.count(),
-                _sum(Complaint.status == "closed"),
+                count_where(Complaint.status == "closed"),
             )
             .where(
                 Complaint.assigned_unit_id.in_(ids),
@@ -279,22 +312,30 @@ class ScoreService:
             )
             .group_by(Complaint.assigned_unit_id)
         )
-        rates: dict[int, list[float]] = {}
-        basis: dict[int, int] = {}
+        counts: dict[int, RoutineCounts] = {}
         async with self.db.read() as session:
             for row in (await session.execute(findings)).all():
                 r = row._mapping
-                unit_id = r["assigned_unit_id"]
-                basis[unit_id] = basis.get(unit_id, 0) + int(r["total"])
-                if r["due"]:
-                    rates.setdefault(unit_id, []).append(100 * int(r["on_time"]) / int(r["due"]))
-                if r["verified"]:
-                    rates.setdefault(unit_id, []).append(100 * (1 - int(r["reworked"]) / int(r["verified"])))
+                counts[r["assigned_unit_id"]] = RoutineCounts(
+                    findings=int(r["total"]),
+                    on_time=int(r["on_time"]),
+                    due=int(r["due"]),
+                    reworked=int(r["reworked"]),
+                    verified=int(r["verified"]),
+                )
             for unit_id, received, closed in (await session.execute(complaints)).all():
-                basis[unit_id] = basis.get(unit_id, 0) + int(received)
-                if received:
-                    rates.setdefault(unit_id, []).append(100 * int(closed) / int(received))
-        return {
-            unit_id: Part(_round(sum(values) / len(values)), basis[unit_id])
-            for unit_id, values in rates.items()
-        }
+                found = counts.get(unit_id, RoutineCounts())
+                counts[unit_id] = replace(found, complaints=int(received), closed=int(closed))
+        return counts
+
+    async def routine(self, ids: list[int], start: datetime, end: datetime, now: datetime) -> dict[int, Part]:
+        """The mean of the rates with data among: on-time rate, 1 - rework rate (of the findings
+        opened in the period) and completion rate (of the complaints received in it), as percentages."""
+        parts = {}
+        for unit_id, counts in (await self.routine_counts(ids, start, end, now)).items():
+            rates = counts.rates()
+            if rates:
+                parts[unit_id] = Part(
+                    _round(sum(rates.values()) / len(rates)), counts.findings + counts.complaints
+                )
+        return parts
