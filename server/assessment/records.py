@@ -16,6 +16,7 @@ from ..checks.access import visible_checks
 from ..complaints.access import visible_complaints
 from ..db import Database
 from ..findings.access import visible_findings
+from ..i18n import lang
 from ..models import (
     Answer,
     Check,
@@ -209,16 +210,16 @@ class RecordService:
     async def _democratic(self, session: Any, unit: Unit, period: Period) -> dict[str, Any] | None:
         row = (
             await session.execute(
-                select(Evaluation, User.username, User.display_name)
+                select(Evaluation, User)
                 .join(User, User.id == Evaluation.entered_by_id)
                 .where(Evaluation.period == period.key, Evaluation.unit_id == unit.id)
             )
         ).one_or_none()
         if row is None:
             return None
-        evaluation, username, name = row
-        return evaluation_json(evaluation, unit.code, username) | {
-            "entered_by_name": name,
+        evaluation, entered_by = row
+        return evaluation_json(evaluation, unit.code, entered_by.username) | {
+            "entered_by_name": entered_by.name(lang()),
             "entered_at": evaluation.entered_at,
         }
 
