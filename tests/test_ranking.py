@@ -14,7 +14,7 @@ from conftest import login, token_for
 from server.settings import Settings
 from tests.helpers_findings import auth
 from tests.html_tree import parse
-from tests.test_scores import A, B, C, EXPECTED, scenario, this_year
+from tests.test_scores import EXPECTED, A, B, C, scenario, this_year
 
 pytestmark = pytest.mark.anyio
 
@@ -239,7 +239,7 @@ async def test_the_report_goes_to_the_unit_and_the_unit_above(scored):
         assert "68.60" in tree.one("dd", data_sector="").text
         assert "97.20" in tree.one("dd", data_own="").text
     # The unit above reads the report but not the drill-down of the unit below it.
-    assert 'href="/scores/{}/{}/democratic"'.format(year, B) not in response.text
+    assert f'href="/scores/{year}/{B}/democratic"' not in response.text
     assert (await page_as(scored, "handler", f"/scores/{year}/{B}/democratic")).status_code == 404
     # A's handler sees where B and C's reports are from the ranking page.
     ranking = parse((await page_as(scored, "handler", f"/scores?period={year}")).text)

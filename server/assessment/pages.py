@@ -21,6 +21,7 @@ from ..accounts.guards import logged_in
 from ..deps import RecordsDep, ResponsibilityDep, ScoresDep
 from ..errors import Forbidden, NotFound
 from ..i18n import gettext as _
+from ..labels import N_
 from ..models import Unit, User
 from ..web import page
 from .periods import Period, parse_period
@@ -28,7 +29,7 @@ from .records import RecordService
 from .scores import PARTS, ScoreService
 from .trend import bars, monthly_trend
 
-NOT_YOURS = "There is no unit %(code)s whose scores you may see."
+NOT_YOURS = N_("There is no unit %(code)s whose scores you may see.")
 
 
 def _refuse_none(units: list[Unit] | None) -> list[Unit]:
