@@ -1,0 +1,131 @@
+"""The ranking page's figures on `xuncha demo --history` data: the year's scores, the monthly
+trend (twelve score computations over all units), the three assessments, a drill-down, and the
+whole /scores page as the office loads it.
+
+    .venv/bin/python benchmarks/scores_trend.py [--dir DIR] [--runs 5] [--fresh]
+
+The first run builds the database in DIR (default: xuncha-scores-history in the system's
+temporary folder): migrations, the demo data and its history, recorded through the services.
+Later runs reuse it. Times are warm, the median and the worst of the runs, in milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from server.app import create_app
+from server.assessment.evaluations import EvaluationService
+from server.assessment.periods import parse_period
+from server.assessment.records import RecordService
+from server.assessment.responsibility import ResponsibilityService
+from server.assessment.scores import ScoreService
+from server.assessment.trend import monthly_trend
+from server.db import Database, upgrade
+from server.demo.history import record_history
+from server.demo.loader import load_demo
+from server.models import Check, Complaint, Finding, User
+from server.settings import Settings
+
+PASSWORD = "xuncha-demo"
+
+
+def settings_for(folder: Path) -> Settings:
+    return Settings(
+        data_dir=folder,
+        database_url=f"sqlite+aiosqlite:///{folder / 'xuncha.db'}",
+        secret_key="benchmark-secret-key",
+        demo_password=PASSWORD,
+        argon2_time_cost=1,
+        argon2_memory_kib=8 * 1024,
+    ).resolved()
+
+
+async def timed(runs: int, call: Any) -> tuple[float, float]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        await call()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), max(times)
+
+
+def build(folder: Path, fresh: bool) -> None:
+    """Migrations (which run their own event loop), the demo data and its history."""
+    settings = settings_for(folder)
+    if fresh or not (folder / "xuncha.db").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "xuncha.db").unlink(missing_ok=True)
+        start = time.perf_counter()
+        upgrade(settings.database_url)
+        asyncio.run(load_demo(settings))
+        print(asyncio.run(record_history(settings)))
+        print(f"history built in {time.perf_counter() - start:.0f} s")
+
+
+async def main(folder: Path, runs: int) -> None:
+    settings = settings_for(folder)
+    db = Database(settings)
+    try:
+        async with db.read() as session:
+            counts = {
+                name: await session.scalar(select(func.count()).select_from(model))
+                for name, model in (("checks", Check), ("findings", Finding), ("complaints", Complaint))
+            }
+            first = await session.scalar(select(func.min(Finding.created_at)))
+            office = (await session.scalars(select(User).where(User.username == "office"))).one()
+        print(f"data: {counts}, first finding {first:%Y-%m-%d}")
+        evaluations = EvaluationService(db, settings)
+        scores = ScoreService(db, settings, evaluations)
+        records = RecordService(db, scores)
+        responsibility = ResponsibilityService(db, scores)
+        year = first.year
+        period = parse_period(str(year))
+        units = await scores.visible_units(office)
+        assert units is not None
+        busiest = max((await scores.scores(units, period)), key=lambda row: row["routine"]["basis"])["unit"]
+        unit = next(u for u in units if u.code == busiest)
+        figures = {
+            f"year's scores ({len(units)} units)": lambda: scores.scores(units, period),
+            "monthly trend (12 x scores)": lambda: monthly_trend(scores, units, year),
+            "three assessments": lambda: responsibility.assess(period),
+            f"drill-down of {busiest}": lambda: records.records(office, unit, period),
+        }
+        for name, call in figures.items():
+            median, worst = await timed(runs, call)
+            print(f"{name}: median {median:.0f} ms, worst {worst:.0f} ms")
+    finally:
+        await db.dispose()
+
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench.local") as client:
+        token = (
+            await client.post("/api/v1/auth/token", json={"username": "office", "password": PASSWORD})
+        ).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+
+        async def ranking() -> None:
+            response = await client.get(f"/scores?period={year}", headers=headers)
+            assert response.status_code == 200, response.text[:200]
+
+        median, worst = await timed(runs, ranking)
+        print(f"GET /scores?period={year} (office, whole page): median {median:.0f} ms, worst {worst:.0f} ms")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "xuncha-scores-history")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--fresh", action="store_true")
+    args = parser.parse_args()
+    build(args.dir, args.fresh)
+    asyncio.run(main(args.dir, args.runs))
