@@ -116,6 +116,11 @@ async def test_the_trend_by_month(scored):
     assert all(text == "no data" for number, text in cells.items() if number != month)
     b_row = tree.one("tr", data_trend_unit=B)
     assert b_row.one("td", data_month=str(month)).text == "100.00"
+    # The month scored on its own, through the API, is the same as in the year's trend.
+    alone = await scored.get(
+        f"/api/v1/scores?period={this_year()}-{month:02d}", headers=await bearer(scored, "office")
+    )
+    assert {row["unit"]: row["composite"]["value"] for row in alone.json()}[A] == 70.77
     # C has only the year's votes: no month has data.
     assert {
         td.text for td in tree.one("tr", data_trend_unit=C).find_all("td") if "data-month" in td.attrs

@@ -56,7 +56,7 @@ class RecordService:
             service = await self._service_recipient(session, reader, unit, start, end)
             democratic = await self._democratic(session, unit, period)
             findings, complaints = await self._routine_records(session, reader, unit, start, end, now)
-        counts = (await self.scores.routine_counts([unit.id], start, end, now)).get(unit.id)
+        counts = (await self.scores.routine_counts([unit.id], [(start, end)], now)).get((unit.id, 0))
         routine = {
             "on_time": _rate(counts.on_time if counts else 0, counts.due if counts else 0),
             "rework": _rate(counts.reworked if counts else 0, counts.verified if counts else 0),

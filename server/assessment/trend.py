@@ -20,11 +20,11 @@ def months_of(year: int) -> list[Period]:
 async def monthly_trend(
     scores: ScoreService, units: list[Unit], year: int, now: datetime | None = None
 ) -> dict[str, list[float | None]]:
-    """Each unit's composite in each month of the year (None for a month without data): twelve
-    score computations, each a handful of grouped statements over all the units."""
+    """Each unit's composite in each month of the year (None for a month without data): the
+    twelve months scored together, one grouped statement per part."""
     trend: dict[str, list[float | None]] = {unit.code: [] for unit in units}
-    for period in months_of(year):
-        for row in await scores.scores(units, period, now):
+    for rows in await scores.tables(units, months_of(year), now):
+        for row in rows:
             trend[row["unit"]].append(row["composite"]["value"])
     return trend
 
