@@ -2,11 +2,15 @@
 trend (twelve score computations over all units), the three assessments, a drill-down, and the
 whole /scores page as the office loads it.
 
-    .venv/bin/python benchmarks/scores_trend.py [--dir DIR] [--runs 5] [--fresh]
+    .venv/bin/python benchmarks/scores_trend.py [--dir DIR] [--runs 5] [--fresh] [--database FILE]
 
 The first run builds the database in DIR (default: xuncha-scores-history in the system's
 temporary folder): migrations, the demo data and its history, recorded through the services.
-Later runs reuse it. Times are warm, the median and the worst of the runs, in milliseconds.
+Later runs reuse it. `--database` measures an existing SQLite file instead (the one
+benchmarks/desk_million.py builds, say, for a year of hundreds of thousands of findings).
+Times are warm, the median and the worst of the runs, in milliseconds. The trend is measured
+both ways: the twelve months scored together (what the page does) and as twelve separate score
+computations, with a check that both give the same figures. The year is that of the latest finding.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from server.assessment.periods import parse_period
 from server.assessment.records import RecordService
 from server.assessment.responsibility import ResponsibilityService
 from server.assessment.scores import ScoreService
-from server.assessment.trend import monthly_trend
+from server.assessment.trend import monthly_trend, months_of
 from server.db import Database, upgrade
 from server.demo.history import record_history
 from server.demo.loader import load_demo
@@ -38,10 +42,10 @@ from server.settings import Settings
 PASSWORD = "xuncha-demo"
 
 
-def settings_for(folder: Path) -> Settings:
+def settings_for(folder: Path, database: Path | None = None) -> Settings:
     return Settings(
         data_dir=folder,
-        database_url=f"sqlite+aiosqlite:///{folder / 'xuncha.db'}",
+        database_url=f"sqlite+aiosqlite:///{database or folder / 'xuncha.db'}",
         secret_key="benchmark-secret-key",
         demo_password=PASSWORD,
         argon2_time_cost=1,
@@ -71,8 +75,16 @@ def build(folder: Path, fresh: bool) -> None:
         print(f"history built in {time.perf_counter() - start:.0f} s")
 
 
-async def main(folder: Path, runs: int) -> None:
-    settings = settings_for(folder)
+async def separately(scores: ScoreService, units: list[Any], year: int) -> dict[str, list[float | None]]:
+    trend: dict[str, list[float | None]] = {unit.code: [] for unit in units}
+    for period in months_of(year):
+        for row in await scores.scores(units, period):
+            trend[row["unit"]].append(row["composite"]["value"])
+    return trend
+
+
+async def main(folder: Path, runs: int, database: Path | None) -> None:
+    settings = settings_for(folder, database)
     db = Database(settings)
     try:
         async with db.read() as session:
@@ -80,14 +92,14 @@ async def main(folder: Path, runs: int) -> None:
                 name: await session.scalar(select(func.count()).select_from(model))
                 for name, model in (("checks", Check), ("findings", Finding), ("complaints", Complaint))
             }
-            first = await session.scalar(select(func.min(Finding.created_at)))
+            latest = await session.scalar(select(func.max(Finding.created_at)))
             office = (await session.scalars(select(User).where(User.username == "office"))).one()
-        print(f"data: {counts}, first finding {first:%Y-%m-%d}")
+        print(f"data: {counts}, latest finding {latest:%Y-%m-%d}")
         evaluations = EvaluationService(db, settings)
         scores = ScoreService(db, settings, evaluations)
         records = RecordService(db, scores)
         responsibility = ResponsibilityService(db, scores)
-        year = first.year
+        year = latest.year
         period = parse_period(str(year))
         units = await scores.visible_units(office)
         assert units is not None
@@ -95,10 +107,13 @@ async def main(folder: Path, runs: int) -> None:
         unit = next(u for u in units if u.code == busiest)
         figures = {
             f"year's scores ({len(units)} units)": lambda: scores.scores(units, period),
-            "monthly trend (12 x scores)": lambda: monthly_trend(scores, units, year),
+            "monthly trend, months together": lambda: monthly_trend(scores, units, year),
+            "monthly trend, 12 separate scores": lambda: separately(scores, units, year),
             "three assessments": lambda: responsibility.assess(period),
             f"drill-down of {busiest}": lambda: records.records(office, unit, period),
         }
+        together = await monthly_trend(scores, units, year)
+        assert together == await separately(scores, units, year), "the two ways disagree"
         for name, call in figures.items():
             median, worst = await timed(runs, call)
             print(f"{name}: median {median:.0f} ms, worst {worst:.0f} ms")
@@ -126,6 +141,8 @@ if __name__ == "__main__":
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "xuncha-scores-history")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--fresh", action="store_true")
+    parser.add_argument("--database", type=Path, default=None, help="an existing SQLite file to measure")
     args = parser.parse_args()
-    build(args.dir, args.fresh)
-    asyncio.run(main(args.dir, args.runs))
+    if args.database is None:
+        build(args.dir, args.fresh)
+    asyncio.run(main(args.dir, args.runs, args.database))
