@@ -250,6 +250,7 @@ async def test_the_report_goes_to_the_unit_and_the_unit_above(scored):
     ranking = parse((await page_as(scored, "handler", f"/scores?period={year}")).text)
     assert [r.attrs["data-unit"] for r in ranking.find_all("tr") if "data-unit" in r.attrs] == [A]
     assert {a.attrs["data-below"] for a in ranking.find_all("a") if "data-below" in a.attrs} == {B, C}
+    assert ranking.find_all("a", href="/scores")
     # The report renders in Chinese too.
     chinese = await page_as(scored, "handler", f"/scores/{year}/{B}", "zh-CN")
     assert "三考核" in parse(chinese.text).text or "行业监管" in parse(chinese.text).text
@@ -281,6 +282,10 @@ async def test_another_units_drill_down_and_report_are_not_found(scored, usernam
 async def test_leads_see_the_units_of_their_campaigns_and_those_they_follow(scored):
     year = this_year()
     assert (await page_as(scored, "lead-muck", f"/scores/{year}/{B}/third_party")).status_code == 200
+    ranking = parse((await page_as(scored, "lead-muck", f"/scores?period={year}")).text)
+    shown = {r.attrs["data-unit"] for r in ranking.find_all("tr") if "data-unit" in r.attrs}
+    assert B in shown and A not in shown and C not in shown
+    assert ranking.find_all("a", href="/scores")
     # lead-dust follows A as a contact point: A's report, though not its drill-down.
     assert (await page_as(scored, "lead-dust", f"/scores/{year}/{A}")).status_code == 200
     assert (await page_as(scored, "lead-dust", f"/scores/{year}/{A}/routine")).status_code == 404
