@@ -24,6 +24,7 @@ from ..i18n import gettext as _
 from ..labels import N_
 from ..models import Unit, User
 from ..web import page
+from .composite import ranked
 from .periods import Period, parse_period
 from .records import RecordService
 from .scores import PARTS, ScoreService
@@ -81,8 +82,9 @@ class ScorePages(Controller):
         this_year = datetime.now(ZoneInfo(scores.settings.timezone)).year
         chosen = parse_period(period or str(this_year))
         units = _refuse_none(await scores.visible_units(request.user))
-        rows = await scores.scores(units, chosen)
         assessed = await responsibility.assess(chosen)
+        # Every unit is scored once, for the three assessments; the reader's units are ranked among themselves.
+        rows = ranked([dict(assessed.rows[unit.code]) for unit in units])
         visible_ids = {u.id for u in units}
         report_units = await responsibility.report_units(request.user) or []
         year = chosen.first_month.year

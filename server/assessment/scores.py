@@ -73,6 +73,8 @@ def within(column: Any, bounds: Bounds) -> list[Any]:
 # By the output column's name: PostgreSQL would not see that a second copy of the CASE, with
 # parameters of its own, is the same expression.
 BY_PERIOD = literal_column("period_index")
+# The figures of the indicators' aggregate the routine part needs.
+ROUTINE_FIGURES = {"total", "due", "on_time", "verified", "reworked"}
 
 
 def assessed_checks(start: datetime, end: datetime) -> Any:
@@ -183,10 +185,13 @@ class ScoreService:
     async def third_party(self, ids: list[int], bounds: Bounds, now: datetime) -> dict[Key, Part]:
         """Share of checklist items passed in the disclosed unannounced checks of the unit (its
         target, or a site it keeps), less a penalty per finding of those checks not rectified on time."""
+        # Materialized: else SQLite flattens it and reads every answer ever given to find the few
+        # of the period's unannounced checks, where this reads those checks and their answers.
         checks = (
             assessed_checks(bounds[0][0], bounds[-1][1])
             .add_columns(period_index(Check.recorded_at, bounds))
-            .subquery()
+            .cte("assessed_checks")
+            .prefix_with("MATERIALIZED")
         )
         answers = (
             select(
@@ -203,11 +208,9 @@ class ScoreService:
         findings = (
             select(Finding.assigned_unit_id, checks.c.period_index, func.count())
             .join(checks, checks.c.id == Finding.check_id)
-            .where(
-                Finding.assigned_unit_id.in_(ids),
-                Finding.status != FindingStatus.merged.value,
-                late_finding(now),
-            )
+            # Every unit's late findings of those checks, the units not asked for read and dropped:
+            # naming them here would lead the planner to read all their findings of all time.
+            .where(Finding.status != FindingStatus.merged.value, late_finding(now))
             .group_by(Finding.assigned_unit_id, checks.c.period_index)
         )
         async with self.db.read() as session:
@@ -259,7 +262,9 @@ class ScoreService:
         """The numerators and denominators of the routine part's rates, per unit and period."""
         findings = (
             select(
-                Finding.assigned_unit_id, period_index(Finding.created_at, bounds), *aggregate_columns(now)
+                Finding.assigned_unit_id,
+                period_index(Finding.created_at, bounds),
+                *(column for column in aggregate_columns(now) if column.name in ROUTINE_FIGURES),
             )
             .where(
                 *scope(campaign_id=None, unit_id=None, start=bounds[0][0], end=bounds[-1][1]),
