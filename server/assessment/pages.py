@@ -99,6 +99,7 @@ class ScorePages(Controller):
             parts=PARTS,
             results={u.code: assessed.unit_json(u) for u in units if u.code in assessed.rows},
             below=[u for u in report_units if u.id not in visible_ids],
+            leaders={leader.username: leader for leader, _mean in assessed.leaders.values()},
             year=year,
             trend=trend,
             charts={code: bars(values) for code, values in trend.items()},
