@@ -227,6 +227,16 @@ async def test_three_assessments_against_hand_computed_means(scored):
         )
     ).json()
     assert [u["unit"] for u in theirs["units"]] == [B]
+    # lead-dust: the units of the dust campaign, and A and C, which they follow; not B.
+    followed = (
+        await scored.get(
+            f"/api/v1/responsibility?period={this_year()}", headers=await bearer(scored, "lead-dust")
+        )
+    ).json()
+    assert {A, C} <= {u["unit"] for u in followed["units"]} and B not in {
+        u["unit"] for u in followed["units"]
+    }
+    assert [row["leader"] for row in followed["leaders"]] == ["lead-dust"]
     assert (
         await scored.get(
             f"/api/v1/responsibility?period={this_year()}", headers=await bearer(scored, "officer")
