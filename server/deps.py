@@ -9,6 +9,8 @@ from .assessment.consequences import ConsequenceService
 from .assessment.evaluations import EvaluationService
 from .assessment.indicators import IndicatorService
 from .assessment.notices import UnitNoticeService
+from .assessment.records import RecordService
+from .assessment.responsibility import ResponsibilityService
 from .assessment.scores import ScoreService
 from .bulletins.service import BulletinService
 from .campaigns.service import CampaignService
@@ -43,6 +45,8 @@ ScoresDep = NamedDependency[ScoreService]
 BulletinsDep = NamedDependency[BulletinService]
 UnitNoticesDep = NamedDependency[UnitNoticeService]
 ConsequencesDep = NamedDependency[ConsequenceService]
+RecordsDep = NamedDependency[RecordService]
+ResponsibilityDep = NamedDependency[ResponsibilityService]
 DeskDep = NamedDependency[DeskService]
 NotificationsDep = NamedDependency[NotificationService]
 OfficeDep = NamedDependency[OfficeService]

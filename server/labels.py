@@ -71,6 +71,13 @@ LABELS: dict[str, dict[str, str]] = {
         "missing": N_("Not answered yet"),
         "overdue": N_("Overdue, no answer"),
     },
+    "score_part": {
+        "third_party": N_("Third-party supervision"),
+        "service_recipient": N_("Service-recipient evaluation"),
+        "democratic": N_("Collective democratic evaluation"),
+        "routine": N_("Routine work"),
+    },
+    "rating": {"excellent": N_("Excellent"), "qualified": N_("Qualified"), "unqualified": N_("Unqualified")},
 }
 
 

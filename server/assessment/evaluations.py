@@ -147,9 +147,8 @@ class EvaluationService:
             await audit.write(session)
             return status, evaluation_json(evaluation, unit.code, user.username)
 
-    async def votes_by_unit(self, period: Period) -> dict[int, Votes]:
+    async def votes_by_period(self, keys: list[str]) -> dict[tuple[int, str], Votes]:
+        """The votes entered for each unit and each of the periods (by key: "2026", "2026-10")."""
         async with self.db.read() as session:
-            rows = (
-                await session.execute(select(Evaluation).where(Evaluation.period == period.key))
-            ).scalars()
-            return {row.unit_id: Votes(*(getattr(row, name) for name in VOTES)) for row in rows}
+            rows = (await session.execute(select(Evaluation).where(Evaluation.period.in_(keys)))).scalars()
+            return {(row.unit_id, row.period): Votes(*(getattr(row, name) for name in VOTES)) for row in rows}

@@ -1,5 +1,6 @@
 """The assessment package for create_app: /api/v1/indicators, the democratic evaluation's votes,
-/api/v1/scores, what follows from a rating (/api/v1/assessment, /assessment) and their services."""
+/api/v1/scores, the ranking and report pages with their drill-down, /api/v1/responsibility, what
+follows from a rating (/api/v1/assessment, /assessment) and their services."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from .consequences_pages import ConsequencePages
 from .evaluations import EvaluationService
 from .indicators import IndicatorService
 from .notices import UnitNoticeService
+from .pages import DrillDownApiController, ScorePages
+from .records import RecordService
+from .responsibility import ResponsibilityService
 from .scores import ScoreService
 
 ROUTES = [
@@ -22,6 +26,8 @@ ROUTES = [
     ScoreApiController,
     ConsequenceApiController,
     ConsequencePages,
+    DrillDownApiController,
+    ScorePages,
 ]
 
 
@@ -37,4 +43,6 @@ def providers(services: dict[str, Any]) -> dict[str, Any]:
         "scores": scores,
         "unit_notices": unit_notices,
         "consequences": ConsequenceService(db, rules, unit_notices),
+        "records": RecordService(db, scores),
+        "responsibility": ResponsibilityService(db, scores),
     }

@@ -1,0 +1,191 @@
+"""The ranking page (/scores), a unit's report (/scores/{period}/{unit}) and the drill-down from
+each figure to the records behind it (/scores/{period}/{unit}/{part}); and the same drill-down
+and the three assessments for programs.
+
+Who sees what: the office every unit; a lead the units of their campaigns; a unit its own. A
+unit's report (its three results) is also read by the unit above it and, for a bureau leader,
+by the leader who follows it. Another unit's drill-down or report is 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, get
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+
+from ..accounts.guards import logged_in
+from ..deps import RecordsDep, ResponsibilityDep, ScoresDep
+from ..errors import Forbidden, NotFound
+from ..i18n import gettext as _
+from ..labels import N_
+from ..models import Unit, User
+from ..web import page
+from .composite import ranked
+from .periods import Period, parse_period
+from .records import RecordService
+from .scores import PARTS, ScoreService
+from .trend import bars, monthly_trend
+
+NOT_YOURS = N_("There is no unit %(code)s whose scores you may see.")
+
+
+def _refuse_none(units: list[Unit] | None) -> list[Unit]:
+    if units is None:
+        raise Forbidden(_("The scores are for lead leaders, the responsible units and the office."))
+    return units
+
+
+def _one_of(units: list[Unit], code: str) -> Unit:
+    for unit in units:
+        if unit.code == code:
+            return unit
+    raise NotFound(_(NOT_YOURS, code=code[:40]))
+
+
+def period_choices(period: Period, this_year: int) -> list[tuple[str, str]]:
+    """The periods the picker offers: the years up to this one, and the shown year's quarters and months."""
+    year = period.first_month.year
+    years = sorted({*range(this_year - 2, this_year + 1), year}, reverse=True)
+    choices = [(f"{y:04d}", _("Year %(year)s", year=y)) for y in years]
+    choices += [
+        (f"{year:04d}-Q{q}", _("Quarter %(quarter)s of %(year)s", quarter=q, year=year)) for q in range(1, 5)
+    ]
+    choices += [(f"{year:04d}-{m:02d}", f"{year:04d}-{m:02d}") for m in range(1, 13)]
+    return choices
+
+
+async def drill_down(
+    reader: User, period_text: str, code: str, scores: ScoreService, records: RecordService
+) -> tuple[Period, Unit, dict[str, Any], dict[str, Any]]:
+    """The unit's score row and the records behind it, or 404 when the reader may not see them."""
+    period = parse_period(period_text)
+    unit = _one_of(_refuse_none(await scores.visible_units(reader)), code)
+    (row,) = await scores.scores([unit], period)
+    return period, unit, row, await records.records(reader, unit, period)
+
+
+class ScorePages(Controller):
+    guards = [logged_in]
+
+    @get("/scores")
+    async def ranking(
+        self,
+        request: Request[User, Any, Any],
+        scores: ScoresDep,
+        responsibility: ResponsibilityDep,
+        period: FromQuery[str | None] = None,
+    ) -> Template:
+        this_year = datetime.now(ZoneInfo(scores.settings.timezone)).year
+        chosen = parse_period(period or str(this_year))
+        units = _refuse_none(await scores.visible_units(request.user))
+        assessed = await responsibility.assess(chosen)
+        # Every unit is scored once, for the three assessments; the reader's units are ranked among themselves.
+        rows = ranked([dict(assessed.rows[unit.code]) for unit in units])
+        visible_ids = {u.id for u in units}
+        report_units = await responsibility.report_units(request.user) or []
+        year = chosen.first_month.year
+        trend = await monthly_trend(scores, units, year)
+        return page(
+            request,
+            "assessment/ranking.html",
+            period=chosen,
+            choices=period_choices(chosen, this_year),
+            rows=rows,
+            units={u.code: u for u in units},
+            parts=PARTS,
+            results={u.code: assessed.unit_json(u) for u in units if u.code in assessed.rows},
+            below=[u for u in report_units if u.id not in visible_ids],
+            leaders={leader.username: leader for leader, _mean in assessed.leaders.values()},
+            year=year,
+            trend=trend,
+            charts={code: bars(values) for code, values in trend.items()},
+        )
+
+    @get("/scores/{period:str}/{unit:str}")
+    async def report(
+        self,
+        request: Request[User, Any, Any],
+        scores: ScoresDep,
+        responsibility: ResponsibilityDep,
+        period: FromPath[str],
+        unit: FromPath[str],
+    ) -> Template:
+        """A unit's three results, for the unit and the unit above it."""
+        chosen = parse_period(period)
+        shown = _one_of(_refuse_none(await responsibility.report_units(request.user)), unit)
+        assessed = await responsibility.assess(chosen)
+        visible = {u.code for u in await scores.visible_units(request.user) or []}
+        result = assessed.unit_json(shown)
+        return page(
+            request,
+            "assessment/report.html",
+            period=chosen,
+            unit=shown,
+            row=assessed.rows[shown.code],
+            parts=PARTS,
+            result=result,
+            names={u.code: u for u in assessed.units.values()},
+            leaders={leader.username: leader for leader, _mean in assessed.leaders.values()},
+            may_drill=shown.code in visible,
+        )
+
+    @get("/scores/{period:str}/{unit:str}/{part:str}")
+    async def part(
+        self,
+        request: Request[User, Any, Any],
+        scores: ScoresDep,
+        records: RecordsDep,
+        period: FromPath[str],
+        unit: FromPath[str],
+        part: FromPath[str],
+    ) -> Template:
+        """The records behind one part of a unit's score."""
+        if part not in PARTS:
+            raise NotFound(_("There is nothing here."))
+        chosen, shown, row, found = await drill_down(request.user, period, unit, scores, records)
+        return page(
+            request,
+            "assessment/part.html",
+            period=chosen,
+            unit=shown,
+            part=part,
+            row=row,
+            records=found[part],
+        )
+
+
+class DrillDownApiController(Controller):
+    path = "/api/v1"
+    guards = [logged_in]
+    tags = ["assessment"]
+
+    @get("/scores/{period:str}/{unit:str}")
+    async def records(
+        self,
+        request: Request[User, Any, Any],
+        scores: ScoresDep,
+        records: RecordsDep,
+        period: FromPath[str],
+        unit: FromPath[str],
+    ) -> dict[str, Any]:
+        """The unit's score for the period and, for each part, the records it rests on."""
+        _period, _unit, row, found = await drill_down(request.user, period, unit, scores, records)
+        return {"score": row, **found}
+
+    @get("/responsibility")
+    async def responsibility(
+        self,
+        request: Request[User, Any, Any],
+        responsibility: ResponsibilityDep,
+        period: FromQuery[str | None] = None,
+    ) -> dict[str, Any]:
+        """Three assessments (三考核): each unit's own result, its overseeing department's and its
+        contact-point leaders'; the office sees all units, others the units whose report they read."""
+        chosen = parse_period(period)
+        units = _refuse_none(await responsibility.report_units(request.user))
+        assessed = await responsibility.assess(chosen)
+        return assessed.as_json({u.id for u in units})
