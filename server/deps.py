@@ -19,12 +19,14 @@ from .desk.service import DeskService
 from .findings.rectifications import RectificationService
 from .findings.service import FindingService
 from .findings.workflow import Workflow
+from .health.service import ReadinessService
 from .office.service import OfficeService
 from .photos.service import PhotoService
 from .settings import Settings
 from .unit.service import UnitService
 
 SettingsDep = NamedDependency[Settings]
+ReadinessDep = NamedDependency[ReadinessService]
 AccountsDep = NamedDependency[AccountService]
 CampaignsDep = NamedDependency[CampaignService]
 ChecksDep = NamedDependency[CheckService]

@@ -6,6 +6,7 @@ from .base import Base, UTCDateTime, utcnow
 from .campaigns import Campaign, ChecklistItem, ChecklistVersion, ChecklistVersionItem, Site
 from .checks import Answer, Check, Photo
 from .complaints import Complaint, ComplaintEvent, Rating, Round, RoundSite
+from .counters import Counter
 from .counts import FindingCount
 from .enums import (
     KINDS_BY_ROLE,
@@ -41,6 +42,7 @@ __all__ = [
     "CheckStatus",
     "ChecklistItem",
     "Complaint",
+    "Counter",
     "ComplaintEvent",
     "ComplaintSource",
     "ComplaintStatus",

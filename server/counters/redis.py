@@ -1,0 +1,59 @@
+"""Counters in Redis (XUNCHA_REDIS_URL): a hash per key, counted by one Lua script.
+
+The script runs atomically in Redis, so processes on several machines share the counts.
+Keys expire by themselves a grace period after their window, so no purge is needed.
+"""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+from . import Tally
+
+PREFIX = "xuncha:counter:"
+# The grace after a window in which a key is kept, so that a wait it started still holds.
+KEEP_AFTER_WINDOW = 24 * 3600
+
+_HIT = """
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local start = tonumber(redis.call('HGET', KEYS[1], 'start'))
+if (not start) or start + window <= now then
+  redis.call('HSET', KEYS[1], 'start', ARGV[1], 'count', 0)
+end
+local count = redis.call('HINCRBY', KEYS[1], 'count', 1)
+redis.call('HSET', KEYS[1], 'last', ARGV[1])
+redis.call('EXPIRE', KEYS[1], math.ceil(window) + tonumber(ARGV[3]))
+return count
+"""
+
+
+class RedisCounters:
+    def __init__(self, url: str) -> None:
+        self.redis = Redis.from_url(url)
+        self._hit = self.redis.register_script(_HIT)
+
+    async def hit(self, key: str, window_seconds: float, now: float) -> int:
+        return int(
+            await self._hit(keys=[PREFIX + key], args=[repr(now), repr(window_seconds), KEEP_AFTER_WINDOW])
+        )
+
+    async def get(self, keys: list[str]) -> dict[str, Tally]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.hmget(PREFIX + key, "count", "last")
+            answers = await pipe.execute()
+        return {
+            key: Tally(int(count), float(last))
+            for key, (count, last) in zip(keys, answers, strict=True)
+            if count is not None and last is not None
+        }
+
+    async def forget(self, key: str) -> None:
+        await self.redis.delete(PREFIX + key)
+
+    async def purge(self, now: float, grace_seconds: float) -> int:
+        return 0  # keys expire by themselves
+
+    async def close(self) -> None:
+        await self.redis.aclose()
