@@ -1,4 +1,4 @@
-"""The `xuncha` command: serve | demo | db upgrade | db recount | user create/revoke/disable | audit verify."""
+"""The `xuncha` command: serve | demo | db upgrade | db recount | user … | import | backup | restore | transfer | audit …"""
 
 from __future__ import annotations
 
@@ -126,6 +126,18 @@ def _audit_adopt(_args: argparse.Namespace) -> int:
     return asyncio.run(adopt_cli(Settings.from_env()))
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from .backup.archive import backup_cli
+
+    return backup_cli(Settings.from_env(), args.dest)
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from .backup.restore import restore_cli
+
+    return restore_cli(Settings.from_env(), args.archive)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xuncha", description="Xuncha field inspection server")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -183,6 +195,15 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--dry-run", action="store_true", help="check the file and report, changing nothing")
     imp.set_defaults(func=_import)
+
+    backup = sub.add_parser(
+        "backup", help="write one archive of the database, the photos and the secret key (server may run)"
+    )
+    backup.add_argument("dest", help="directory the archive is written to")
+    backup.set_defaults(func=_backup)
+    restore = sub.add_parser("restore", help="restore an archive of 'xuncha backup' into an empty install")
+    restore.add_argument("archive")
+    restore.set_defaults(func=_restore)
 
     audit = sub.add_parser("audit", help="the audit trail")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
