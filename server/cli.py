@@ -138,6 +138,20 @@ def _restore(args: argparse.Namespace) -> int:
     return restore_cli(Settings.from_env(), args.archive)
 
 
+def _transfer(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .backup.transfer import transfer_cli
+
+    if bool(args.photos_from) != bool(args.photos_to):
+        print("error: give both --photos-from and --photos-to, or neither", file=sys.stderr)
+        return 2
+    photos = (Path(args.photos_from), Path(args.photos_to)) if args.photos_from else None
+    return asyncio.run(
+        transfer_cli(Settings.from_env(), args.from_url, args.to_url, photos, args.district, args.stop_after)
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xuncha", description="Xuncha field inspection server")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -204,6 +218,20 @@ def build_parser() -> argparse.ArgumentParser:
     restore = sub.add_parser("restore", help="restore an archive of 'xuncha backup' into an empty install")
     restore.add_argument("archive")
     restore.set_defaults(func=_restore)
+
+    transfer = sub.add_parser(
+        "transfer",
+        help="move a district's database and photos into the central one (idempotent, resumable)",
+    )
+    transfer.add_argument("--from", dest="from_url", required=True, help="the district's database URL")
+    transfer.add_argument("--to", dest="to_url", required=True, help="the central database URL")
+    transfer.add_argument("--photos-from", help="the district's photo directory (DATA_DIR/photos)")
+    transfer.add_argument("--photos-to", help="the central photo directory")
+    transfer.add_argument(
+        "--district", default="", help="a name for the district (default: from its audit trail)"
+    )
+    transfer.add_argument("--stop-after", type=int, default=None, help=argparse.SUPPRESS)
+    transfer.set_defaults(func=_transfer)
 
     audit = sub.add_parser("audit", help="the audit trail")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)

@@ -6,7 +6,7 @@ from .base import Base, UTCDateTime, utcnow
 from .campaigns import Campaign, ChecklistItem, ChecklistVersion, ChecklistVersionItem, Site
 from .checks import Answer, Check, Photo
 from .complaints import Complaint, ComplaintEvent, Rating, Round, RoundSite
-from .counters import Counter
+from .counters import Counter, TransferredRow
 from .counts import FindingCount
 from .enums import (
     KINDS_BY_ROLE,
@@ -69,6 +69,7 @@ __all__ = [
     "Severity",
     "Site",
     "TaskLease",
+    "TransferredRow",
     "UTCDateTime",
     "Unit",
     "UnitKind",

@@ -1,4 +1,4 @@
-"""counters: login throttling and rate limits shared by every server process
+"""counters and transferred rows: state shared by every server process, and districts moved in
 
 Revision ID: 0016
 Revises: 0010
@@ -6,6 +6,8 @@ Create Date: 2026-11-30 19:45:00.000000
 
 Each process kept its own counters, so a guesser facing N workers had N times the tries.
 One row per key (window start, count, last hit), updated by an atomic upsert.
+transferred_rows maps each row `xuncha transfer` moved from a district to its row here, so a
+transfer resumes where it stopped and a second run moves nothing twice.
 """
 
 from collections.abc import Sequence
@@ -29,7 +31,18 @@ def upgrade() -> None:
         sa.Column("last_at", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_counters")),
     )
+    op.create_table(
+        "transferred_rows",
+        sa.Column("source", sa.String(length=64), nullable=False),
+        sa.Column("table_name", sa.String(length=60), nullable=False),
+        sa.Column("source_id", sa.String(length=80), nullable=False),
+        sa.Column("target_id", sa.String(length=80), nullable=False),
+        sa.Column("action", sa.String(length=10), nullable=False),
+        sa.Column("audited", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("source", "table_name", "source_id", name=op.f("pk_transferred_rows")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("transferred_rows")
     op.drop_table("counters")
