@@ -6,15 +6,18 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
-from conftest import DEMO_PASSWORD
+from conftest import DEMO_PASSWORD, PG_URL
 from server.app import create_app
 from server.counters import make_counters
 from server.db import Database
+from tests.live import LiveServer
 
 EN = {"Accept-Language": "en"}
 REDIS_URL = os.environ.get("XUNCHA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -107,3 +110,20 @@ async def test_counters_start_a_new_window_and_old_ones_are_purged(shared: Any) 
     finally:
         await counters.close()
         await db.dispose()
+
+
+def test_two_real_worker_processes_share_the_throttle(tmp_path: Path) -> None:
+    """`xuncha serve --workers 2`: each try on a new connection, whichever worker takes it."""
+    trusted = {"XUNCHA_TRUSTED_PROXIES": "127.0.0.1"}
+    with LiveServer(tmp_path / "data", database_url=PG_URL, workers=2, extra_env=trusted) as server:
+        source = unique_source()
+        statuses = []
+        for _ in range(6):
+            with httpx.Client(base_url=server.url, timeout=30) as fresh:
+                answer = fresh.post(
+                    "/api/v1/auth/token",
+                    json={"username": "lead", "password": "guess"},
+                    headers=EN | {"X-Forwarded-For": source},
+                )
+                statuses.append(answer.status_code)
+        assert statuses == [401] * 4 + [429, 429]

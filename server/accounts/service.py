@@ -19,7 +19,7 @@ from ..db import Database
 from ..models import AuthToken, User, utcnow
 from ..settings import Settings
 from .passwords import BUSY_RETRY_AFTER, PasswordChecksBusy, Passwords
-from .throttle import Throttle, TrustedProxies, longest_wait, source_address
+from .throttle import Throttle, TrustedProxies, fail_all, longest_wait, source_address
 
 # last_seen is refreshed at most this often, so most requests only read.
 _TOUCH_EVERY = timedelta(minutes=10)
@@ -96,7 +96,7 @@ class AccountService:
             raise busy
         if user is None or not user.active or not ok:
             moment = utcnow().timestamp()
-            wait = max(await self.by_pair.fail(pair, moment), await self.by_source.fail(source, moment))
+            wait = await fail_all(moment, (self.by_pair, pair), (self.by_source, source))
             return LoginResult(None, locked_for=wait)
         if user.must_change_password and user.password_expires_at and user.password_expires_at <= now:
             return LoginResult(None)  # a one-time password not used in time is worthless

@@ -74,6 +74,16 @@ class Throttle:
         await self.counters.forget(self.key(key))
 
 
+async def fail_all(now: float, *failures: tuple[Throttle, str]) -> int:
+    """Count a failure against each (throttle, key) sharing one store, at once; the longest wait started."""
+    if not failures:
+        return 0
+    counts = await failures[0][0].counters.hit_many(
+        [(throttle.key(key), throttle.forget_after) for throttle, key in failures], now
+    )
+    return max(throttle.wait_for(count) for (throttle, _k), count in zip(failures, counts, strict=True))
+
+
 async def longest_wait(now: float, *checks: tuple[Throttle, str]) -> int:
     """The longest wait among (throttle, key) pairs sharing one store, read in one go."""
     if not checks:

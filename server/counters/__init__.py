@@ -26,6 +26,10 @@ class Counters(Protocol):
         """Count one hit of key; returns the count in its window, this hit included."""
         ...
 
+    async def hit_many(self, hits: list[tuple[str, float]], now: float) -> list[int]:
+        """Count one hit of each (key, window_seconds) at once (one transaction, one round trip)."""
+        ...
+
     async def get(self, keys: list[str]) -> dict[str, Tally]:
         """The tallies of those keys that have one."""
         ...
@@ -43,7 +47,7 @@ def make_counters(settings: Settings, db: Database) -> Counters:
     if settings.redis_url:
         from .redis import RedisCounters
 
-        return RedisCounters(settings.redis_url)
+        return RedisCounters(settings.redis_url, keep_after=settings.login_lockout_max_seconds)
     from .database import DatabaseCounters
 
     return DatabaseCounters(db)

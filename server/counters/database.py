@@ -6,6 +6,8 @@ The upsert is one statement, atomic on SQLite (writes are serialised) and on Pos
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import case, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -20,6 +22,16 @@ class DatabaseCounters:
         self.db = db
 
     async def hit(self, key: str, window_seconds: float, now: float) -> int:
+        return (await self.hit_many([(key, window_seconds)], now))[0]
+
+    async def hit_many(self, hits: list[tuple[str, float]], now: float) -> list[int]:
+        async with self.db.write() as session:
+            return [
+                int((await session.execute(self._upsert(key, window, now))).scalar_one())
+                for key, window in hits
+            ]
+
+    def _upsert(self, key: str, window_seconds: float, now: float) -> Any:
         insert = sqlite_insert if self.db.sqlite else pg_insert
         statement = insert(Counter).values(
             key=key, window_start=now, window_seconds=window_seconds, count=1, last_at=now
@@ -34,8 +46,7 @@ class DatabaseCounters:
                 "last_at": now,
             },
         ).returning(Counter.count)
-        async with self.db.write() as session:
-            return int((await session.execute(statement)).scalar_one())
+        return statement
 
     async def get(self, keys: list[str]) -> dict[str, Tally]:
         async with self.db.read() as session:

@@ -11,7 +11,8 @@ from redis.asyncio import Redis
 from . import Tally
 
 PREFIX = "xuncha:counter:"
-# The grace after a window in which a key is kept, so that a wait it started still holds.
+# The grace after a window in which a key is kept, so that a wait it started still holds
+# (the longest lockout, from the settings).
 KEEP_AFTER_WINDOW = 24 * 3600
 
 _HIT = """
@@ -29,14 +30,21 @@ return count
 
 
 class RedisCounters:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, keep_after: float = KEEP_AFTER_WINDOW) -> None:
         self.redis = Redis.from_url(url)
+        self.keep_after = int(keep_after)
         self._hit = self.redis.register_script(_HIT)
 
     async def hit(self, key: str, window_seconds: float, now: float) -> int:
-        return int(
-            await self._hit(keys=[PREFIX + key], args=[repr(now), repr(window_seconds), KEEP_AFTER_WINDOW])
-        )
+        return (await self.hit_many([(key, window_seconds)], now))[0]
+
+    async def hit_many(self, hits: list[tuple[str, float]], now: float) -> list[int]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key, window in hits:
+                await self._hit(
+                    keys=[PREFIX + key], args=[repr(now), repr(window), self.keep_after], client=pipe
+                )
+            return [int(count) for count in await pipe.execute()]
 
     async def get(self, keys: list[str]) -> dict[str, Tally]:
         async with self.redis.pipeline(transaction=False) as pipe:
