@@ -175,3 +175,40 @@ def test_a_pg_dump_older_than_the_server_is_refused_with_what_to_install(tmp_pat
         raise AssertionError("an old pg_dump was accepted")
     # One as new as the server, or newer, is used.
     assert pg_tool("pg_dump", 12, str(tmp_path)) == str(fake)
+
+
+def test_a_damaged_archive_restores_nothing(tmp_path: Path) -> None:
+    from conftest import make_settings
+    from server.backup.archive import backup
+    from server.backup.databases import OperationError
+    from server.backup.restore import restore
+    from server.db import upgrade
+
+    source = make_settings(tmp_path / "a", f"sqlite+aiosqlite:///{tmp_path / 'a' / 'xuncha.db'}")
+    upgrade(source.database_url)
+    photo = source.photo_dir / "originals" / "ab" / f"ab{'0' * 62}.jpg"
+    photo.parent.mkdir(parents=True)
+    photo.write_bytes(distinct_photo(7))
+    archive, manifest = backup(source, tmp_path / "backups")
+    assert manifest["photos"]["count"] == 1 and manifest["database"]["kind"] == "sqlite"
+
+    # One byte of the photo changed on the way: the archive no longer matches its manifest.
+    damaged = tmp_path / "damaged.tar"
+    with tarfile.open(archive) as tar, tarfile.open(damaged, "w") as out:
+        for member in tar.getmembers():
+            data = tar.extractfile(member).read()  # type: ignore[union-attr]
+            if member.name.startswith("photos/"):
+                data = data[:-3] + bytes([data[-3] ^ 1]) + data[-2:]
+            out.addfile(member, io.BytesIO(data))
+    target = make_settings(tmp_path / "b", f"sqlite+aiosqlite:///{tmp_path / 'b' / 'xuncha.db'}")
+    try:
+        restore(target, damaged)
+    except OperationError as exc:
+        assert "damaged" in str(exc)
+    else:
+        raise AssertionError("a damaged archive was restored")
+    assert not (tmp_path / "b" / "xuncha.db").exists()
+    assert not target.photo_dir.exists() or not any(target.photo_dir.rglob("*.jpg"))
+    # The intact archive restores, and matches its manifest.
+    assert restore(target, archive)["photos"]["files"] == manifest["photos"]["files"]
+    assert (target.photo_dir / photo.relative_to(source.photo_dir)).read_bytes() == photo.read_bytes()

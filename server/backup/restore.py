@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import json
 import os
 import sqlite3
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,14 +42,35 @@ def read_manifest(tar: tarfile.TarFile) -> dict[str, Any]:
     return manifest
 
 
-def _member_bytes(tar: tarfile.TarFile, name: str, sha256: str) -> bytes:
-    member = tar.extractfile(name)
+def check_archive(tar: tarfile.TarFile, manifest: dict[str, Any]) -> None:
+    """Every file the manifest names is in the archive with its SHA-256."""
+    database = manifest["database"]
+    _extract_checked(tar, database["file"], database["sha256"], lambda _block: None)
+    for name, sha256 in manifest["photos"]["files"].items():
+        if not safe_name(name):
+            raise OperationError(f"the manifest names a file outside the photo directory: {name!r}")
+        _extract_checked(tar, f"photos/{name}", sha256, lambda _block: None)
+
+
+def _extract_checked(tar: tarfile.TarFile, name: str, sha256: str, write: Callable[[bytes], Any]) -> None:
+    try:
+        member = tar.extractfile(name)
+    except KeyError:
+        member = None
     if member is None:
         raise OperationError(f"{name} is missing from the archive")
-    data = member.read()
-    if hashlib.sha256(data).hexdigest() != sha256:
+    digest = hashlib.sha256()
+    for block in iter(lambda: member.read(1 << 20), b""):
+        digest.update(block)
+        write(block)
+    if digest.hexdigest() != sha256:
         raise OperationError(f"{name} does not match its SHA-256 in the manifest: the archive is damaged")
-    return data
+
+
+def _member_bytes(tar: tarfile.TarFile, name: str, sha256: str) -> bytes:
+    out = io.BytesIO()
+    _extract_checked(tar, name, sha256, out.write)
+    return out.getvalue()
 
 
 async def _pg_tables(url: str) -> tuple[int, list[str]]:
@@ -112,13 +135,24 @@ def restore(settings: Settings, archive: Path) -> dict[str, Any]:
                 f"refusing to overwrite the photos in {settings.photo_dir}; move them away first"
             )
 
-        db_bytes = _member_bytes(tar, database["file"], database["sha256"])
-        if sqlite:
-            write_file(target, db_bytes)
-        else:
-            with tempfile.NamedTemporaryFile(suffix=".pgdump") as dump:
-                dump.write(db_bytes)
+        # Every file is checked before anything is written, so a damaged archive restores nothing.
+        check_archive(tar, manifest)
+        # The database file is streamed to disk (it may be larger than memory) and checked again there.
+        staging = target.parent if sqlite else None
+        if staging is not None:
+            staging.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=staging, prefix=".xuncha-restore-", delete=False) as dump:
+            try:
+                _extract_checked(tar, database["file"], database["sha256"], dump.write)
                 dump.flush()
+                os.fsync(dump.fileno())
+            except BaseException:
+                Path(dump.name).unlink(missing_ok=True)
+                raise
+        if sqlite:
+            os.replace(dump.name, target)
+        else:
+            try:
                 done = subprocess.run(  # noqa: S603 - our arguments; the dump file is ours
                     [
                         pg_restore,
@@ -131,13 +165,11 @@ def restore(settings: Settings, archive: Path) -> dict[str, Any]:
                     capture_output=True,
                     text=True,
                 )
-                if done.returncode != 0:
-                    raise OperationError(f"pg_restore failed: {done.stderr.strip()}")
-        del db_bytes
+            finally:
+                Path(dump.name).unlink(missing_ok=True)
+            if done.returncode != 0:
+                raise OperationError(f"pg_restore failed: {done.stderr.strip()}")
 
-        for name in photos:
-            if not safe_name(name):
-                raise OperationError(f"the manifest names a file outside the photo directory: {name!r}")
         copied = copy_photos(
             photos,
             lambda name: _member_bytes(tar, f"photos/{name}", photos[name]),
