@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, and_, insert, select, update
+from sqlalchemy import Table, UniqueConstraint, and_, insert, select, update
 
 from ..audit.chain import MODELS, AuditLog
 from ..audit.verify import verify
@@ -66,7 +66,7 @@ def natural_keys(table: Table) -> list[tuple[str, ...]]:
     """The column sets that identify a row of this table besides its id, in a fixed order."""
     keys = [(c.name,) for c in table.columns if c.unique]
     for constraint in sorted(table.constraints, key=lambda c: c.name or ""):
-        if constraint.__class__.__name__ == "UniqueConstraint":
+        if isinstance(constraint, UniqueConstraint):
             keys.append(tuple(c.name for c in constraint.columns))
     pk = tuple(c.name for c in table.primary_key.columns)
     if pk != ("id",):
