@@ -18,7 +18,7 @@ from conftest import DEMO_PASSWORD, PG_URL
 from server.app import create_app
 from server.counters import make_counters
 from server.db import Database
-from tests.live import LiveServer
+from tests.live import LiveServer, free_port
 
 EN = {"Accept-Language": "en"}
 # Set by `make ci`'s PostgreSQL run (a Redis is an outside service, which `make test` needs none of).
@@ -129,3 +129,16 @@ def test_two_real_worker_processes_share_the_throttle(tmp_path: Path) -> None:
                 )
                 statuses.append(answer.status_code)
         assert statuses == [401] * 4 + [429, 429]
+
+
+async def test_a_redis_that_does_not_answer_is_a_503_to_retry_not_a_500(settings: Any) -> None:
+    down = settings.with_(redis_url=f"redis://127.0.0.1:{free_port()}/0")
+    async with worker(down) as client:
+        answer = await attempt(client, "lead", DEMO_PASSWORD, unique_source())
+        assert answer.status_code == 503
+        assert answer.headers["retry-after"] == "30"
+        assert (
+            answer.json()["message"]
+            == "The server cannot check this request at the moment; try again in a minute."
+        )
+        assert (await client.get("/rate/some-token", headers=EN)).status_code == 503
