@@ -12,6 +12,8 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
+# The PostgreSQL run also counts logins in Redis (tests/test_shared_limits.py).
+REDIS_URL ?= redis://127.0.0.1:6379/15
 CHROMIUM ?= /usr/bin/chromium
 # The CJK TrueType font PDFs embed (XUNCHA_PDF_FONT points elsewhere) and the tools the PDF tests use.
 PDF_FONT ?= $(or $(XUNCHA_PDF_FONT),/usr/share/fonts/truetype/arphic/uming.ttc)
@@ -55,7 +57,7 @@ test: install system-deps
 	$(BIN)/python -m pytest -m "not browser"
 
 test-postgres: install system-deps
-	XUNCHA_TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -m "not browser"
+	XUNCHA_TEST_DATABASE_URL=$(PG_URL) XUNCHA_TEST_REDIS_URL=$(REDIS_URL) $(BIN)/python -m pytest -m "not browser"
 
 test-browser: install
 	XUNCHA_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -m browser

@@ -4,7 +4,9 @@ Starts a real server (uvicorn in a subprocess on a free loopback port, productio
 parameters, a fresh data dir with the demo loaded). One client logs in first, then reads
 /api/v1/me every 50 ms; meanwhile N clients (32 by default) send wrong passwords to
 /api/v1/auth/token as fast as they are answered, for usernames that exist and many that
-do not. Prints the reader's p50/p95 and the server's peak resident memory.
+do not. Prints the reader's p50/p95 and the server's peak resident memory. The failure
+counts are shared by every worker (server/counters), so each wrong password is one write to
+the database: its cost is in these figures.
 
 Two runs by default: all guessers from one source address; then from many simulated
 sources (X-Forwarded-For, with the server told to trust the loopback proxy). Bounded by

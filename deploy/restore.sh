@@ -1,23 +1,14 @@
 #!/usr/bin/env bash
-# Restore a backup made by backup.sh into an empty data dir / database, with the server stopped.
-#   deploy/restore.sh /path/to/backups/xuncha-20261128T120000Z
+# Restore an archive of backup.sh into an empty install, with the server stopped:
+#   systemctl stop xuncha
+#   deploy/restore.sh /var/backups/xuncha/xuncha-20261128T120000000000Z.tar
+#   xuncha db upgrade && xuncha audit verify && systemctl start xuncha
+# Refuses to overwrite an existing SQLite file, a PostgreSQL database with tables, or photos.
+# Every file is checked against the manifest's SHA-256, and the restored row counts against
+# the manifest's. Reads the same settings as backup.sh.
 set -euo pipefail
-src=${1:?usage: restore.sh BACKUP_DIR}
-data=${XUNCHA_DATA_DIR:-./data}
-url=${XUNCHA_DATABASE_URL:-}
-( cd "$src" && sha256sum --check --quiet SHA256SUMS )
-mkdir -p "$data"
-
-if [[ -f "$src/xuncha.db" ]]; then
-  db="${url#sqlite+aiosqlite:///}"
-  [[ -z "$url" ]] && db="$data/xuncha.db"
-  [[ -e "$db" ]] && { echo "refusing to overwrite $db; move it away first" >&2; exit 1; }
-  cp "$src/xuncha.db" "$db"
-else
-  pg="${url/postgresql+asyncpg/postgresql}"
-  pg_restore --no-owner --exit-on-error --dbname="$pg" "$src/xuncha.pgdump"
-fi
-tar -C "$data" -xf "$src/photos.tar"
-if [[ -f "$src/duties.tar" ]]; then tar -C "$data" -xf "$src/duties.tar"; fi
-[[ -f "$src/secret_key" && ! -f "$data/secret_key" ]] && cp "$src/secret_key" "$data/secret_key"
-echo "restored; run 'xuncha db upgrade' and 'xuncha audit verify' before serving"
+archive=${1:?usage: restore.sh ARCHIVE}
+# shellcheck source=deploy/find-xuncha.sh
+source "$(dirname "$0")/find-xuncha.sh"
+# shellcheck disable=SC2086 # XUNCHA may be a command with arguments
+exec $XUNCHA restore "$archive"

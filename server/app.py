@@ -8,6 +8,7 @@ injectable into a handler by its name (docs/architecture.md).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from litestar import Litestar, MediaType, Request, get
@@ -33,6 +34,7 @@ from .bulletins import routes as bulletins
 from .campaigns import routes as campaigns
 from .checks import routes as checks
 from .complaints import routes as complaints
+from .counters import make_counters
 from .db import Database
 from .desk import routes as desk
 from .duties import routes as duties
@@ -40,6 +42,7 @@ from .errors import EXCEPTION_HANDLERS, refuse_control_characters_in_path
 from .findings import routes as findings
 from .findings.access import visible_photos
 from .findings.deadlines import deadline_sweep
+from .health import routes as health
 from .office import routes as office
 from .photos import routes as photos
 from .pwa import PwaController
@@ -63,6 +66,7 @@ async def root(request: Request[Any, Any, Any]) -> Redirect:
 
 # In dependency order: a package's providers may use the services of those before it.
 PACKAGES = (
+    health,
     accounts,
     campaigns,
     photos,
@@ -78,13 +82,18 @@ PACKAGES = (
     bulletins,
 )
 # Built for the providers but not injectable into handlers.
-NOT_INJECTED = ("db", "passwords", "photo_visibility", "tasks")
+NOT_INJECTED = ("db", "counters", "passwords", "photo_visibility", "tasks")
 
 
 def build_services(settings: Settings, db: Database) -> dict[str, Any]:
     """Every package's services, as the app injects them; the demo history records through the same ones."""
     # The photos package knows no domain: who may see a photo is the checks' and findings' rule.
-    services: dict[str, Any] = {"settings": settings, "db": db, "photo_visibility": visible_photos}
+    services: dict[str, Any] = {
+        "settings": settings,
+        "db": db,
+        "counters": make_counters(settings, db),
+        "photo_visibility": visible_photos,
+    }
     for package in PACKAGES:
         services.update(package.providers(services))
     return services
@@ -109,6 +118,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         engine_callback=lambda engine: configure_environment(engine.engine, settings.timezone),
     )
 
+    async def purge_counters() -> int:
+        # A wait a lapsed window's last failure started still holds for up to the longest lockout.
+        return await services["counters"].purge(time.time(), settings.login_lockout_max_seconds)
+
     # Started by every server process; each task runs in one of them per interval.
     tasks = TaskRunner(
         db,
@@ -117,6 +130,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             PeriodicTask(
                 "purge-expired-tokens", settings.token_purge_seconds, services["accounts"].purge_expired
             ),
+            PeriodicTask("purge-counters", settings.token_purge_seconds, purge_counters),
         ],
     )
     state["tasks"] = tasks
@@ -128,6 +142,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         await tasks.stop()
         app.state.passwords.close()
         await app.state.checks.writer.close()
+        await services["counters"].close()
         await app.state.db.dispose()
 
     return Litestar(

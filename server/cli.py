@@ -1,4 +1,4 @@
-"""The `xuncha` command: serve | demo | db upgrade | db recount | user create/revoke/disable | audit verify."""
+"""The `xuncha` command: serve | demo | db upgrade | db recount | user … | import | backup | restore | transfer | audit …"""
 
 from __future__ import annotations
 
@@ -126,6 +126,32 @@ def _audit_adopt(_args: argparse.Namespace) -> int:
     return asyncio.run(adopt_cli(Settings.from_env()))
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from .backup.archive import backup_cli
+
+    return backup_cli(Settings.from_env(), args.dest)
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from .backup.restore import restore_cli
+
+    return restore_cli(Settings.from_env(), args.archive)
+
+
+def _transfer(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .backup.transfer import transfer_cli
+
+    if bool(args.photos_from) != bool(args.photos_to):
+        print("error: give both --photos-from and --photos-to, or neither", file=sys.stderr)
+        return 2
+    photos = (Path(args.photos_from), Path(args.photos_to)) if args.photos_from else None
+    return asyncio.run(
+        transfer_cli(Settings.from_env(), args.from_url, args.to_url, photos, args.district, args.stop_after)
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xuncha", description="Xuncha field inspection server")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -183,6 +209,29 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--dry-run", action="store_true", help="check the file and report, changing nothing")
     imp.set_defaults(func=_import)
+
+    backup = sub.add_parser(
+        "backup", help="write one archive of the database, the photos and the secret key (server may run)"
+    )
+    backup.add_argument("dest", help="directory the archive is written to")
+    backup.set_defaults(func=_backup)
+    restore = sub.add_parser("restore", help="restore an archive of 'xuncha backup' into an empty install")
+    restore.add_argument("archive")
+    restore.set_defaults(func=_restore)
+
+    transfer = sub.add_parser(
+        "transfer",
+        help="move a district's database and photos into the central one (idempotent, resumable)",
+    )
+    transfer.add_argument("--from", dest="from_url", required=True, help="the district's database URL")
+    transfer.add_argument("--to", dest="to_url", required=True, help="the central database URL")
+    transfer.add_argument("--photos-from", help="the district's photo directory (DATA_DIR/photos)")
+    transfer.add_argument("--photos-to", help="the central photo directory")
+    transfer.add_argument(
+        "--district", default="", help="a name for the district (default: from its audit trail)"
+    )
+    transfer.add_argument("--stop-after", type=int, default=None, help=argparse.SUPPRESS)
+    transfer.set_defaults(func=_transfer)
 
     audit = sub.add_parser("audit", help="the audit trail")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)

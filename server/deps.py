@@ -26,12 +26,14 @@ from .duties.service import DutyService
 from .findings.rectifications import RectificationService
 from .findings.service import FindingService
 from .findings.workflow import Workflow
+from .health.service import ReadinessService
 from .office.service import OfficeService
 from .photos.service import PhotoService
 from .settings import Settings
 from .unit.service import UnitService
 
 SettingsDep = NamedDependency[Settings]
+ReadinessDep = NamedDependency[ReadinessService]
 AccountsDep = NamedDependency[AccountService]
 CampaignsDep = NamedDependency[CampaignService]
 ChecksDep = NamedDependency[CheckService]

@@ -115,6 +115,10 @@ class Settings:
     pdf_font: str = ""
     public_url: str = ""
 
+    # Login throttling and rate limits are counted in the database; a Redis URL here counts
+    # them in Redis instead (several app machines, or to spare the database the writes).
+    redis_url: str = ""
+
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -178,6 +182,7 @@ class Settings:
             "max_duty_file_bytes": _env_int("XUNCHA_MAX_DUTY_FILE_BYTES", 20 * 1024 * 1024),
             "pdf_font": os.environ.get("XUNCHA_PDF_FONT", "").strip(),
             "public_url": os.environ.get("XUNCHA_PUBLIC_URL", "").strip(),
+            "redis_url": os.environ.get("XUNCHA_REDIS_URL", "").strip(),
             "token_purge_seconds": _env_int("XUNCHA_TOKEN_PURGE_SECONDS", 3600),
             "password_checks": _env_int("XUNCHA_PASSWORD_CHECKS", _default_password_checks()),
             "login_max_failures": _env_int("XUNCHA_LOGIN_MAX_FAILURES", 5),

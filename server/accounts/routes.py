@@ -16,5 +16,5 @@ def providers(services: dict[str, Any]) -> dict[str, Any]:
     passwords = Passwords(services["settings"])
     return {
         "passwords": passwords,
-        "accounts": AccountService(services["db"], services["settings"], passwords),
+        "accounts": AccountService(services["db"], services["settings"], passwords, services["counters"]),
     }

@@ -14,11 +14,12 @@ from litestar.types import Scope
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload
 
+from ..counters import Counters, make_counters
 from ..db import Database
 from ..models import AuthToken, User, utcnow
 from ..settings import Settings
 from .passwords import BUSY_RETRY_AFTER, PasswordChecksBusy, Passwords
-from .throttle import Throttle, TrustedProxies, source_address
+from .throttle import Throttle, TrustedProxies, fail_all, longest_wait, source_address
 
 # last_seen is refreshed at most this often, so most requests only read.
 _TOUCH_EVERY = timedelta(minutes=10)
@@ -47,14 +48,17 @@ class Authenticated:
 
 
 class AccountService:
-    def __init__(self, db: Database, settings: Settings, passwords: Passwords) -> None:
+    def __init__(
+        self, db: Database, settings: Settings, passwords: Passwords, counters: Counters | None = None
+    ) -> None:
         self.db = db
         self.settings = settings
         self.passwords = passwords
         self._cache: dict[str, tuple[float, Authenticated, datetime]] = {}
+        counters = counters or make_counters(settings, db)
         lockout = (settings.login_lockout_seconds, settings.login_lockout_max_seconds)
-        self.by_pair = Throttle(settings.login_max_failures, *lockout)
-        self.by_source = Throttle(settings.login_source_max_failures, *lockout)
+        self.by_pair = Throttle(counters, "login-pair", settings.login_max_failures, *lockout)
+        self.by_source = Throttle(counters, "login-source", settings.login_source_max_failures, *lockout)
         self.proxies = TrustedProxies(settings.trusted_proxies)
 
     def source_of(self, scope: Scope) -> str:
@@ -70,8 +74,8 @@ class AccountService:
         username = username.strip().lower()[:80]
         now = utcnow()
         moment = now.timestamp()
-        pair = (source, username)
-        wait = max(self.by_source.wait(source, moment), self.by_pair.wait(pair, moment))
+        pair = f"{source}|{username}"
+        wait = await longest_wait(moment, (self.by_source, source), (self.by_pair, pair))
         if wait:
             # As long as a password check: a waiting source learns nothing from the timing,
             # and a client that ignores Retry-After is slowed, at no cost to the server.
@@ -86,17 +90,17 @@ class AccountService:
             # again and again, spends its allowance as if it had guessed wrong, and its
             # answer is held for the time it was asked to wait (a sleeping request costs
             # nothing), so ignoring Retry-After does not buy more tries.
-            if self.by_source.retries_early(source, moment, BUSY_RETRY_AFTER):
-                self.by_source.fail(source, moment)
+            if await self.by_source.retries_early(source, moment, BUSY_RETRY_AFTER):
+                await self.by_source.fail(source, moment)
                 await asyncio.sleep(BUSY_RETRY_AFTER)
             raise busy
         if user is None or not user.active or not ok:
             moment = utcnow().timestamp()
-            wait = max(self.by_pair.fail(pair, moment), self.by_source.fail(source, moment))
+            wait = await fail_all(moment, (self.by_pair, pair), (self.by_source, source))
             return LoginResult(None, locked_for=wait)
         if user.must_change_password and user.password_expires_at and user.password_expires_at <= now:
             return LoginResult(None)  # a one-time password not used in time is worthless
-        self.by_pair.forgive(pair)
+        await self.by_pair.forgive(pair)
         async with self.db.write() as session:
             fresh = await session.scalar(select(User).where(User.id == user.id).with_for_update(of=User))
             assert fresh is not None

@@ -6,90 +6,93 @@ usernames) the whole source waits. The account itself is never locked: its owner
 from their own phone, is another source and logs in at once. Usernames that do not
 exist count exactly like those that do, so the answers do not tell them apart.
 
-The counters live in each server process (a guesser facing N workers gets N times the
-tries, still a handful per minute) and are bounded in number, oldest forgotten first.
+The counts are shared by every server process (server/counters: the database, or Redis),
+so a guesser facing N workers gets the same few tries as facing one. A pair's or a
+source's failures are forgotten a day after its first counted failure.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import math
-from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from litestar.types import Scope
 
-
-@dataclass
-class _Entry:
-    failures: int = 0
-    blocked_until: float = 0.0
-    last: float = 0.0
-    retry_at: float = 0.0
+from ..counters import Counters, Tally
 
 
 class Throttle:
     def __init__(
         self,
+        counters: Counters,
+        name: str,
         limit: int,
         first_wait: int,
         max_wait: int,
         forget_after: float = 24 * 3600,
-        max_entries: int = 100_000,
     ) -> None:
+        self.counters = counters
+        self.name = name
         self.limit = max(1, limit)
         self.first_wait = first_wait
         self.max_wait = max_wait
         self.forget_after = forget_after
-        self.max_entries = max_entries
-        self._entries: OrderedDict[object, _Entry] = OrderedDict()
 
-    def _get(self, key: object, now: float) -> _Entry | None:
-        entry = self._entries.get(key)
-        if entry is not None and now - entry.last > self.forget_after and now >= entry.blocked_until:
-            del self._entries[key]
-            return None
-        return entry
+    def key(self, key: str) -> str:
+        return f"{self.name}:{key}"
 
-    def _touch(self, key: object, now: float) -> _Entry:
-        entry = self._get(key, now)
-        if entry is None:
-            entry = self._entries[key] = _Entry(last=now)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-        self._entries.move_to_end(key)
-        return entry
-
-    def wait(self, key: object, now: float) -> int:
-        """Whole seconds until this key may try again; 0 if it may now."""
-        entry = self._get(key, now)
-        if entry is None or entry.blocked_until <= now:
-            return 0
-        return math.ceil(entry.blocked_until - now)
-
-    def fail(self, key: object, now: float) -> int:
-        """Count a failure; returns the wait it starts (0 while under the limit)."""
-        entry = self._touch(key, now)
-        entry.failures += 1
-        entry.last = now
-        over = entry.failures - self.limit
+    def wait_for(self, count: int) -> int:
+        """The wait that the count-th failure starts (0 while under the limit)."""
+        over = count - self.limit
         if over < 0:
             return 0
         # Doubling waits, capped: a guesser is slowed to a crawl, nobody waits longer than the cap.
-        wait = min(self.first_wait * 2 ** min(over, 30), self.max_wait)
-        entry.blocked_until = now + wait
-        return wait
+        return min(self.first_wait * 2 ** min(over, 30), self.max_wait)
 
-    def retries_early(self, key: object, now: float, retry_after: float) -> bool:
+    def remaining(self, tally: Tally | None, now: float) -> int:
+        """Whole seconds left of the wait this tally's latest failure started."""
+        if tally is None:
+            return 0
+        until = tally.last_at + self.wait_for(tally.count)
+        return math.ceil(until - now) if until > now else 0
+
+    async def wait(self, key: str, now: float) -> int:
+        """Whole seconds until this key may try again; 0 if it may now."""
+        full = self.key(key)
+        return self.remaining((await self.counters.get([full])).get(full), now)
+
+    async def fail(self, key: str, now: float) -> int:
+        """Count a failure; returns the wait it starts (0 while under the limit)."""
+        return self.wait_for(await self.counters.hit(self.key(key), self.forget_after, now))
+
+    async def retries_early(self, key: str, now: float, retry_after: float) -> bool:
         """Note that this key was told to retry after retry_after; True if it had been told so before and came back sooner."""
-        entry = self._touch(key, now)
-        early = now < entry.retry_at
-        entry.retry_at = now + retry_after
-        return early
+        return await self.counters.hit(f"{self.name}-retry:{key}", retry_after, now) > 1
 
-    def forgive(self, key: object) -> None:
-        self._entries.pop(key, None)
+    async def forgive(self, key: str) -> None:
+        await self.counters.forget(self.key(key))
+
+
+async def fail_all(now: float, *failures: tuple[Throttle, str]) -> int:
+    """Count a failure against each (throttle, key) sharing one store, at once; the longest wait started."""
+    if not failures:
+        return 0
+    counts = await failures[0][0].counters.hit_many(
+        [(throttle.key(key), throttle.forget_after) for throttle, key in failures], now
+    )
+    return max(throttle.wait_for(count) for (throttle, _k), count in zip(failures, counts, strict=True))
+
+
+async def longest_wait(now: float, *checks: tuple[Throttle, str]) -> int:
+    """The longest wait among (throttle, key) pairs sharing one store, read in one go."""
+    if not checks:
+        return 0
+    keys = [throttle.key(key) for throttle, key in checks]
+    tallies = await checks[0][0].counters.get(keys)
+    return max(
+        throttle.remaining(tallies.get(full), now) for (throttle, _k), full in zip(checks, keys, strict=True)
+    )
 
 
 class TrustedProxies:

@@ -26,6 +26,7 @@ _OPEN_WHILE_CHANGING = (
     "/login",
     "/static/",
     "/healthz",
+    "/readyz",
     "/api/v1/auth/token",
 )
 

@@ -11,12 +11,12 @@ from sqlalchemy import select
 
 from ..admin.fields import Body
 from ..audit.chain import AuditLog, add_audited
-from ..counters import next_in_year
 from ..db import Database
 from ..documents.uploads import Document, DocumentStore
 from ..errors import Conflict, Forbidden, NotFound
 from ..i18n import gettext as _
 from ..models import Role, UnitNotice, UnitNoticeCounter, User, utcnow
+from ..numbering import next_in_year
 from .consequence_rules import Rules, contained_periods, problems_text
 from .periods import parse_period
 

@@ -205,7 +205,7 @@ class RatingPages(Controller):
     async def rate_page(
         self, request: Request[Any, Any, Any], token: FromPath[str], ratings: RatingsDep
     ) -> Template:
-        ratings.limit(request.client.host if request.client else "")
+        await ratings.limit(request.client.host if request.client else "")
         rating = await ratings.open(token)
         if rating is None:
             return page(request, "complaints/rate.html", usable=False)
@@ -215,7 +215,7 @@ class RatingPages(Controller):
     async def rate(
         self, request: Request[Any, Any, Any], token: FromPath[str], ratings: RatingsDep
     ) -> Template:
-        ratings.limit(request.client.host if request.client else "")
+        await ratings.limit(request.client.host if request.client else "")
         form = await request.form()
         if not await ratings.rate(token, form.get("outcome"), form.get("comment") or ""):
             return page(request, "complaints/rate.html", usable=False)

@@ -11,7 +11,6 @@ import base64
 import hashlib
 import hmac
 import time
-from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +18,7 @@ import segno
 from sqlalchemy import select, update
 
 from ..checks.schemas import Errors, parse_text
+from ..counters import Counters, make_counters
 from ..db import Database
 from ..errors import Forbidden, NotFound, TooManyAttempts
 from ..findings.access import visible_findings
@@ -29,7 +29,6 @@ from ..settings import Settings
 
 COMMENT_MAX = 500
 WINDOW_SECONDS = 60.0
-TRACKED_CLIENTS = 10_000
 
 
 @dataclass(frozen=True)
@@ -43,10 +42,11 @@ def token_hash(token: str) -> str:
 
 
 class RatingService:
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(self, db: Database, settings: Settings, counters: Counters | None = None) -> None:
         self.db = db
         self.settings = settings
-        self._hits: dict[str, deque[float]] = {}
+        # Shared by every server process, so the limit holds whichever worker answers.
+        self.counters = counters or make_counters(settings, db)
 
     def token(self, subject: str) -> str:
         digest = hmac.new(self.settings.secret_key.encode(), f"rating:{subject}".encode(), hashlib.sha256)
@@ -94,18 +94,12 @@ class RatingService:
                 )
         return self.link(subject, base_url)
 
-    def limit(self, client: str) -> None:
-        now = time.monotonic()
-        hits = self._hits.setdefault(client, deque())
-        while hits and hits[0] < now - WINDOW_SECONDS:
-            hits.popleft()
-        if len(hits) >= self.settings.rating_requests_per_minute:
+    async def limit(self, client: str) -> None:
+        count = await self.counters.hit(f"rating:{client[:64]}", WINDOW_SECONDS, time.time())
+        if count > self.settings.rating_requests_per_minute:
             raise TooManyAttempts(
                 _("Too many attempts; try again in a minute."), headers={"Retry-After": "60"}
             )
-        hits.append(now)
-        if len(self._hits) > TRACKED_CLIENTS:
-            self._hits = {k: v for k, v in self._hits.items() if v and v[-1] >= now - WINDOW_SECONDS}
 
     async def open(self, token: str) -> Rating | None:
         """The rating waiting behind a token, or None for a used or an unknown one alike."""

@@ -20,6 +20,6 @@ def providers(services: dict[str, Any]) -> dict[str, Any]:
     return {
         "complaints": ComplaintService(db, settings, services["campaigns"]),
         "complaint_indicators": ComplaintIndicatorService(db, settings.timezone),
-        "ratings": RatingService(db, settings),
+        "ratings": RatingService(db, settings, services["counters"]),
         "rounds": RoundService(db, services["campaigns"]),
     }

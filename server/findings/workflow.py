@@ -21,7 +21,6 @@ from sqlalchemy import select
 
 from ..api import MAX_ROW_ID
 from ..audit.chain import AuditLog
-from ..counters import next_in_year
 from ..db import Database
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..i18n import gettext as _
@@ -40,6 +39,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..numbering import next_in_year
 from ..settings import Settings
 from .access import visible_findings
 from .counts import Tracker

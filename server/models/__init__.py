@@ -8,6 +8,7 @@ from .campaigns import Campaign, ChecklistItem, ChecklistVersion, ChecklistVersi
 from .checks import Answer, Check, Photo
 from .complaints import Complaint, ComplaintEvent, Rating, Round, RoundSite
 from .consequences import EligibilityLoss, Interview, Praise, UnitNotice, UnitNoticeCounter
+from .counters import Counter, TransferredRow
 from .counts import FindingCount
 from .duties import Duty, DutyAnswer, DutyUnit
 from .enums import (
@@ -52,6 +53,7 @@ __all__ = [
     "CheckStatus",
     "ChecklistItem",
     "Complaint",
+    "Counter",
     "ComplaintEvent",
     "ComplaintSource",
     "ComplaintStatus",
@@ -81,6 +83,7 @@ __all__ = [
     "Severity",
     "Site",
     "TaskLease",
+    "TransferredRow",
     "UTCDateTime",
     "Unit",
     "UnitKind",

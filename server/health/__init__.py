@@ -1,0 +1,1 @@
+"""Whether this server process may be sent traffic: GET /readyz."""

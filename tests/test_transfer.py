@@ -1,0 +1,178 @@
+"""`xuncha transfer` moves a district's SQLite database and photos into a central database that
+has records of its own: every row once, ids remapped, same codes matched, photos with the
+same hashes, resumable after a stop, a second run moving nothing, the audit trail verifying."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+from sqlalchemy import func, select, text
+
+from conftest import check_body, make_settings, new_uuid, token_for
+from server.app import create_app
+from server.audit.verify import verify
+from server.db import Database, upgrade
+from server.demo.history import record_history
+from server.demo.loader import load_demo
+from server.models import Answer, Check, Photo, TransferredRow
+from tests.live import REPO
+from tests.test_restore import distinct_photo
+
+MOVED = ("checks", "answers", "findings", "finding_events", "rectifications", "photos", "complaints")
+
+
+async def counts(db: Database, tables: tuple[str, ...]) -> dict[str, int]:
+    async with db.read() as session:
+        return {name: await session.scalar(text(f'SELECT count(*) FROM "{name}"')) for name in tables}  # noqa: S608
+
+
+def photo_hashes(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in root.rglob("*")
+        if p.is_file()
+    }
+
+
+def xuncha(settings: Any, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "XUNCHA_DATA_DIR": str(settings.data_dir),
+        "XUNCHA_DATABASE_URL": settings.database_url,
+        "XUNCHA_SECRET_KEY": settings.secret_key,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "server.cli", *args], cwd=REPO, env=env, capture_output=True, text=True
+    )
+
+
+def transfer(settings: Any, district: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    args = [
+        "transfer",
+        "--from", f"sqlite+aiosqlite:///{district / 'xuncha.db'}",
+        "--to", settings.database_url,
+        "--photos-from", str(district / "photos"),
+        "--photos-to", str(settings.photo_dir),
+        *extra,
+    ]  # fmt: skip
+    return xuncha(settings, *args)
+
+
+async def test_a_district_moves_into_a_central_database_with_data_of_its_own(
+    tmp_path: Path, settings: Any
+) -> None:
+    # The district: the demo set-up and some months of history, in its own SQLite file.
+    district = tmp_path / "district"
+    district_settings = make_settings(district, f"sqlite+aiosqlite:///{district / 'xuncha.db'}")
+    await asyncio.to_thread(upgrade, district_settings.database_url)
+    await load_demo(district_settings)
+    await record_history(district_settings)
+    source = Database(district_settings)
+
+    # The centre has checks of its own, whose ids the district's also use.
+    async with AsyncTestClient(app=create_app(settings), base_url="http://testserver.local") as client:
+        headers = await token_for(client, "officer")
+        for n in range(3):
+            check, photo = new_uuid(), new_uuid()
+            body = check_body(photos=[{"uuid": photo, "item": "san-01"}])
+            assert (
+                await client.put(f"/api/v1/checks/{check}", json=body, headers=headers)
+            ).status_code == 201
+            put = await client.put(
+                f"/api/v1/checks/{check}/photos/{photo}",
+                content=distinct_photo(1000 + n),
+                headers=headers | {"Content-Type": "image/jpeg"},
+            )
+            assert put.status_code == 201, put.text
+    target = Database(settings)
+    try:
+        theirs = await counts(source, MOVED)
+        ours_before = await counts(target, MOVED)
+        central_photos = photo_hashes(settings.photo_dir)
+        assert theirs["checks"] > 10 and ours_before["checks"] == 3
+
+        # Interrupted after 150 rows: what moved stays moved, and says so.
+        stopped = transfer(settings, district, "--stop-after", "150")
+        assert stopped.returncode == 3, stopped.stdout + stopped.stderr
+        assert "run the same command again" in stopped.stderr
+        async with target.read() as session:
+            assert await session.scalar(select(func.count()).select_from(TransferredRow)) == 150
+
+        # The same command again completes the move.
+        done = transfer(settings, district)
+        assert done.returncode == 0, done.stdout + done.stderr
+        report = {
+            line.split()[0]: [int(n) for n in line.split()[1:]]
+            for line in done.stdout.splitlines()
+            if len(line.split()) == 4 and line.split()[1].isdigit()
+        }
+        ours_after = await counts(target, MOVED)
+        for name in MOVED:
+            inserted, matched, earlier = report[name]
+            # Every district row is here once: inserted now or in the stopped run (the district's
+            # records are new to the centre, so none matched).
+            assert inserted + earlier == theirs[name] and matched == 0, name
+            assert ours_after[name] == ours_before[name] + theirs[name], name
+        # The shared set-up (same unit, campaign, site codes and usernames) is matched, not copied.
+        assert report["units"][0] == 0 and report["units"][1] + report["units"][2] > 0
+        assert report["users"][0] == 0
+
+        # A district check, under a new id, keeps its answers and photos.
+        async with source.read() as session:
+            first = await session.scalar(select(Check).order_by(Check.id).limit(1))
+            assert first is not None
+            their_answers = await session.scalar(select(func.count()).where(Answer.check_id == first.id))
+            their_photos = set(await session.scalars(select(Photo.sha256).where(Photo.check_id == first.id)))
+        async with target.read() as session:
+            moved = await session.scalar(select(Check).where(Check.uuid == first.uuid))
+            assert moved is not None and moved.id != first.id
+            assert (
+                await session.scalar(select(func.count()).where(Answer.check_id == moved.id)) == their_answers
+            )
+            assert (
+                set(await session.scalars(select(Photo.sha256).where(Photo.check_id == moved.id)))
+                == their_photos
+            )
+
+        # Every district photo file is here with the same hash, and the centre's own are untouched.
+        here = photo_hashes(settings.photo_dir)
+        district_photos = photo_hashes(district / "photos")
+        assert district_photos and all(here.get(name) == sha for name, sha in district_photos.items())
+        assert all(here[name] == sha for name, sha in central_photos.items())
+
+        # The chain verifies, with an entry for every record that came in.
+        trail = await verify(target)
+        assert trail.intact, trail.first_break
+
+        # A third run moves nothing, and says so.
+        again = transfer(settings, district)
+        assert again.returncode == 0, again.stderr
+        assert "nothing moved" in again.stdout
+        assert await counts(target, MOVED) == ours_after
+        verify_cli = xuncha(settings, "audit", "verify")
+        assert verify_cli.returncode == 0, verify_cli.stdout + verify_cli.stderr
+    finally:
+        await source.dispose()
+        await target.dispose()
+
+
+async def test_a_district_whose_trail_is_broken_is_refused(tmp_path: Path, settings: Any) -> None:
+    district = tmp_path / "district"
+    district_settings = make_settings(district, f"sqlite+aiosqlite:///{district / 'xuncha.db'}")
+    await asyncio.to_thread(upgrade, district_settings.database_url)
+    await load_demo(district_settings)
+    db = Database(district_settings)
+    try:
+        async with db.write() as session:
+            await session.execute(text("UPDATE units SET name_en = 'Tampered' WHERE id = 1"))
+    finally:
+        await db.dispose()
+    refused = transfer(settings, district)
+    assert refused.returncode == 2
+    assert "does not verify" in refused.stderr
