@@ -1,4 +1,4 @@
-"""The `xuncha` command: serve | demo | db upgrade | db recount | user create/revoke/disable | audit verify."""
+"""The `xuncha` command: serve | demo | db upgrade | db recount | photos process | user create/revoke/disable | audit verify."""
 
 from __future__ import annotations
 
@@ -55,6 +55,26 @@ def _db_recount(_args: argparse.Namespace) -> int:
 
     rows = asyncio.run(run())
     print(f"finding counts rebuilt: {rows} rows")
+    return 0
+
+
+def _photos_process(_args: argparse.Namespace) -> int:
+    from .app import build_services
+    from .db import Database
+
+    async def run() -> tuple[int, int, int]:
+        settings = Settings.from_env()
+        db = Database(settings)
+        try:
+            photos = build_services(settings, db)["photos"]
+            done = await photos.deriver.drain()
+            return done, await photos.queue.pending(), len(await photos.undecodable())
+        finally:
+            await db.dispose()
+
+    done, pending, undecodable = asyncio.run(run())
+    # Jobs still pending are held by a running server's worker, or wait for a store to come back.
+    print(f"photos processed: {done}; still queued: {pending}; undecodable in all: {undecodable}")
     return 0
 
 
@@ -160,6 +180,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="count the findings again for the desk's figures (after a bulk load or a new time zone)",
     )
     recount_cmd.set_defaults(func=_db_recount)
+
+    photos = sub.add_parser("photos", help="the photos' display copies and thumbnails")
+    photos_sub = photos.add_subparsers(dest="photos_command", required=True)
+    process = photos_sub.add_parser(
+        "process", help="make the copies of every queued photo now (servers also do it in the background)"
+    )
+    process.set_defaults(func=_photos_process)
 
     user = sub.add_parser("user", help="accounts")
     user_sub = user.add_subparsers(dest="user_command", required=True)

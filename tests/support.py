@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from server.settings import Settings
 
@@ -49,6 +50,11 @@ async def row_counts(settings: Settings) -> dict[str, int]:
             return counts
     finally:
         await db.dispose()
+
+
+async def derive_photos(client: Any) -> int:
+    """Make the copies of every queued photo, as the server's background workers do."""
+    return int(await client.app.state.photos.deriver.drain())
 
 
 def stored_files(settings: Settings) -> list[str]:
