@@ -53,15 +53,22 @@ class PhotoRejected(Exception):
 
 
 @dataclass(frozen=True)
-class ProcessedPhoto:
+class PhotoFacts:
+    """What a photo says of itself without decoding a pixel: enough to acknowledge it."""
+
     sha256: str
     size_bytes: int
     media_type: str
-    width: int
+    width: int  # as shown, after the EXIF orientation
     height: int
+    pixels: int
     taken_at: datetime | None
     exif_lat: float | None
     exif_lon: float | None
+
+
+@dataclass(frozen=True)
+class ProcessedPhoto(PhotoFacts):
     display_jpeg: bytes = field(repr=False)
     display_width: int
     display_height: int
@@ -96,21 +103,6 @@ def probe_photo(
         return PhotoHeader(media_type, *im.size)
 
 
-@dataclass(frozen=True)
-class PhotoFacts:
-    """What a photo says of itself without decoding a pixel: enough to acknowledge it."""
-
-    sha256: str
-    size_bytes: int
-    media_type: str
-    width: int  # as shown, after the EXIF orientation
-    height: int
-    pixels: int
-    taken_at: datetime | None
-    exif_lat: float | None
-    exif_lon: float | None
-
-
 def inspect_photo(
     data: bytes, declared_type: str, *, max_bytes: int = 20 * _MB, max_pixels: int = 40_000_000
 ) -> PhotoFacts:
@@ -122,9 +114,18 @@ def inspect_photo(
         if not _runs_to_its_end(data, media_type):
             raise PhotoRejected(422, "truncated", _TRUNCATED)
         orientation, taken_at, position = _read_exif(im, ignore_orientation=media_type in _HEIF_TYPES)
-        width, height = im.size
-    if orientation in (5, 6, 7, 8):
-        width, height = height, width
+        return _facts(data, media_type, im.size, orientation, taken_at, position)
+
+
+def _facts(
+    data: bytes,
+    media_type: str,
+    header_size: tuple[int, int],
+    orientation: int,
+    taken_at: datetime | None,
+    position: tuple[float, float] | None,
+) -> PhotoFacts:
+    width, height = header_size[::-1] if orientation in (5, 6, 7, 8) else header_size
     return PhotoFacts(
         sha256=hashlib.sha256(data).hexdigest(),
         size_bytes=len(data),
@@ -187,16 +188,8 @@ def process_photo(
         display_jpeg, thumb_jpeg = _encode_jpeg(display, icc), _encode_jpeg(thumb, icc)
         phash = str(imagehash.phash(thumb))
 
-    width, height = header_size[::-1] if orientation in (5, 6, 7, 8) else header_size
     return ProcessedPhoto(
-        sha256=hashlib.sha256(data).hexdigest(),
-        size_bytes=len(data),
-        media_type=media_type,
-        width=width,
-        height=height,
-        taken_at=taken_at,
-        exif_lat=position[0] if position else None,
-        exif_lon=position[1] if position else None,
+        **vars(_facts(data, media_type, header_size, orientation, taken_at, position)),
         display_jpeg=display_jpeg,
         display_width=display.width,
         display_height=display.height,
