@@ -16,7 +16,7 @@ from conftest import check_body, login, new_uuid, token_for
 from server.models import utcnow
 from server.photos.limits import DecodeBusy, DecodeLimiter
 from tests.helpers_findings import HERE, assign, get_finding, new_finding, plain_jpeg
-from tests.support import derive_photos, fixture_photo, row_counts, stored_files
+from tests.support import derive_photos, fixture_photo, in_app, row_counts, stored_files
 from tests.test_pages import Page, form_fields, open_form
 
 EN = {"Accept-Language": "en"}
@@ -106,9 +106,9 @@ async def test_an_upload_while_decoding_is_saturated_is_acknowledged_and_its_cop
         assert taken.json()["status"] == "processing"
         # The copies wait: the job is given back for later, the photo stays processing.
         assert await derive_photos(client) == 1
-    assert await photos.queue.pending() == 1
-    later = await photos.queue.claim(now=utcnow() + timedelta(minutes=1))
-    await photos.deriver.process(later)
+    assert await in_app(client, photos.queue.pending) == 1
+    later = await in_app(client, lambda: photos.queue.claim(now=utcnow() + timedelta(minutes=1)))
+    await in_app(client, photos.deriver.process, later)
     check_json = (await client.get(f"/api/v1/checks/{check}", headers=officer)).json()
     assert check_json["status"] == "complete" and check_json["photos"][0]["status"] == "ready"
     assert len(stored_files(settings)) == 3
