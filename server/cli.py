@@ -58,7 +58,7 @@ def _db_recount(_args: argparse.Namespace) -> int:
     return 0
 
 
-def _photos_process(_args: argparse.Namespace) -> int:
+def _photos_process(args: argparse.Namespace) -> int:
     from .app import build_services
     from .db import Database
 
@@ -67,7 +67,7 @@ def _photos_process(_args: argparse.Namespace) -> int:
         db = Database(settings)
         try:
             photos = build_services(settings, db)["photos"]
-            done = await photos.deriver.drain()
+            done = await photos.deriver.drain(held_too=args.claimed_too)
             return done, await photos.queue.pending(), len(await photos.undecodable())
         finally:
             await db.dispose()
@@ -185,6 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
     photos_sub = photos.add_subparsers(dest="photos_command", required=True)
     process = photos_sub.add_parser(
         "process", help="make the copies of every queued photo now (servers also do it in the background)"
+    )
+    process.add_argument(
+        "--claimed-too",
+        action="store_true",
+        help="also take photos claimed by workers that are gone (after a restore, or with every server stopped)",
     )
     process.set_defaults(func=_photos_process)
 

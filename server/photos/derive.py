@@ -57,20 +57,17 @@ class PhotoDeriver:
 
     # --- one job ---------------------------------------------------------------------------------------
 
-    async def run_one(self, claim: Claim | None = None) -> bool:
-        """Claim the oldest free job and process it; False when there was none."""
-        claim = claim or await self.queue.claim()
-        if claim is None:
-            return False
-        await self.process(claim)
-        return True
-
-    async def drain(self) -> int:
-        """Process jobs until none is free; the number processed."""
-        done = 0
-        while await self.run_one():
-            done += 1
-        return done
+    async def drain(self, *, held_too: bool = False) -> int:
+        """Process jobs until none is free; the number processed. `held_too`: see PhotoQueue.claim;
+        a job given back for later (a store that cannot write) is not taken again by this drain."""
+        done: set[int] = set()
+        while (claim := await self.queue.claim(held_too=held_too)) is not None:
+            if claim.job_id in done:
+                await self.queue.release(claim, retry_in=STORE_RETRY_SECONDS)
+                break
+            done.add(claim.job_id)
+            await self.process(claim)
+        return len(done)
 
     async def derive_now(self, photo_id: int) -> None:
         """Process this photo's job at once if no worker holds it (someone is waiting for it)."""

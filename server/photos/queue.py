@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..db import Database
@@ -44,11 +44,15 @@ class PhotoQueue:
         """Queue the photo, in the transaction that marks it received."""
         await session.execute(insert(JOBS).values(photo_id=photo_id, enqueued_at=utcnow(), attempts=0))
 
-    async def claim(self, *, photo_id: int | None = None, now: datetime | None = None) -> Claim | None:
-        """Take the oldest free job (or the given photo's, when it is free) for one lease."""
+    async def claim(
+        self, *, photo_id: int | None = None, now: datetime | None = None, held_too: bool = False
+    ) -> Claim | None:
+        """Take the oldest free job (or the given photo's, when it is free) for one lease;
+        `held_too` takes jobs whose lease has not run out as well, for when no other worker can
+        be running (after a restore, with every server stopped)."""
         now = now or utcnow()
         token = f"{self.holder}/{secrets.token_hex(4)}"
-        free = or_(JOBS.c.lease_until.is_(None), JOBS.c.lease_until < now)
+        free = true() if held_too else or_(JOBS.c.lease_until.is_(None), JOBS.c.lease_until < now)
         wanted = [free] if photo_id is None else [free, JOBS.c.photo_id == photo_id]
         values = {"claimed_by": token, "lease_until": now + self.lease, "attempts": JOBS.c.attempts + 1}
         returning = (JOBS.c.id, JOBS.c.photo_id, JOBS.c.attempts)
@@ -102,7 +106,12 @@ class PhotoQueue:
             await session.execute(
                 update(JOBS)
                 .where(JOBS.c.id == claim.job_id, JOBS.c.claimed_by == claim.token)
-                .values(claimed_by=None, lease_until=utcnow() + timedelta(seconds=retry_in))
+                # A job given back did not kill its worker: the attempt does not count.
+                .values(
+                    claimed_by=None,
+                    lease_until=utcnow() + timedelta(seconds=retry_in),
+                    attempts=JOBS.c.attempts - 1,
+                )
             )
 
     async def pending(self) -> int:
