@@ -137,8 +137,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     async def on_startup(app: Litestar) -> None:
         tasks.start()
+        services["photos"].deriver.start(settings.photo_workers)
 
     async def on_shutdown(app: Litestar) -> None:
+        await services["photos"].deriver.stop()
         await tasks.stop()
         app.state.passwords.close()
         await app.state.checks.writer.close()

@@ -1,4 +1,4 @@
-"""The `xuncha` command: serve | demo | db upgrade | db recount | user … | import | backup | restore | transfer | audit …"""
+"""The `xuncha` command: serve | demo | db upgrade | db recount | photos process | user … | import | backup | restore | transfer | audit …"""
 
 from __future__ import annotations
 
@@ -55,6 +55,26 @@ def _db_recount(_args: argparse.Namespace) -> int:
 
     rows = asyncio.run(run())
     print(f"finding counts rebuilt: {rows} rows")
+    return 0
+
+
+def _photos_process(args: argparse.Namespace) -> int:
+    from .app import build_services
+    from .db import Database
+
+    async def run() -> tuple[int, int, int]:
+        settings = Settings.from_env()
+        db = Database(settings)
+        try:
+            photos = build_services(settings, db)["photos"]
+            done = await photos.deriver.drain(held_too=args.claimed_too)
+            return done, await photos.queue.pending(), len(await photos.undecodable())
+        finally:
+            await db.dispose()
+
+    done, pending, undecodable = asyncio.run(run())
+    # Jobs still pending are held by a running server's worker, or wait for a store to come back.
+    print(f"photos processed: {done}; still queued: {pending}; undecodable in all: {undecodable}")
     return 0
 
 
@@ -186,6 +206,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="count the findings again for the desk's figures (after a bulk load or a new time zone)",
     )
     recount_cmd.set_defaults(func=_db_recount)
+
+    photos = sub.add_parser("photos", help="the photos' display copies and thumbnails")
+    photos_sub = photos.add_subparsers(dest="photos_command", required=True)
+    process = photos_sub.add_parser(
+        "process", help="make the copies of every queued photo now (servers also do it in the background)"
+    )
+    process.add_argument(
+        "--claimed-too",
+        action="store_true",
+        help="also take photos claimed by workers that are gone (after a restore, or with every server stopped)",
+    )
+    process.set_defaults(func=_photos_process)
 
     user = sub.add_parser("user", help="accounts")
     user_sub = user.add_subparsers(dest="user_command", required=True)

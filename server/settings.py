@@ -74,6 +74,21 @@ class Settings:
     photo_decode_pixels: int = 48_000_000
     photo_decode_queue: int = 32
     photo_decode_wait_seconds: float = 30.0
+    # Photos are acknowledged once their original is stored; their copies are made in the
+    # background by this many workers per server process (0: only `xuncha photos process`),
+    # which look for queued photos this often, and hold a claimed photo this long before
+    # another worker may take it (a worker killed half-way).
+    photo_workers: int = 1
+    photo_queue_poll_seconds: float = 2.0
+    photo_job_lease_seconds: float = 120.0
+    # Where photo bytes live: "files" under the data directory, or "s3" (an S3-compatible object
+    # store: MinIO, Ceph, a cloud's OSS), which several app machines can share.
+    photo_store: str = "files"
+    s3_endpoint_url: str = ""
+    s3_bucket: str = ""
+    s3_access_key: str = ""
+    s3_secret_key: str = field(default="", repr=False)
+    s3_region: str = ""
     # Parts of a plain (no-JavaScript) form: fields, one per checklist item and kind, and photos.
     max_form_parts: int = 500
     # A photo's own time further ahead of its arrival than this, or older than this, cannot be
@@ -170,6 +185,15 @@ class Settings:
             "photo_decode_pixels": _env_int("XUNCHA_PHOTO_DECODE_PIXELS", 48_000_000),
             "photo_decode_queue": _env_int("XUNCHA_PHOTO_DECODE_QUEUE", 32),
             "photo_decode_wait_seconds": _env_float("XUNCHA_PHOTO_DECODE_WAIT_SECONDS", 30.0),
+            "photo_workers": _env_int("XUNCHA_PHOTO_WORKERS", 1),
+            "photo_queue_poll_seconds": _env_float("XUNCHA_PHOTO_QUEUE_POLL_SECONDS", 2.0),
+            "photo_job_lease_seconds": _env_float("XUNCHA_PHOTO_JOB_LEASE_SECONDS", 120.0),
+            "photo_store": os.environ.get("XUNCHA_PHOTO_STORE", "files").strip().lower(),
+            "s3_endpoint_url": os.environ.get("XUNCHA_S3_ENDPOINT_URL", "").strip(),
+            "s3_bucket": os.environ.get("XUNCHA_S3_BUCKET", "").strip(),
+            "s3_access_key": os.environ.get("XUNCHA_S3_ACCESS_KEY", "").strip(),
+            "s3_secret_key": os.environ.get("XUNCHA_S3_SECRET_KEY", "").strip(),
+            "s3_region": os.environ.get("XUNCHA_S3_REGION", "").strip(),
             "rectification_far_m": _env_float("XUNCHA_RECTIFICATION_FAR_M", 50.0),
             "duplicate_radius_m": _env_float("XUNCHA_DUPLICATE_RADIUS_M", 30.0),
             "duplicate_days": _env_int("XUNCHA_DUPLICATE_DAYS", 7),
@@ -199,6 +223,12 @@ class Settings:
         data_dir = self.data_dir.resolve()
         database_url = self.database_url or f"sqlite+aiosqlite:///{data_dir / 'xuncha.db'}"
         secret_key = self.secret_key or _kept_secret(data_dir)
+        if self.photo_store not in {"files", "s3"}:
+            raise ValueError("XUNCHA_PHOTO_STORE must be files or s3")
+        if self.photo_store == "s3" and not self.s3_bucket:
+            raise ValueError(
+                "XUNCHA_PHOTO_STORE=s3 needs XUNCHA_S3_BUCKET (and usually XUNCHA_S3_ENDPOINT_URL)"
+            )
         if self.tile_crs not in {"wgs84", "gcj02"}:
             raise ValueError("XUNCHA_TILE_CRS must be wgs84 or gcj02")
         for proxy in self.trusted_proxies:

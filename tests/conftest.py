@@ -38,6 +38,9 @@ def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settin
         # Cheap hashes keep hundreds of logins fast; production keeps argon2's defaults.
         "argon2_time_cost": 1,
         "argon2_memory_kib": 8 * 1024,
+        # The tests run the photo queue themselves (tests/support.py derive_photos), so what a
+        # test sees never depends on when a background worker got to a photo.
+        "photo_workers": 0,
     }
     values.update(overrides)
     return Settings(**values).resolved()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
 
 from server.settings import Settings
 
@@ -49,6 +52,17 @@ async def row_counts(settings: Settings) -> dict[str, int]:
             return counts
     finally:
         await db.dispose()
+
+
+async def in_app(client: Any, func: Any, *args: Any) -> Any:
+    """Await a service call in the app's own event loop: the test client serves the app from
+    another thread, and the app's database pool and locks belong to that loop."""
+    return await anyio.to_thread.run_sync(lambda: client.blocking_portal.call(func, *args))
+
+
+async def derive_photos(client: Any) -> int:
+    """Make the copies of every queued photo, as the server's background workers do."""
+    return int(await in_app(client, client.app.state.photos.deriver.drain))
 
 
 def stored_files(settings: Settings) -> list[str]:

@@ -12,7 +12,7 @@ import pytest
 from conftest import check_body, login, new_uuid, token_for
 from server.demo import data as demo
 from server.geo import distance_m
-from tests.support import fixture_photo, row_counts, stored_files
+from tests.support import derive_photos, fixture_photo, row_counts, stored_files
 
 EN = {"Accept-Language": "en"}
 SANITATION = demo.CAMPAIGNS[0]
@@ -247,6 +247,8 @@ async def test_a_photo_sent_with_the_form_is_stored_once(client: Any, settings: 
     check = (await client.get(f"/api/v1/checks/{uuid}")).json()
     assert len(check["photos"]) == 1 and check["photos"][0]["item"] == "san-01"
     assert check["status"] == "complete"
+    assert len(stored_files(settings)) == 1  # the original; the copies are made in the background
+    assert await derive_photos(client) == 1
     assert len(stored_files(settings)) == 3
 
 
@@ -291,6 +293,7 @@ async def test_the_check_page_shows_answers_photos_position_site_and_findings(cl
         headers=officer | {"Content-Type": "image/jpeg"},
     )
     assert response.status_code == 201
+    await derive_photos(client)
 
     html = (await client.get(f"/checks/{uuid}", headers=officer | EN)).text
     page = Page(html)

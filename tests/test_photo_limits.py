@@ -6,15 +6,17 @@ from __future__ import annotations
 import asyncio
 import io
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from PIL import Image
 
 from conftest import check_body, login, new_uuid, token_for
+from server.models import utcnow
 from server.photos.limits import DecodeBusy, DecodeLimiter
 from tests.helpers_findings import HERE, assign, get_finding, new_finding, plain_jpeg
-from tests.support import fixture_photo, row_counts, stored_files
+from tests.support import derive_photos, fixture_photo, in_app, row_counts, stored_files
 from tests.test_pages import Page, form_fields, open_form
 
 EN = {"Accept-Language": "en"}
@@ -81,7 +83,7 @@ async def _hold(limiter: DecodeLimiter, pixels: int, order: list[str], name: str
         order.append(name)
 
 
-async def test_an_upload_while_decoding_is_saturated_is_503_with_retry_after_and_kept_missing(
+async def test_an_upload_while_decoding_is_saturated_is_acknowledged_and_its_copies_wait(
     client: Any, settings: Any
 ) -> None:
     officer = await token_for(client, "officer")
@@ -96,17 +98,20 @@ async def test_an_upload_while_decoding_is_saturated_is_503_with_retry_after_and
     data = fixture_photo("gps_DSCN0021.jpg")
     decoding = client.app.state.photos.decoding
     decoding.queue, decoding.wait_seconds = 0, 0.05
-    async with decoding.admit(decoding.pixels):  # other uploads fill the whole budget
-        busy = await client.put(url, content=data, headers=jpeg)
-    assert busy.status_code == 503, busy.text
-    assert int(busy.headers["retry-after"]) >= 1
-    assert busy.json()["error"] == "busy"
-    assert (await client.get(f"/api/v1/checks/{check}", headers=officer)).json()[
-        "status"
-    ] == "awaiting_photos"
-    assert stored_files(settings) == []
-    again = await client.put(url, content=data, headers=jpeg)
-    assert again.status_code == 201, again.text
+    photos = client.app.state.photos
+    async with decoding.admit(decoding.pixels):  # other photos fill the whole budget
+        # Acknowledging needs no decoding: the upload is taken while the decoder is saturated.
+        taken = await client.put(url, content=data, headers=jpeg)
+        assert taken.status_code == 201, taken.text
+        assert taken.json()["status"] == "processing"
+        # The copies wait: the job is given back for later, the photo stays processing.
+        assert await derive_photos(client) == 1
+    assert await in_app(client, photos.queue.pending) == 1
+    later = await in_app(client, lambda: photos.queue.claim(now=utcnow() + timedelta(minutes=1)))
+    await in_app(client, photos.deriver.process, later)
+    check_json = (await client.get(f"/api/v1/checks/{check}", headers=officer)).json()
+    assert check_json["status"] == "complete" and check_json["photos"][0]["status"] == "ready"
+    assert len(stored_files(settings)) == 3
 
 
 # --- plain forms ---------------------------------------------------------------------------------------
@@ -202,6 +207,8 @@ async def test_a_good_form_still_stores_its_photos_once(client: Any, settings: A
     check = (await client.get(f"/api/v1/checks/{uuid}")).json()
     assert sorted(str(p["item"]) for p in check["photos"]) == ["None", "san-01"]
     assert check["status"] == "complete"
+    assert len(stored_files(settings)) == 2  # the originals, acknowledged before any decoding
+    assert await derive_photos(client) == 2
     assert len(stored_files(settings)) == 6
 
 
@@ -215,10 +222,10 @@ async def test_an_unwritable_store_answers_503_leaves_no_file_and_a_retry_succee
     photo, check = new_uuid(), new_uuid()
     body = check_body(photos=[{"uuid": photo, "item": None}])
     assert (await client.put(f"/api/v1/checks/{check}", json=body, headers=officer)).status_code == 201
-    # The display copies' folder is a file: the original is written, then making the display
-    # folder fails in the operating system (ENOTDIR), as on a disk that filled up half-way.
+    # The originals' folder is a file: making the photo's folder fails in the operating system
+    # (ENOTDIR), as on a disk that is full or read-only.
     settings.photo_dir.mkdir(parents=True, exist_ok=True)
-    blocker = settings.photo_dir / "display"
+    blocker = settings.photo_dir / "originals"
     blocker.write_bytes(b"")
     url = f"/api/v1/checks/{check}/photos/{photo}"
     jpeg = officer | {"Content-Type": "image/jpeg"}
@@ -227,12 +234,14 @@ async def test_an_unwritable_store_answers_503_leaves_no_file_and_a_retry_succee
     assert failed.status_code == 503, failed.text
     assert int(failed.headers["retry-after"]) > 0
     assert failed.json()["error"] == "storage_unavailable"
-    assert stored_files(settings) == ["display"]  # only the blocker: no original, no temporary file
+    assert stored_files(settings) == ["originals"]  # only the blocker: no original, no temporary file
     assert (await client.get(f"/api/v1/checks/{check}", headers=officer)).json()["missing_photos"] == [photo]
 
     blocker.unlink()
     retried = await client.put(url, content=data, headers=jpeg)
     assert retried.status_code == 201, retried.text
+    assert len(stored_files(settings)) == 1
+    assert await derive_photos(client) == 1
     assert len(stored_files(settings)) == 3
 
 

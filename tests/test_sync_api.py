@@ -24,7 +24,14 @@ from conftest import check_body, new_uuid, token_for
 from server.demo import data as demo
 from server.geo import distance_m
 from server.photos.pipeline import HEIF_SUPPORTED
-from tests.support import PHOTOS_DIR, fixture_photo, photo_fixture_names, row_counts, stored_files
+from tests.support import (
+    PHOTOS_DIR,
+    derive_photos,
+    fixture_photo,
+    photo_fixture_names,
+    row_counts,
+    stored_files,
+)
 
 HERE = (32.6293, 110.7981)  # where check_body() records
 CHINA = timezone(timedelta(hours=8))
@@ -531,12 +538,15 @@ async def test_a_photo_is_201_then_200_for_the_same_bytes_and_409_for_others(
     assert body["exif_location"]["lon"] == pytest.approx(11.8851, abs=1e-3)
     assert body["taken_at"].startswith("2008-10-22T08:28:39")  # camera's local time read as Beijing time
     assert body["check_status"] == "complete"
+    assert body["status"] == "processing"  # acknowledged once stored; the copies come after
+    assert len((await snapshot(settings))[1]) == 1  # the original
+    assert await derive_photos(client) == 1
     stored = await snapshot(settings)
     assert len(stored[1]) == 3  # original, display, thumb
 
     again = await client.put(photo_url(uuid, photo), content=data, headers=jpeg)
     assert again.status_code == 200
-    assert again.json() == body
+    assert again.json() == body | {"status": "ready"}
     other = await client.put(photo_url(uuid, photo), content=fixture_photo("gps_DSCN0021.jpg"), headers=jpeg)
     assert other.status_code == 409
     assert other.json()["error"] == "photo_differs"

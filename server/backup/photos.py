@@ -9,10 +9,10 @@ renamed into place, so a listing taken at any moment names only whole photos.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
+
+from ..photos.store import write_whole
 
 
 def list_photos(root: Path) -> list[str]:
@@ -24,20 +24,6 @@ def list_photos(root: Path) -> list[str]:
         if path.is_file() and not path.name.startswith("."):
             names.append(path.relative_to(root).as_posix())
     return sorted(names)
-
-
-def write_file(path: Path, data: bytes) -> None:
-    """Whole or not at all: a temporary file beside it, flushed to disk, renamed into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as fh:
-        try:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        except BaseException:
-            Path(fh.name).unlink(missing_ok=True)
-            raise
-    os.replace(fh.name, path)
 
 
 def safe_name(name: str) -> bool:
@@ -81,7 +67,7 @@ def directory_reader(root: Path) -> Callable[[str], bytes]:
 
 
 def directory_writer(root: Path) -> Callable[[str, bytes], None]:
-    return lambda name, data: write_file(root / name, data)
+    return lambda name, data: write_whole(root / name, data)
 
 
 def directory_has(root: Path) -> Callable[[str, str], bool]:

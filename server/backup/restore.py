@@ -23,10 +23,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..photos.store import write_whole
 from ..settings import Settings
 from .archive import FORMAT, MANIFEST, summary
 from .databases import OperationError, is_sqlite, libpq_url, pg_counts, pg_tool, sqlite_counts, sqlite_path
-from .photos import copy_photos, directory_writer, list_photos, safe_name, write_file
+from .photos import copy_photos, directory_writer, list_photos, safe_name
 
 
 def read_manifest(tar: tarfile.TarFile) -> dict[str, Any]:
@@ -179,7 +180,7 @@ def restore(settings: Settings, archive: Path) -> dict[str, Any]:
         if manifest.get("secret_key"):
             key = settings.data_dir / "secret_key"
             if not key.exists():
-                write_file(key, tar.extractfile("secret_key").read())  # type: ignore[union-attr]
+                write_whole(key, tar.extractfile("secret_key").read())  # type: ignore[union-attr]
                 key.chmod(0o600)
 
     counts = _sqlite_counts(target) if sqlite else asyncio.run(_pg_counts(settings.database_url))

@@ -94,7 +94,7 @@ class FieldPages(Controller):
                 upload.uuid,
                 upload.media_type,
                 await upload.read(),
-                processed=upload.processed,
+                facts=upload.facts,
             )
         return Redirect(f"/checks/{check_uuid}?saved=1", status_code=303)
 

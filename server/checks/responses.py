@@ -4,7 +4,7 @@ without its schema fails in the tests instead of sending an undocumented field."
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
@@ -40,6 +40,9 @@ class PhotoOut(Struct, forbid_unknown_fields=True):
 
     uuid: str
     received: bool
+    # missing | processing (the original is stored; the display copy and thumbnail are being
+    # made, and their URLs answer 409 photo_processing) | ready | undecodable
+    status: Literal["missing", "processing", "ready", "undecodable"]
     url: str | None
     thumb_url: str | None
     sha256: str | None

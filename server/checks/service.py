@@ -25,7 +25,7 @@ from ..models import (
     Role,
     User,
 )
-from ..photos.pipeline import ProcessedPhoto
+from ..photos.pipeline import PhotoFacts
 from ..photos.service import PhotoService
 from ..settings import Settings
 from .access import visible_checks
@@ -124,7 +124,7 @@ class CheckService:
         content_type: str | None,
         data: bytes,
         *,
-        processed: ProcessedPhoto | None = None,
+        facts: PhotoFacts | None = None,
     ) -> tuple[int, dict[str, Any]]:
         async with self.db.read() as session:
             check = await session.scalar(select(Check).where(Check.uuid == check_uuid, visible_checks(user)))
@@ -139,10 +139,10 @@ class CheckService:
             raise NotFound(_("The check does not list a photo with this UUID."), code="photo_not_declared")
 
         async def complete_check(
-            session: Any, photo: Photo, processed: ProcessedPhoto, audit: AuditLog
+            session: Any, photo: Photo, facts: PhotoFacts, audit: AuditLog
         ) -> dict[str, Any]:
             owner = await session.get(Check, photo.check_id, populate_existing=True)
-            self.photos.fill(photo, processed, owner.lat, owner.lon)
+            self.photos.fill(photo, facts, owner.lat, owner.lon)
             photo.far_from_check = (
                 photo.distance_m is not None and photo.distance_m > self.settings.photo_far_m
             )
@@ -159,9 +159,7 @@ class CheckService:
                 "check_status": await session.scalar(select(Check.status).where(Check.id == photo.check_id))
             }
 
-        return await self.photos.receive(
-            user, photo, content_type, data, processed, complete_check, check_status
-        )
+        return await self.photos.receive(user, photo, content_type, data, facts, complete_check, check_status)
 
     async def _exists(self, check_uuid: str) -> bool:
         async with self.db.read() as session:

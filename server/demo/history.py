@@ -273,6 +273,8 @@ async def record_history(settings: Settings, database: Database | None = None) -
                 for recorder in HISTORY_RECORDERS:
                     history.clock.at(real_now)
                     notes.append(await recorder(history))
+            # The demo's photos get their display copies now, not when a server first runs.
+            await services["photos"].deriver.drain()
         finally:
             await history.checks.writer.close()
     finally:

@@ -259,7 +259,7 @@ class FindingApiController(Controller):
         photos: PhotosDep,
         settings: SettingsDep,
     ) -> Response[bytes]:
-        pdf, number = await notice_pdf(findings, photos.store, settings, request.user, finding_id)
+        pdf, number = await notice_pdf(findings, photos, settings, request.user, finding_id)
         return download(
             pdf, f"整改通知书{number}.pdf", PDF, inline=True, ascii_name=f"notice-{finding_id}.pdf"
         )

@@ -16,7 +16,8 @@ from ..documents.qr import qr_svg
 from ..errors import Conflict
 from ..i18n import gettext as _
 from ..models import CheckKind, UnitKind, User
-from ..photos.store import PhotoStore
+from ..photos.service import PhotoService
+from ..photos.store import PhotoMissing, PhotoStore, derived_key
 from ..settings import Settings
 from .notice_pdf import NO_PUBLIC_URL, NoticeData, NoticePhoto, format_datetime, render_notice_pdf
 from .service import FindingDetail, FindingService
@@ -76,11 +77,10 @@ def notice_data(
     photos = []
     shown = [p for p in detail.check_photos if p.received_at][:MAX_PHOTOS] if with_photos else []
     for index, photo in enumerate(shown, start=1):
-        path = store.derived_path("display", photo.sha256 or "")
         try:
-            jpeg = path.read_bytes()
-        except OSError:
-            continue
+            jpeg = store.get(derived_key("display", photo.sha256 or ""))
+        except (PhotoMissing, OSError):
+            continue  # not made (an undecodable photo), or the store is away: the notice goes without
         taken = photo.taken_at or check.recorded_at
         photos.append(
             NoticePhoto(jpeg=jpeg, caption=f"现场照片 {index} · {format_datetime(taken.astimezone(zone))}")
@@ -107,9 +107,15 @@ def notice_data(
 
 
 async def notice_pdf(
-    findings: FindingService, store: PhotoStore, settings: Settings, user: User, finding_id: int
+    findings: FindingService, photos: PhotoService, settings: Settings, user: User, finding_id: int
 ) -> tuple[bytes, str]:
     detail = await findings.detail(user, finding_id)
+    for photo in [p for p in detail.check_photos if p.received_at][:MAX_PHOTOS]:
+        try:
+            await photos.copies_ready(photo)  # made now when the background has not yet
+        except Conflict:
+            pass
+    store = photos.store
     # Finding (and, the first time, reading) the font, reading the photos and drawing the PDF are
     # blocking work: all off the event loop. Without a font this answers 503 before reading photos.
     font = await anyio.to_thread.run_sync(cjk_font, settings.pdf_font)

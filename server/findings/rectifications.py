@@ -31,7 +31,7 @@ from ..models import (
     User,
     utcnow,
 )
-from ..photos.pipeline import ProcessedPhoto, phash_distance
+from ..photos.pipeline import PhotoFacts, phash_distance
 from ..photos.service import IMPLAUSIBLE_TIME, PhotoService, declare_photos
 from ..settings import Settings
 from .access import visible_findings
@@ -59,6 +59,7 @@ class RectificationService:
         self.settings = settings
         self.photos = photos
         self.workflow = workflow
+        photos.deriver.hooks.append(self.flag_near_identical)
 
     def _parse(self, body: Any) -> tuple[str, Any, LocationIn, tuple[PhotoIn, ...]]:
         summary = _("The rectification has mistakes; nothing was saved.")
@@ -194,7 +195,7 @@ class RectificationService:
         photo_uuid: str,
         content_type: str | None,
         data: bytes,
-        processed: ProcessedPhoto | None = None,
+        facts: PhotoFacts | None = None,
     ) -> tuple[int, dict[str, Any]]:
         async with self.db.read() as session:
             rect = await session.scalar(
@@ -215,13 +216,13 @@ class RectificationService:
             )
 
         async def on_received(
-            session: Any, photo: Photo, processed: ProcessedPhoto, audit: AuditLog
+            session: Any, photo: Photo, facts: PhotoFacts, audit: AuditLog
         ) -> dict[str, Any]:
             owner = await session.get(Rectification, photo.rectification_id, populate_existing=True)
             finding = await session.scalar(
                 select(Finding).where(Finding.id == owner.finding_id).with_for_update(of=Finding)
             )
-            self.photos.fill(photo, processed, finding.lat, finding.lon)
+            self.photos.fill(photo, facts, finding.lat, finding.lon)
             photo.flags = " ".join(await self._flags(session, photo, owner, finding))
             audit.record("photo.received", "photo", photo)
             if not await self.photos.missing(session, Photo.rectification_id == owner.id, photo.id):
@@ -244,7 +245,7 @@ class RectificationService:
                 "flags": photo.flags.split(),
             }
 
-        return await self.photos.receive(user, photo, content_type, data, processed, on_received, on_replay)
+        return await self.photos.receive(user, photo, content_type, data, facts, on_received, on_replay)
 
     async def _flags(self, session: Any, photo: Photo, rect: Rectification, finding: Finding) -> list[str]:
         flags = []
@@ -279,6 +280,35 @@ class RectificationService:
         ):
             flags.append("near_identical")
         return flags
+
+    async def flag_near_identical(self, session: Any, photo: Photo, audit: AuditLog) -> None:
+        """Once a photo's picture is known (in the background, after it was acknowledged), flag the
+        after-photos that repeat a photo of their finding's check, whichever of the two came last."""
+        if photo.phash is None:
+            return
+        after = select(Photo).join(Rectification, Rectification.id == Photo.rectification_id)
+        after = after.join(Finding, Finding.id == Rectification.finding_id).where(Photo.phash.is_not(None))
+        if photo.rectification_id is not None:
+            before = select(Photo.phash).join(Finding, Finding.check_id == Photo.check_id)
+            before = before.join(Rectification, Rectification.finding_id == Finding.id)
+            phashes = (
+                await session.scalars(
+                    before.where(Rectification.id == photo.rectification_id, Photo.phash.is_not(None))
+                )
+            ).all()
+            candidates = [(photo, phashes)]
+        elif photo.check_id is not None:
+            rows = (await session.scalars(after.where(Finding.check_id == photo.check_id))).all()
+            candidates = [(row, [photo.phash]) for row in rows]
+        else:
+            return
+        for target, phashes in candidates:
+            flags = target.flags.split()
+            if "identical" in flags or "near_identical" in flags or target.phash is None:
+                continue
+            if any(phash_distance(phash, target.phash) <= NEAR_IDENTICAL_BITS for phash in phashes):
+                target.flags = " ".join([*flags, "near_identical"])
+                audit.record("photo.flagged", "photo", target, flag="near_identical")
 
 
 def rect_uuid_or_404(value: str) -> str:

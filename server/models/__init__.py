@@ -28,6 +28,7 @@ from .enums import (
 )
 from .findings import Finding, FindingEvent, NoticeCounter, Notification, Rectification
 from .org import AuthToken, Unit, User
+from .photo_jobs import PhotoJob
 from .supervision import ContactPoint, Topic
 from .tasks import TaskLease
 
@@ -74,6 +75,7 @@ __all__ = [
     "NoticeCounter",
     "Notification",
     "Rectification",
+    "PhotoJob",
     "FindingStatus",
     "LocationSource",
     "Photo",

@@ -137,6 +137,10 @@ class Photo(Base):
     # Anti-fake-rectification flags of an after-photo, space-separated codes:
     # far, before_assignment, identical, near_identical, no_position.
     flags: Mapped[str] = mapped_column(String(100), default="")
+    # missing (declared, bytes not here), processing (original stored, copies being made in the
+    # background), ready (display copy and thumbnail made), undecodable (the original is kept,
+    # but no picture could be made of it).
+    status: Mapped[str] = mapped_column(String(12), default="missing", server_default="missing")
 
     check: Mapped[Check | None] = relationship(back_populates="photos", lazy="raise")
     item: Mapped[ChecklistItem | None] = relationship(lazy="joined")

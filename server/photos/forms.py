@@ -1,10 +1,9 @@
-"""The photos of a plain (no-JavaScript) form: vetted cheaply, all of them, before any is decoded.
+"""The photos of a plain (no-JavaScript) form: vetted cheaply, all of them, and none decoded.
 
-A form can carry many parts of any size, so the expensive step comes last: first the count, the
+A form can carry many parts of any size, so the cheapest checks come first: the count, the
 declared types and the sizes (the parts are already spooled to disk by the multipart parser),
-then every part's header for its real type and pixel count, and only when all of them pass is
-each decoded, one at a time and through the service's decode budget. The bytes stay in the
-spooled parts; only the small display copies are held until the form's record is saved.
+then every part's header and structure for its real type, pixel count and EXIF facts. As with the
+sync API, the copies are made in the background once the form's record and originals are saved.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from litestar.datastructures import UploadFile
 
 from ..errors import Invalid, TooLarge
 from ..i18n import gettext as _
-from .pipeline import PhotoHeader, ProcessedPhoto
+from .pipeline import PhotoFacts
 from .service import PhotoService, media_type_of, refuse_type
 
 # A plain form's whole body: enough for a dozen phone photos at once (the phone's own path sends
@@ -34,8 +33,7 @@ class FormPhoto:
     upload: UploadFile
     media_type: str
     sha256: str
-    header: PhotoHeader
-    processed: ProcessedPhoto | None = None
+    facts: PhotoFacts
     uuid: str = ""
 
     async def read(self) -> bytes:
@@ -62,8 +60,8 @@ def _refused(field: str, reason: str) -> Invalid:
 async def read_form_photos(
     parts: Iterable[tuple[str, Any]], photos: PhotoService, *, limit: int
 ) -> list[FormPhoto]:
-    """The form's photos as (field, part) pairs, checked and decoded; the same bytes sent twice in
-    one field count once. Raises Invalid (422) or Unsupported (415) naming the field."""
+    """The form's photos as (field, part) pairs, checked; the same bytes sent twice in one field
+    count once. Raises Invalid (422) or Unsupported (415) naming the field."""
     settings = photos.settings
     files = [(field, part) for field, part in parts if isinstance(part, UploadFile) and part.filename]
     sized = [(field, part, _size(part)) for field, part in files]
@@ -94,24 +92,18 @@ async def read_form_photos(
         seen.add((field, sha))
         media_type = media_type_of(part.content_type)
         try:
-            header = await photos.probe(data, media_type)
+            facts = await photos.inspect(data, media_type)
         except (Invalid, TooLarge) as exc:
             raise _refused(field, exc.message) from None
-        vetted.append(FormPhoto(field, part, media_type, sha, header))
+        vetted.append(FormPhoto(field, part, media_type, sha, facts))
         del data
-
-    for photo in vetted:
-        try:
-            photo.processed = await photos.process(await photo.read(), photo.media_type, photo.header)
-        except (Invalid, TooLarge) as exc:
-            raise _refused(photo.field, exc.message) from None
     return vetted
 
 
 async def photos_from_form(
     form: Any, fields: list[str], photos: PhotoService, namespace: uuidlib.UUID, record_uuid: str
 ) -> list[FormPhoto]:
-    """The photos of the given file fields, vetted and decoded as read_form_photos does, each named
+    """The photos of the given file fields, vetted as read_form_photos does, each named
     from the record, the field and the bytes, so a form sent twice names the same photos and stays
     an identical replay."""
     parts = [(field, part) for field in fields for part in form.getall(field, [])]

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import io
-import math
-import re
-import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import TypeVar
+from datetime import datetime
 
 import imagehash
 from PIL import Image
+
+from .exif import IMAGE_ERRORS as _IMAGE_ERRORS
+from .exif import position as _position  # noqa: F401  (tests read positions through the pipeline)
+from .exif import read_exif as _read_exif
 
 try:
     from pillow_heif import register_heif_opener
@@ -40,16 +40,8 @@ RESAMPLE = Image.Resampling.BICUBIC
 _MB = 1024 * 1024
 _MAX_ICC_BYTES = 64 * 1024  # iPhones shoot Display P3, so a profile is worth keeping, unless bloated
 
-# What Pillow, its plugins, pillow-heif and imagehash raise on hostile or damaged input. MemoryError is
-# deliberately absent: running out of memory is the server's problem, not the photo's.
-_IMAGE_ERRORS = (
-    OSError, SyntaxError, ValueError, TypeError, IndexError, KeyError, ZeroDivisionError, EOFError,
-    OverflowError, AssertionError, RuntimeError, struct.error, Image.DecompressionBombError,
-)  # fmt: skip
 _TRUNCATED = "The photo is incomplete or damaged; please send it again."
 _NO_HEIC = "HEIC photos are not supported; set the camera to JPEG (Most Compatible)."
-_T = TypeVar("_T")
-_Position = tuple[float, float] | None
 
 
 class PhotoRejected(Exception):
@@ -61,15 +53,22 @@ class PhotoRejected(Exception):
 
 
 @dataclass(frozen=True)
-class ProcessedPhoto:
+class PhotoFacts:
+    """What a photo says of itself without decoding a pixel: enough to acknowledge it."""
+
     sha256: str
     size_bytes: int
     media_type: str
-    width: int
+    width: int  # as shown, after the EXIF orientation
     height: int
+    pixels: int
     taken_at: datetime | None
     exif_lat: float | None
     exif_lon: float | None
+
+
+@dataclass(frozen=True)
+class ProcessedPhoto(PhotoFacts):
     display_jpeg: bytes = field(repr=False)
     display_width: int
     display_height: int
@@ -104,6 +103,74 @@ def probe_photo(
         return PhotoHeader(media_type, *im.size)
 
 
+def inspect_photo(
+    data: bytes, declared_type: str, *, max_bytes: int = 20 * _MB, max_pixels: int = 40_000_000
+) -> PhotoFacts:
+    """Type, size, pixel count, that the file runs to its end, and the EXIF time and position, from
+    the header and the file's structure: what a photo must pass to be acknowledged, with the same
+    refusals (413, 415, 422) as decoding it would give, at a small fraction of the cost."""
+    media_type, im = _open_checked(data, declared_type, max_bytes, max_pixels)
+    with im:
+        if not _runs_to_its_end(data, media_type):
+            raise PhotoRejected(422, "truncated", _TRUNCATED)
+        orientation, taken_at, position = _read_exif(im, ignore_orientation=media_type in _HEIF_TYPES)
+        return _facts(data, media_type, im.size, orientation, taken_at, position)
+
+
+def _facts(
+    data: bytes,
+    media_type: str,
+    header_size: tuple[int, int],
+    orientation: int,
+    taken_at: datetime | None,
+    position: tuple[float, float] | None,
+) -> PhotoFacts:
+    width, height = header_size[::-1] if orientation in (5, 6, 7, 8) else header_size
+    return PhotoFacts(
+        sha256=hashlib.sha256(data).hexdigest(),
+        size_bytes=len(data),
+        media_type=media_type,
+        width=width,
+        height=height,
+        pixels=width * height,
+        taken_at=taken_at,
+        exif_lat=position[0] if position else None,
+        exif_lon=position[1] if position else None,
+    )
+
+
+def _runs_to_its_end(data: bytes, media_type: str) -> bool:
+    """Whether the file's own structure says it is whole: an upload cut off half-way is refused at
+    once (the phone sends it again), not acknowledged and found undecodable later."""
+    if media_type == "image/jpeg":
+        return _jpeg_complete(data)
+    if media_type == "image/png":
+        return data.find(b"IEND", 8) != -1
+    if media_type == "image/webp":
+        return int.from_bytes(data[4:8], "little") + 8 <= len(data)
+    return True  # HEIF: its boxes were measured when it was opened
+
+
+def _jpeg_complete(data: bytes) -> bool:
+    # Walk the segments to the first scan; the end-of-image marker cannot occur inside entropy-coded
+    # data (a 0xFF there is always followed by 0x00 or a restart marker), so finding it is enough.
+    pos = 2
+    while pos + 4 <= len(data):
+        if data[pos] != 0xFF:
+            return True  # an odd layout: decoding will tell
+        marker = data[pos + 1]
+        if marker == 0xFF or marker == 0x01 or 0xD0 <= marker <= 0xD8:
+            pos += 1 if marker == 0xFF else 2
+            continue
+        if marker == 0xD9:
+            return False  # the image ends before any scan
+        length = int.from_bytes(data[pos + 2 : pos + 4], "big")
+        if marker == 0xDA:
+            return data.find(b"\xff\xd9", pos + 2 + length) != -1
+        pos += 2 + length
+    return False
+
+
 def process_photo(
     data: bytes, declared_type: str, *, max_bytes: int = 20 * _MB, max_pixels: int = 40_000_000
 ) -> ProcessedPhoto:
@@ -121,16 +188,8 @@ def process_photo(
         display_jpeg, thumb_jpeg = _encode_jpeg(display, icc), _encode_jpeg(thumb, icc)
         phash = str(imagehash.phash(thumb))
 
-    width, height = header_size[::-1] if orientation in (5, 6, 7, 8) else header_size
     return ProcessedPhoto(
-        sha256=hashlib.sha256(data).hexdigest(),
-        size_bytes=len(data),
-        media_type=media_type,
-        width=width,
-        height=height,
-        taken_at=taken_at,
-        exif_lat=position[0] if position else None,
-        exif_lon=position[1] if position else None,
+        **vars(_facts(data, media_type, header_size, orientation, taken_at, position)),
         display_jpeg=display_jpeg,
         display_width=display.width,
         display_height=display.height,
@@ -293,105 +352,3 @@ def _encode_jpeg(im: Image.Image, icc: bytes | None) -> bytes:
     out = io.BytesIO()
     im.save(out, "JPEG", quality=JPEG_QUALITY, icc_profile=icc)
     return out.getvalue()
-
-
-# --- EXIF: orientation, time, position ------------------------------------------------------------------
-# Thousands of firmwares and editors write EXIF; anything odd in it costs the photo its time or its
-# position, never the upload.
-
-_EXIF_IFD, _GPS_IFD, _OFFSET_TIME = 0x8769, 0x8825, 0x9010
-# (timestamp, sub-seconds, its own offset) per source, most trustworthy first.
-_TIME_SOURCES = ((0x9003, 0x9291, 0x9011), (0x9004, 0x9292, 0x9012), (0x0132, 0x9290, 0x9010))
-_STAMP = re.compile(r"(\d{4})[:-](\d\d)[:-](\d\d)[ T](\d\d):(\d\d):(\d\d)")
-_OFFSET = re.compile(r"([+-])(\d\d):?(\d\d)")
-_PLAUSIBLE_YEARS = (1900, 2999)
-
-
-def _read_exif(im: Image.Image, *, ignore_orientation: bool) -> tuple[int, datetime | None, _Position]:
-    exif = _quietly(im.getexif)  # parses the EXIF block Image.open already read, not the file again
-    if exif is None:
-        return 1, None, None
-    orientation = exif.get(0x0112)
-    if ignore_orientation or not (isinstance(orientation, int) and orientation in _TRANSPOSE):
-        orientation = 1
-    taken_at = _quietly(lambda: _taken_at({**exif, **exif.get_ifd(_EXIF_IFD)}))
-    position = _quietly(lambda: _position(exif.get_ifd(_GPS_IFD)))
-    return orientation, taken_at, position
-
-
-def _quietly(read: Callable[[], _T]) -> _T | None:
-    try:
-        return read()
-    except _IMAGE_ERRORS:
-        return None
-
-
-def _text(value: object) -> str:
-    if isinstance(value, bytes):
-        value = value.decode("latin-1")
-    return value.strip("\x00 \t\r\n") if isinstance(value, str) else ""
-
-
-def _taken_at(tags: dict[int, object]) -> datetime | None:
-    for stamp_tag, subsec_tag, offset_tag in _TIME_SOURCES:
-        match = _STAMP.match(_text(tags.get(stamp_tag)))
-        try:
-            stamp = datetime(*map(int, match.groups())) if match else None
-        except ValueError:  # "0000:00:00 00:00:00", month 13, ...
-            stamp = None
-        # A clock that says year 1 or 9999 is garbage, and near the ends of datetime's range moving the
-        # time to UTC or to the bureau's zone overflows.
-        if stamp is None or not _PLAUSIBLE_YEARS[0] <= stamp.year <= _PLAUSIBLE_YEARS[1]:
-            continue
-        if subsec := re.match(r"\d+", _text(tags.get(subsec_tag))):
-            stamp = stamp.replace(microsecond=int(subsec.group()[:6].ljust(6, "0")))
-        offset = _OFFSET.fullmatch(_text(tags.get(offset_tag)) or _text(tags.get(_OFFSET_TIME)))
-        if offset and int(offset[2]) <= 14 and int(offset[3]) < 60:
-            delta = timedelta(hours=int(offset[2]), minutes=int(offset[3]))
-            stamp = stamp.replace(tzinfo=timezone(-delta if offset[1] == "-" else delta))
-        # Without an offset the time stays naive: the caller reads it in the bureau's time zone.
-        return stamp
-    return None
-
-
-def _position(gps: dict[int, object]) -> _Position:
-    if _text(gps.get(9)).upper() == "V":  # GPSStatus "void": the receiver had no fix
-        return None
-    lat = _coordinate(gps.get(2), gps.get(1), "N", "S", 90.0)
-    lon = _coordinate(gps.get(4), gps.get(3), "E", "W", 180.0)
-    # (0, 0) is what receivers without a fix write; no position beats one in the Gulf of Guinea.
-    if lat is None or lon is None or (lat == 0.0 and lon == 0.0):
-        return None
-    return lat, lon
-
-
-def _coordinate(value: object, ref: object, positive: str, negative: str, limit: float) -> float | None:
-    """Degrees from (d, m, s), (d, decimal m, 0) or decimal d alone; the sign comes only from the ref."""
-    parts = tuple(value) if isinstance(value, (tuple, list)) else (value,)
-    if value is None or not 1 <= len(parts) <= 3:
-        return None
-    numbers = [_rational(part, blank_is_zero=index > 0) for index, part in enumerate(parts)]
-    if None in numbers:
-        return None
-    degrees, minutes, seconds = (*numbers, 0.0, 0.0)[:3]
-    # Minutes or seconds of 60 or more mean the writer confused the forms; a guess could put the
-    # photo kilometres away, so there is no position at all.
-    if minutes >= 60 or seconds >= 60:
-        return None
-    result = degrees + minutes / 60 + seconds / 3600
-    sign = _text(ref).upper()
-    if result > limit or sign not in ("", positive, negative):
-        return None
-    return -result if sign == negative else result
-
-
-def _rational(part: object, *, blank_is_zero: bool) -> float | None:
-    # Some cameras write 0/0 for the minutes or seconds they do not use; 0/0 degrees is no position.
-    if getattr(part, "denominator", 1) == 0:
-        return 0.0 if blank_is_zero and getattr(part, "numerator", None) == 0 else None
-    try:
-        number = float(part)  # type: ignore[arg-type]
-    except (TypeError, ValueError, OverflowError, ZeroDivisionError):
-        return None
-    # Negative parts are a signed-degrees writer or garbage; the ref alone carries the sign.
-    return number if math.isfinite(number) and number >= 0 else None

@@ -8,12 +8,15 @@ from ..models import Photo
 
 
 def photo_json(photo: Photo) -> dict[str, Any]:
-    """What is known of the photo; the bytes' facts and URLs stay null until they are received."""
+    """What is known of the photo; the bytes' facts and URLs stay null until they are received.
+    The URLs answer 409 with code photo_processing while the status is "processing"."""
     received = photo.received_at is not None
     lat, lon = photo.exif_lat, photo.exif_lon
     return {
         "uuid": photo.uuid,
         "received": received,
+        # missing, processing (the display copy and thumbnail are being made), ready, undecodable
+        "status": photo.status if received else "missing",
         "url": f"/api/v1/photos/{photo.uuid}" if received else None,
         "thumb_url": f"/api/v1/photos/{photo.uuid}?size=thumb" if received else None,
         "sha256": photo.sha256,

@@ -10,12 +10,12 @@ from typing import Any
 
 from .api import PhotoApiController
 from .service import PhotoService
-from .store import PhotoStore
+from .store import make_store
 
 ROUTES = [PhotoApiController]
 
 
 def providers(services: dict[str, Any]) -> dict[str, Any]:
     settings = services["settings"]
-    store = PhotoStore(settings.photo_dir)
+    store = make_store(settings)
     return {"photos": PhotoService(services["db"], settings, store, services["photo_visibility"])}

@@ -1,13 +1,16 @@
-"""Receiving a check's photos: process off the loop, store the files, then record them.
+"""Receiving a check's photos: check them cheaply, store the original, record them, answer.
 
-The order matters for "nothing half-saved": the bytes are checked and processed first,
-the files are written (content-addressed, so a retry rewrites the same names), and only
-then does one transaction mark the photo received. A failure anywhere before that leaves
-the photo still "missing", and the client simply sends it again.
+The order matters for "nothing half-saved": the bytes are checked from their header and
+structure (no pixel is decoded), the original is stored durably (content-addressed, so a
+retry rewrites the same name), and only then does one transaction mark the photo received
+and queue it. A failure anywhere before that leaves the photo still "missing", and the
+client simply sends it again. The display copy and thumbnail are made afterwards, in the
+background (derive.py); until then the photo's status is "processing".
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -25,14 +28,18 @@ from ..geo import distance_m
 from ..i18n import gettext as _
 from ..models import Photo, Role, User, utcnow
 from ..settings import Settings
-from .limits import DecodeBusy, DecodeLimiter
-from .pipeline import ACCEPTED_TYPES, PhotoHeader, PhotoRejected, ProcessedPhoto, probe_photo, process_photo
+from .derive import PROCESSING, READY, UNDECODABLE, PhotoDeriver
+from .limits import DecodeLimiter
+from .pipeline import ACCEPTED_TYPES, PhotoFacts, PhotoRejected, inspect_photo
 from .presenters import photo_json
-from .store import PhotoStore
+from .queue import PhotoQueue
+from .store import PhotoStore, original_key
 
 log = logging.getLogger("xuncha")
 # How long a phone should wait before sending a photo again after the store could not take it.
 STORE_RETRY_AFTER = 60
+# How long a request for a photo's copies waits for another worker to finish them, in steps.
+COPY_WAIT_STEPS, COPY_WAIT_STEP_SECONDS, COPY_RETRY_AFTER = 25, 0.2, 5
 
 # Core table: one multi-row INSERT for a body's photos; the ORM's bulk machinery costs more.
 PHOTOS = Photo.__table__
@@ -125,6 +132,8 @@ class PhotoService:
             queue=settings.photo_decode_queue,
             wait_seconds=settings.photo_decode_wait_seconds,
         )
+        self.queue = PhotoQueue(db, lease_seconds=settings.photo_job_lease_seconds)
+        self.deriver = PhotoDeriver(db, settings, store, self.queue, self.decoding)
 
     async def receive(
         self,
@@ -132,13 +141,13 @@ class PhotoService:
         photo: Photo,
         content_type: str | None,
         data: bytes,
-        processed: ProcessedPhoto | None,
-        on_received: Callable[[Any, Photo, ProcessedPhoto, AuditLog], Awaitable[dict[str, Any]]],
+        facts: PhotoFacts | None,
+        on_received: Callable[[Any, Photo, PhotoFacts, AuditLog], Awaitable[dict[str, Any]]],
         on_replay: Callable[[Any, Photo], Awaitable[dict[str, Any]]],
     ) -> tuple[int, dict[str, Any]]:
-        """Check, process and store one declared photo's bytes, then mark it received.
+        """Check and store one declared photo's original, then mark it received and queue it.
 
-        The files are written before the transaction that marks the photo received, so a
+        The original is written before the transaction that marks the photo received, so a
         failure anywhere leaves the photo "missing" and the client sends it again.
         """
         media_type = media_type_of(content_type)
@@ -151,8 +160,8 @@ class PhotoService:
             async with self.db.read() as session:
                 return 200, photo_json(photo) | await on_replay(session, photo)
 
-        processed = processed or await self.process(data, media_type)
-        await self._save(data, processed)
+        facts = facts or await self.inspect(data, media_type)
+        await self._store_original(data, facts)
         async with self.db.write() as session:
             fresh = await session.get(Photo, photo.id, populate_existing=True)
             assert fresh is not None
@@ -160,9 +169,13 @@ class PhotoService:
                 self._same_bytes(fresh, sha)
                 return 200, photo_json(fresh) | await on_replay(session, fresh)
             audit = AuditLog(actor_id=user.id)
-            extra = await on_received(session, fresh, processed, audit)
+            extra = await on_received(session, fresh, facts, audit)
+            fresh.status = PROCESSING
+            await self.queue.enqueue(session, fresh.id)
             await audit.write(session)
-            return 201, photo_json(fresh) | extra
+            body = photo_json(fresh) | extra
+        self.deriver.wake()
+        return 201, body
 
     @staticmethod
     async def missing(session: Any, owner_clause: Any, except_id: int) -> int:
@@ -190,58 +203,30 @@ class PhotoService:
             limit=self.settings.max_photo_bytes / 1048576,
         )
 
-    async def _save(self, data: bytes, processed: ProcessedPhoto) -> None:
+    async def _store_original(self, data: bytes, facts: PhotoFacts) -> None:
         try:
-            await anyio.to_thread.run_sync(
-                self.store.save,
-                processed.sha256,
-                processed.media_type,
-                data,
-                processed.display_jpeg,
-                processed.thumb_jpeg,
-            )
+            await anyio.to_thread.run_sync(self.store.put, original_key(facts.sha256, facts.media_type), data)
         except OSError as exc:
-            # A full or read-only disk is the server's state, not the photo's fault: the phone keeps
-            # the photo and sends it again later, and nothing of this attempt is left behind.
-            log.error("the photo store cannot write %s: %s", processed.sha256, exc)
+            # A full or read-only disk (or an unreachable bucket) is the server's state, not the
+            # photo's fault: the phone keeps the photo and sends it again later.
+            log.error("the photo store cannot write %s: %s", facts.sha256, exc)
             raise Unavailable(
                 _("The server cannot store photos at the moment; the photo is kept and sent again later."),
                 retry_after=STORE_RETRY_AFTER,
                 code="storage_unavailable",
             ) from None
 
-    async def probe(self, data: bytes, media_type: str) -> PhotoHeader:
-        """The photo's type and pixel count from its header, refused (4xx) when over a limit."""
+    async def inspect(self, data: bytes, media_type: str) -> PhotoFacts:
+        """The photo's facts from its header and structure, refused (4xx) as decoding would refuse
+        it; no pixel is decoded, so this needs no turn in the decode budget."""
         return await self._refused_as_app_error(
-            lambda: probe_photo(
+            lambda: inspect_photo(
                 data,
                 media_type,
                 max_bytes=self.settings.max_photo_bytes,
                 max_pixels=self.settings.max_photo_pixels,
             )
         )
-
-    async def process(
-        self, data: bytes, media_type: str, header: PhotoHeader | None = None
-    ) -> ProcessedPhoto:
-        """Decode and make the display copies, when the decode budget has room (else 503)."""
-        header = header or await self.probe(data, media_type)
-        try:
-            async with self.decoding.admit(header.pixels):
-                return await self._refused_as_app_error(
-                    lambda: process_photo(
-                        data,
-                        media_type,
-                        max_bytes=self.settings.max_photo_bytes,
-                        max_pixels=self.settings.max_photo_pixels,
-                    )
-                )
-        except DecodeBusy as exc:
-            raise Unavailable(
-                _("The server is busy processing photos; the photo is kept and sent again shortly."),
-                retry_after=exc.retry_after,
-                code="busy",
-            ) from None
 
     async def _refused_as_app_error(self, work: Callable[[], _T]) -> _T:
         try:
@@ -250,15 +235,15 @@ class PhotoService:
             error = _REJECTIONS.get(exc.status_code, Invalid)
             raise error(rejection_message(exc, self.settings), code=exc.code) from None
 
-    def fill(self, photo: Photo, processed: ProcessedPhoto, near_lat: float, near_lon: float) -> None:
+    def fill(self, photo: Photo, facts: PhotoFacts, near_lat: float, near_lon: float) -> None:
         """The photo's own facts, and its distance from the place it was meant to show."""
         photo.received_at = utcnow()
-        photo.media_type = processed.media_type
-        photo.size_bytes = processed.size_bytes
-        photo.sha256 = processed.sha256
-        photo.width, photo.height = processed.width, processed.height
-        photo.phash = processed.phash
-        taken_at, assumed = self._taken_at(processed.taken_at)
+        photo.media_type = facts.media_type
+        photo.size_bytes = facts.size_bytes
+        photo.sha256 = facts.sha256
+        photo.width, photo.height = facts.width, facts.height
+        photo.status = PROCESSING
+        taken_at, assumed = self._taken_at(facts.taken_at)
         if taken_at is None and photo.client_taken_at is not None:
             taken_at, assumed = photo.client_taken_at, False
         photo.taken_at, photo.taken_at_zone_assumed = taken_at, assumed
@@ -266,8 +251,8 @@ class PhotoService:
         if self.implausible_time(taken_at, photo.received_at):
             flags.append(IMPLAUSIBLE_TIME)
         photo.flags = " ".join(flags)
-        if processed.exif_lat is not None and processed.exif_lon is not None:
-            photo.exif_lat, photo.exif_lon, photo.exif_source = processed.exif_lat, processed.exif_lon, "file"
+        if facts.exif_lat is not None and facts.exif_lon is not None:
+            photo.exif_lat, photo.exif_lon, photo.exif_source = facts.exif_lat, facts.exif_lon, "file"
         elif photo.client_lat is not None and photo.client_lon is not None:
             photo.exif_lat, photo.exif_lon, photo.exif_source = photo.client_lat, photo.client_lon, "client"
         if photo.exif_lat is not None and photo.exif_lon is not None:
@@ -296,6 +281,39 @@ class PhotoService:
         if photo is None or photo.received_at is None or photo.sha256 is None:
             raise NotFound(_("There is no photo with this UUID that you may see."))
         return photo
+
+    async def copies_ready(self, photo: Photo) -> None:
+        """Return once the photo's display copy and thumbnail exist: made now when no worker holds
+        its job, awaited for a few seconds when one does. Conflict (409) while they are still being
+        made, or when the photo turned out undecodable."""
+        status = photo.status
+        if status == PROCESSING:
+            await self.deriver.derive_now(photo.id)
+            for _wait in range(COPY_WAIT_STEPS):
+                async with self.db.read() as session:
+                    status = await session.scalar(select(Photo.status).where(Photo.id == photo.id))
+                if status != PROCESSING:
+                    break
+                await asyncio.sleep(COPY_WAIT_STEP_SECONDS)
+        if status == UNDECODABLE:
+            raise Conflict(
+                _("The photo arrived whole but cannot be decoded into a picture; only its original is kept."),
+                code="photo_undecodable",
+            )
+        if status != READY:
+            raise Conflict(
+                _("The photo's display copy is still being made; try again in a few seconds."),
+                code="photo_processing",
+                headers={"Retry-After": str(COPY_RETRY_AFTER)},
+            )
+
+    async def undecodable(self) -> list[Photo]:
+        """The received photos no picture could be made of, newest first, for the office."""
+        async with self.db.read() as session:
+            rows = await session.scalars(
+                select(Photo).where(Photo.status == UNDECODABLE).order_by(Photo.received_at.desc()).limit(500)
+            )
+            return list(rows.all())
 
     def original_allowed(self, user: User) -> bool:
         return user.role == Role.office

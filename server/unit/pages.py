@@ -130,7 +130,7 @@ class UnitPages(Controller):
                 upload.uuid,
                 upload.media_type,
                 await upload.read(),
-                processed=upload.processed,
+                facts=upload.facts,
             )
         return Redirect(f"/unit/findings/{finding_id}?saved=1", status_code=303)
 

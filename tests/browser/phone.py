@@ -237,6 +237,9 @@ def assigned_finding(live: LiveServer, before_photo: Path | None = None, deadlin
                 content=before_photo.read_bytes(),
                 headers={"Content-Type": "image/jpeg"},
             ).raise_for_status()
+            # Its copies exist before anyone opens a page: asking for one makes it if the server's
+            # background worker has not yet.
+            officer.http.get(f"/api/v1/photos/{photo_uuid}?size=thumb").raise_for_status()
         deadline = (datetime.now(UTC) + timedelta(days=deadline_days)).astimezone(china).isoformat()
         lead.http.post(
             f"/api/v1/findings/{finding['id']}/assign",
