@@ -17,7 +17,7 @@ from tests.live import LiveServer
 from .phone import Officer, Phone, Stats, phone_photos
 from .server_side import Counts, count, seed_officers
 
-Fault = Callable[[], Awaitable[str]]
+Fault = Callable[[list[Officer]], Awaitable[str]]
 
 
 @dataclass
@@ -92,7 +92,7 @@ async def rush(
             if not struck and acked >= total * plan.fault_at:
                 struck = True
                 at = time.monotonic() - started
-                fault_log.append(f"{at:.1f} s, {acked}/{total} checks acknowledged: {await fault()}")
+                fault_log.append(f"{at:.1f} s, {acked}/{total} checks acknowledged: {await fault(officers)}")
             if progress and time.monotonic() - last_report >= 10:
                 last_report = time.monotonic()
                 done = sum(e.state == "done" for o in officers for e in o.entries)
@@ -101,9 +101,13 @@ async def rush(
     watcher = asyncio.create_task(watch())
     await asyncio.gather(*tasks)
     elapsed = time.monotonic() - started
+    if watcher.done():
+        watcher.result()  # a fault that could not be staged fails the run
     watcher.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await watcher
+    if fault is not None and not fault_log:
+        fault_log.append("never: the rush ended before the fault's moment")
     counts = await count(settings, officers, server.env())
     return Result(elapsed, officers, stats, counts, fault_log, [len(p) for p in pictures])
 
