@@ -16,17 +16,27 @@ import pytest
 
 from benchmarks.rush import faults
 from benchmarks.rush.run import Plan, Result, live_server, rush
+from tests.live import LiveServer
 
 pytestmark = pytest.mark.faults
 
-SMALL = Plan(officers=4, checks=3, photos=2, workers=1, backoff_min=0.2, drain_timeout=60)
+SMALL = Plan(officers=3, checks=3, photos=2, workers=1, backoff_min=0.2, drain_timeout=60)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder migrated with the demo data, made once and copied for each SQLite server."""
+    path = tmp_path_factory.mktemp("template") / "data"
+    LiveServer(path).prepare()
+    return path
 
 
 def assert_whole(result: Result) -> None:
     c = result.counts
     assert result.fault_log and not result.fault_log[0].startswith("never"), result.fault_log
-    assert c.sent_checks == c.acked_checks == c.server_checks == 12
-    assert c.sent_photos == c.acked_photos == c.server_photos == 24
+    checks = SMALL.officers * SMALL.checks
+    assert c.sent_checks == c.acked_checks == c.server_checks == checks
+    assert c.sent_photos == c.acked_photos == c.server_photos == checks * SMALL.photos
     assert not any(c.duplicated.values()), c.duplicated
     assert (c.lost_checks, c.lost_photos) == (0, 0)
     assert (c.received_without_file, c.temp_files) == (0, 0)
@@ -36,9 +46,9 @@ def assert_whole(result: Result) -> None:
     assert "500" not in answers, result.stats.statuses
 
 
-def test_a_killed_worker_loses_nothing(tmp_path: Path) -> None:
+def test_a_killed_worker_loses_nothing(tmp_path: Path, template: Path) -> None:
     plan = Plan(**{**SMALL.__dict__, "workers": 2})
-    with live_server(tmp_path / "data", plan) as server:
+    with live_server(tmp_path / "data", plan, template) as server:
         result = asyncio.run(rush(server, plan, faults.kill_worker(server)))
     assert_whole(result)
     assert "started in its place" in result.fault_log[0] and "none started" not in result.fault_log[0]
@@ -52,10 +62,10 @@ def test_a_postgresql_restart_loses_nothing(tmp_path: Path) -> None:
     assert_whole(result)
 
 
-def test_a_full_photo_disk_is_answered_clearly_and_loses_nothing(tmp_path: Path) -> None:
+def test_a_full_photo_disk_is_answered_clearly_and_loses_nothing(tmp_path: Path, template: Path) -> None:
     photos = faults.mount_photo_disk(tmp_path / "data", 64)
     try:
-        with live_server(tmp_path / "data", SMALL) as server:
+        with live_server(tmp_path / "data", SMALL, template) as server:
             result = asyncio.run(rush(server, SMALL, faults.fill_disk(photos, hold=2)))
     finally:
         faults.unmount_photo_disk(photos)

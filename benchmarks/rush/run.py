@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+import shutil
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -50,11 +51,15 @@ def settings_of(server: LiveServer) -> Settings:
 
 
 @contextlib.contextmanager
-def live_server(data_dir: Path, plan: Plan) -> Iterator[LiveServer]:
+def live_server(data_dir: Path, plan: Plan, template: Path | None = None) -> Iterator[LiveServer]:
+    """A server on `data_dir`, migrated with the demo data (or copied from a `template` that is)."""
     server = LiveServer(
         data_dir, database_url=plan.database_url, workers=plan.workers, extra_env=plan.extra_env
     )
-    server.prepare()
+    if template is None:
+        server.prepare()
+    else:
+        shutil.copytree(template, data_dir, dirs_exist_ok=True)
     try:
         yield server
     finally:
