@@ -253,6 +253,7 @@ def passing_trouble(exc: BaseException) -> tuple[int, str, str, int] | None:
             isinstance(item, ConnectionError | TimeoutError)
             or type(item).__name__ in _CONNECTION_ERRORS
             or (isinstance(item, DBAPIError) and item.connection_invalidated)
+            or "database is locked" in str(item)  # SQLite: another process kept the write lock too long
         )
         if unreachable:
             message = _(
