@@ -19,13 +19,14 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import httpx
 from PIL import Image, ImageOps
 from pillow_heif import register_heif_opener
 
-FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "photos"
+from tests.live import REPO
+
+FIXTURES = REPO / "tests" / "fixtures" / "photos"
 # static/js/field-kit.js: long side at most 2048 px, JPEG quality 0.7, drawn with smoothing.
 PHONE_MAX_SIDE = 2048
 PHONE_QUALITY = 70

@@ -10,7 +10,6 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -21,10 +20,9 @@ from server.db import Database
 from server.models import AuditEntry, AuthToken, Check, Finding, Photo, Unit, User, utcnow
 from server.photos.store import PhotoStore
 from server.settings import Settings
+from tests.live import REPO
 
 from .phone import Officer
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 async def seed_officers(settings: Settings, prefix: str, count: int) -> list[tuple[str, str]]:
