@@ -39,7 +39,7 @@ def assert_whole(result: Result) -> None:
     assert c.sent_photos == c.acked_photos == c.server_photos == checks * SMALL.photos
     assert not any(c.duplicated.values()), c.duplicated
     assert (c.lost_checks, c.lost_photos) == (0, 0)
-    assert (c.received_without_file, c.temp_files) == (0, 0)
+    assert (c.received_without_file, c.not_whole) == (0, 0)
     assert c.queued == {}
     assert c.audit_ok, c.audit_output
     answers = {status for by in result.stats.statuses.values() for status in by}

@@ -77,7 +77,10 @@ class Counts:
     lost_checks: int = 0  # acknowledged to a client, not on the server
     lost_photos: int = 0
     received_without_file: int = 0  # marked received, original missing or not its bytes
-    temp_files: int = 0  # half-written files left in the photo store
+    not_whole: int = 0  # a file under a photo's name whose bytes are not the ones it is named by
+    # Temporary files of a writer killed mid-write (SIGKILL leaves no chance to remove them); never
+    # under a photo's name, so nothing reads them.
+    temp_files: int = 0
     queued: dict[str, int] = field(default_factory=dict)  # still on the phones, by last answer
     audit_ok: bool = False
     audit_output: str = ""
@@ -89,7 +92,7 @@ class Counts:
             and self.lost_checks == 0
             and self.lost_photos == 0
             and self.received_without_file == 0
-            and self.temp_files == 0
+            and self.not_whole == 0
             and self.audit_ok
         )
 
@@ -102,7 +105,8 @@ class Counts:
             f"on the server: {self.server_checks} checks, {self.server_photos} photos received",
             f"duplicated:    {dup}",
             f"lost (acknowledged, not on the server): {self.lost_checks} checks, {self.lost_photos} photos",
-            f"received without its file: {self.received_without_file}; half-written files: {self.temp_files}",
+            f"received without its file: {self.received_without_file}; half-written under a photo's name: "
+            f"{self.not_whole}; orphaned temporary files of a killed writer: {self.temp_files}",
             f"still queued on the phones (by last answer): {queued}",
             f"audit verify: {'passes' if self.audit_ok else 'FAILS'} ({self.audit_output.strip()})",
         ]
@@ -168,6 +172,10 @@ async def count(settings: Settings, officers: list[Officer], env: dict[str, str]
                 c.received_without_file += 1
     finally:
         await db.dispose()
+    originals = settings.photo_dir / "originals"
+    for path in originals.rglob("*") if originals.exists() else ():
+        if path.is_file() and not path.name.startswith("."):
+            c.not_whole += hashlib.sha256(path.read_bytes()).hexdigest() != path.stem
     c.temp_files = sum(1 for _ in settings.photo_dir.rglob(".*.tmp")) if settings.photo_dir.exists() else 0
     verify = await asyncio.to_thread(
         subprocess.run,
