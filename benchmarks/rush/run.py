@@ -88,16 +88,20 @@ async def rush(
     phones = [Phone(server.url, o, pictures, stats, plan.backoff_min) for o in officers]
     tasks = [asyncio.create_task(p.flush(deadline)) for p in phones]
 
+    striking: list[asyncio.Task[None]] = []
+
+    async def strike(acked: int) -> None:
+        assert fault is not None
+        at = time.monotonic() - started
+        fault_log.append(f"{at:.1f} s, {acked}/{total} checks acknowledged: {await fault(officers)}")
+
     async def watch() -> None:
-        struck = fault is None
         last_report = started
         while True:
             await asyncio.sleep(0.05)
             acked = sum(e.acked for o in officers for e in o.entries)
-            if not struck and acked >= total * plan.fault_at:
-                struck = True
-                at = time.monotonic() - started
-                fault_log.append(f"{at:.1f} s, {acked}/{total} checks acknowledged: {await fault(officers)}")
+            if fault is not None and not striking and acked >= total * plan.fault_at:
+                striking.append(asyncio.create_task(strike(acked)))
             if progress and time.monotonic() - last_report >= 10:
                 last_report = time.monotonic()
                 done = sum(e.state == "done" for o in officers for e in o.entries)
@@ -106,11 +110,12 @@ async def rush(
     watcher = asyncio.create_task(watch())
     await asyncio.gather(*tasks)
     elapsed = time.monotonic() - started
-    if watcher.done():
-        watcher.result()  # a fault that could not be staged fails the run
     watcher.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await watcher
+    # A fault still under way (waiting for a new worker, say) is seen to its end; one that could
+    # not be staged fails the run.
+    await asyncio.gather(*striking)
     if fault is not None and not fault_log:
         fault_log.append("never: the rush ended before the fault's moment")
     counts = await count(settings, officers, server.env())
