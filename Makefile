@@ -2,7 +2,8 @@
 #   make run   - install into .venv, migrate, load the demo data, serve on http://127.0.0.1:8000
 #   make test  - install with the test extras and run every test that needs no outside service
 #   make ci    - make test, then the whole suite again on PostgreSQL, then the browser tests, then
-#                schemathesis against the API (make test-api)
+#                schemathesis against the API (make test-api), then the faults of a small morning rush
+#                (make test-faults: root, for a tmpfs, and the PostgreSQL server binaries)
 #   make system-deps - the Debian packages beside Python: the CJK font PDFs embed, and poppler and
 #                Ghostscript, which the tests print the notice with (installed only when missing)
 
@@ -21,7 +22,7 @@ SYSTEM_PACKAGES := fonts-arphic-uming poppler-utils ghostscript
 # Reinstall whenever pyproject.toml changes.
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install system-deps run test test-postgres test-browser test-api ci lint messages bench
+.PHONY: install system-deps run test test-postgres test-browser test-api test-faults ci lint messages bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,10 +55,10 @@ run: install system-deps
 	$(BIN)/xuncha serve --host $(HOST) --port $(PORT)
 
 test: install system-deps
-	$(BIN)/python -m pytest -m "not browser"
+	$(BIN)/python -m pytest -m "not browser and not faults"
 
 test-postgres: install system-deps
-	XUNCHA_TEST_DATABASE_URL=$(PG_URL) XUNCHA_TEST_REDIS_URL=$(REDIS_URL) $(BIN)/python -m pytest -m "not browser"
+	XUNCHA_TEST_DATABASE_URL=$(PG_URL) XUNCHA_TEST_REDIS_URL=$(REDIS_URL) $(BIN)/python -m pytest -m "not browser and not faults"
 
 test-browser: install
 	XUNCHA_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -m browser
@@ -67,7 +68,12 @@ test-browser: install
 test-api: install
 	$(BIN)/python tests/api_fuzz.py --max-examples 40
 
-ci: test test-postgres test-browser test-api
+# A worker killed, a private PostgreSQL cluster restarted and the photo disk (a tmpfs) filled, each in
+# the middle of a small rush; a missing requirement (root, PostgreSQL's binaries) fails, never skips.
+test-faults: install
+	$(BIN)/python -m pytest -m faults tests/test_faults.py
+
+ci: test test-postgres test-browser test-api test-faults
 
 lint: install
 	$(BIN)/ruff check server tests benchmarks

@@ -86,17 +86,24 @@ class RawClient:
             self.writer.close()
 
 
-async def run(url: str, requests: int, clients: int) -> None:
+async def officer_token(url: str) -> str:
     async with httpx.AsyncClient(base_url=url) as probe:
         token = (
             await probe.post("/api/v1/auth/token", json={"username": "officer", "password": "xuncha-demo"})
         ).json()["token"]
+    return str(token)
+
+
+async def load(url: str, token: str, requests: int, clients: int) -> dict[str, float]:
+    """PUT `requests` new checks from `clients` keep-alive connections (after a warm-up); the figures."""
+    host, port = url.removeprefix("http://").split(":")
+    warm = RawClient(host, int(port), token)
+    try:
         # Warm-up: the first requests pay for imports, caches and connection set-up.
         for n in range(50):
-            await probe.put(
-                f"/api/v1/checks/{uuid.uuid4()}", json=body(n), headers={"Authorization": f"Bearer {token}"}
-            )
-    host, port = url.removeprefix("http://").split(":")
+            await warm.put(f"/api/v1/checks/{uuid.uuid4()}", json.dumps(body(n)).encode())
+    finally:
+        await warm.close()
     counter = iter(range(requests))
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -117,23 +124,40 @@ async def run(url: str, requests: int, clients: int) -> None:
     await asyncio.gather(*(client() for _ in range(clients)))
     elapsed = time.perf_counter() - started
     client_cpu = time.process_time() - cpu_started
-
     latencies.sort()
 
     def pct(p: float) -> float:
         return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
 
-    print(f"requests: {len(latencies)} with {clients} concurrent clients in {elapsed:.2f} s")
-    print(f"statuses: {dict(sorted(statuses.items()))}")
-    print(f"throughput: {len(latencies) / elapsed:.0f} checks/s")
+    return {
+        "requests": len(latencies),
+        "elapsed": elapsed,
+        "ok": sum(n for s, n in statuses.items() if 200 <= s < 300),
+        "rate": len(latencies) / elapsed,
+        "client_cpu": client_cpu,
+        "p50": pct(0.50),
+        "p95": pct(0.95),
+        "p99": pct(0.99),
+        "mean": statistics.fmean(latencies) * 1000,
+        "statuses": statuses,  # type: ignore[dict-item]
+    }
+
+
+def print_figures(f: dict[str, float], clients: int) -> None:
+    print(f"requests: {f['requests']} with {clients} concurrent clients in {f['elapsed']:.2f} s")
+    print(f"statuses: {dict(sorted(f['statuses'].items()))}")  # type: ignore[attr-defined]
+    print(f"throughput: {f['rate']:.0f} checks/s")
     print(
-        f"load generator CPU: {client_cpu / elapsed * 100:.0f}% of one core "
-        f"({client_cpu / len(latencies) * 1000:.2f} ms per request)"
+        f"load generator CPU: {f['client_cpu'] / f['elapsed'] * 100:.0f}% of one core "
+        f"({f['client_cpu'] / f['requests'] * 1000:.2f} ms per request)"
     )
     print(
-        f"latency p50: {pct(0.50):.1f} ms  p95: {pct(0.95):.1f} ms  p99: {pct(0.99):.1f} ms  "
-        f"mean: {statistics.fmean(latencies) * 1000:.1f} ms"
+        f"latency p50: {f['p50']:.1f} ms  p95: {f['p95']:.1f} ms  p99: {f['p99']:.1f} ms  mean: {f['mean']:.1f} ms"
     )
+
+
+async def run(url: str, requests: int, clients: int) -> None:
+    print_figures(await load(url, await officer_token(url), requests, clients), clients)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ say what the person can do about it.
 
 from __future__ import annotations
 
+import errno
 import logging
 import traceback
 from typing import Any
@@ -205,13 +206,78 @@ def refuse_control_characters_in_path(request: Request[Any, Any, Any]) -> None:
         )
 
 
+# A database that is restarting or out of reach, or a full disk, is the server's passing state,
+# not the request's fault: the client keeps what it sent and tries again (the phone retries 5xx).
+DATABASE_RETRY_AFTER = 5
+DISK_RETRY_AFTER = 60
+_CONNECTION_ERRORS = (
+    # asyncpg's, by name: the driver is only there with PostgreSQL.
+    "CannotConnectNowError",
+    "ConnectionDoesNotExistError",
+    "ConnectionFailureError",
+    "AdminShutdownError",
+    "CrashShutdownError",
+    "TooManyConnectionsError",
+)
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo and len(seen) < 20:
+        item = todo.pop()
+        if item is None or any(item is s for s in seen):
+            continue
+        seen.append(item)
+        todo.extend([item.__cause__, item.__context__, getattr(item, "orig", None)])
+    return seen
+
+
+def passing_trouble(exc: BaseException) -> tuple[int, str, str, int] | None:
+    """507 for a full disk, 503 for a database that cannot be reached; None for anything else."""
+    from sqlalchemy.exc import DBAPIError
+
+    causes = _causes(exc)
+    for item in causes:
+        if (
+            isinstance(item, OSError)
+            and item.errno == errno.ENOSPC
+            or "database or disk is full" in str(item)
+        ):
+            message = _(
+                "The server's disk is full; nothing was saved. It is kept on your side and sent again later."
+            )
+            return 507, "insufficient_storage", message, DISK_RETRY_AFTER
+    for item in causes:
+        unreachable = (
+            isinstance(item, ConnectionError | TimeoutError)
+            or type(item).__name__ in _CONNECTION_ERRORS
+            or (isinstance(item, DBAPIError) and item.connection_invalidated)
+            or "database is locked" in str(item)  # SQLite: another process kept the write lock too long
+        )
+        if unreachable:
+            message = _(
+                "The server's database cannot be reached for a moment; nothing was saved. Try again shortly."
+            )
+            return 503, "database_unavailable", message, DATABASE_RETRY_AFTER
+    return None
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     # The traceback's frames are the server's own; the exception's text may quote the client.
+    what = loggable(f"{type(exc).__name__}: {exc}", 1000)
+    trouble = passing_trouble(exc)
+    if trouble is not None:
+        status, code, message, retry_after = trouble
+        log.warning(
+            "answered %s to %s %s: %s", status, loggable(request.method, 20), loggable(request.url.path), what
+        )
+        return _respond(request, status, code, message, headers={"Retry-After": str(retry_after)})
     log.error(
         "unhandled error on %s %s: %s\n%s",
         loggable(request.method, 20),
         loggable(request.url.path),
-        loggable(f"{type(exc).__name__}: {exc}", 1000),
+        what,
         "".join(traceback.format_tb(exc.__traceback__)).rstrip(),
     )
     return _respond(

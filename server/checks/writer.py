@@ -111,7 +111,7 @@ class CheckWriter:
 
     async def _write(self, batch: list[NewCheck]) -> list[dict[str, Any] | Outcome]:
         now = utcnow()
-        async with self.db.write() as session:
+        async with self.db.write_in_loop() as session:
             stored = set(
                 (
                     await session.scalars(

@@ -13,6 +13,7 @@ app, or when the bureau's time zone changes (the months are its calendar months)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
@@ -66,25 +67,30 @@ def deltas(moves: Iterable[tuple[Share | None, Share | None]]) -> dict[Key, list
     return {key: row for key, row in change.items() if any(row)}
 
 
-def upsert(dialect: str, change: dict[Key, list[int]]) -> Any:
-    """One statement adding `change` to the counts, creating the rows it needs. Rows go in key
-    order, so two transactions touching the same rows lock them in the same order."""
-    rows = [
-        dict(zip(KEY, key, strict=True)) | dict(zip(FIGURES, row, strict=True))
-        for key, row in sorted(change.items())
-    ]
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(COUNTS).values(rows)
+@functools.cache
+def upsert(dialect: str) -> Any:
+    """One statement adding a row of figures to the counts, creating the row it needs; built and
+    compiled once, executed with every changed row (rows go in key order, so two transactions
+    touching the same rows lock them in the same order)."""
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(COUNTS)
     return statement.on_conflict_do_update(
         index_elements=[COUNTS.c[name] for name in KEY],
         set_={name: COUNTS.c[name] + statement.excluded[name] for name in FIGURES},
     )
 
 
+def upsert_rows(change: dict[Key, list[int]]) -> list[dict[str, Any]]:
+    return [
+        dict(zip(KEY, key, strict=True)) | dict(zip(FIGURES, row, strict=True))
+        for key, row in sorted(change.items())
+    ]
+
+
 async def apply(session: Any, moves: Iterable[tuple[Share | None, Share | None]]) -> None:
     """Add the findings' moves to the counts, in the caller's transaction."""
     change = deltas(moves)
     if change:
-        await session.execute(upsert(session.bind.dialect.name, change))
+        await session.execute(upsert(session.bind.dialect.name), upsert_rows(change))
 
 
 class Tracker:

@@ -1,0 +1,156 @@
+"""One rush: a real server started, officers seeded, every phone flushing at once, a fault
+injected when half the checks are acknowledged, the figures and the server's counts."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import shutil
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from server.settings import Settings
+from tests.live import LiveServer
+
+from .phone import Officer, Phone, Stats, phone_photos
+from .server_side import Counts, count, seed_officers
+
+Fault = Callable[[list[Officer]], Awaitable[str]]
+
+
+@dataclass
+class Plan:
+    officers: int = 300
+    checks: int = 20
+    photos: int = 2
+    workers: int = 2
+    database_url: str = ""
+    backoff_min: float = 5.0  # the phone's first backoff
+    drain_timeout: float = 900.0  # phones still holding checks after this give up for the run
+    fault_at: float = 0.5  # share of the checks acknowledged when the fault strikes
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    elapsed: float
+    officers: list[Officer]
+    stats: Stats
+    counts: Counts
+    fault_log: list[str]
+    photo_bytes: list[int]
+
+
+def settings_of(server: LiveServer) -> Settings:
+    return Settings.from_env(
+        data_dir=server.data_dir, database_url=server.database_url, secret_key="live-test-secret"
+    )
+
+
+@contextlib.contextmanager
+def live_server(data_dir: Path, plan: Plan, template: Path | None = None) -> Iterator[LiveServer]:
+    """A server on `data_dir`, migrated with the demo data (or copied from a `template` that is)."""
+    server = LiveServer(
+        data_dir, database_url=plan.database_url, workers=plan.workers, extra_env=plan.extra_env
+    )
+    if template is None:
+        server.prepare()
+    else:
+        shutil.copytree(template, data_dir, dirs_exist_ok=True)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def rush(
+    server: LiveServer,
+    plan: Plan,
+    fault: Fault | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Result:
+    pictures = phone_photos()
+    settings = settings_of(server)
+    tokens = await seed_officers(settings, f"rush{secrets.token_hex(3)}-", plan.officers)
+    officers = [
+        Officer.with_outbox(name, token, plan.checks, plan.photos, len(pictures)) for name, token in tokens
+    ]
+    if server.process is None:
+        server.start()
+    stats = Stats()
+    total = plan.officers * plan.checks
+    fault_log: list[str] = []
+    started = time.monotonic()
+    deadline = started + plan.drain_timeout
+    phones = [Phone(server.url, o, pictures, stats, plan.backoff_min) for o in officers]
+    tasks = [asyncio.create_task(p.flush(deadline)) for p in phones]
+
+    striking: list[asyncio.Task[None]] = []
+
+    async def strike(acked: int) -> None:
+        assert fault is not None
+        at = time.monotonic() - started
+        fault_log.append(f"{at:.1f} s, {acked}/{total} checks acknowledged: {await fault(officers)}")
+
+    async def watch() -> None:
+        last_report = started
+        while True:
+            await asyncio.sleep(0.05)
+            acked = sum(e.acked for o in officers for e in o.entries)
+            if fault is not None and not striking and acked >= total * plan.fault_at:
+                striking.append(asyncio.create_task(strike(acked)))
+            if progress and time.monotonic() - last_report >= 10:
+                last_report = time.monotonic()
+                done = sum(e.state == "done" for o in officers for e in o.entries)
+                progress(f"  {last_report - started:5.0f} s: {acked} checks acknowledged, {done} complete")
+
+    watcher = asyncio.create_task(watch())
+    await asyncio.gather(*tasks)
+    elapsed = time.monotonic() - started
+    watcher.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await watcher
+    # A fault still under way (waiting for a new worker, say) is seen to its end; one that could
+    # not be staged fails the run.
+    await asyncio.gather(*striking)
+    if fault is not None and not fault_log:
+        fault_log.append("never: the rush ended before the fault's moment")
+    counts = await count(settings, officers, server.env())
+    return Result(elapsed, officers, stats, counts, fault_log, [len(p) for p in pictures])
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000 if ordered else 0.0
+
+
+def report(result: Result, plan: Plan, backend: str) -> list[str]:
+    c = result.counts
+    done = sum(e.state == "done" for o in result.officers for e in o.entries)
+    lines = [
+        f"server: {backend}, {plan.workers} worker(s); {plan.officers} officers x {plan.checks} checks "
+        f"x {plan.photos} photos (photos {', '.join(f'{n / 1e6:.2f}' for n in result.photo_bytes)} MB)",
+        f"drained: {done}/{c.sent_checks} checks complete in {result.elapsed:.1f} s"
+        + ("" if done == c.sent_checks else " (the rest still queued)"),
+        f"throughput: {c.acked_checks / result.elapsed:.1f} checks/s, {c.acked_photos / result.elapsed:.1f} photos/s",
+    ]
+    for kind in ("check", "photo", "me"):
+        lat = result.stats.latencies.get(kind, [])
+        statuses = dict(sorted(result.stats.statuses.get(kind, {}).items()))
+        lines.append(
+            f"  {kind:5} {len(lat):6} requests  p50 {pct(lat, 0.5):7.1f} ms  p95 {pct(lat, 0.95):7.1f} ms  "
+            f"p99 {pct(lat, 0.99):7.1f} ms  answers {statuses}"
+        )
+    errors = {
+        f"{kind} {status}": n
+        for kind, by in result.stats.statuses.items()
+        for status, n in by.items()
+        if not status.startswith("2")
+    }
+    lines.append(f"errors by status: {errors or 'none'}")
+    lines.extend(f"fault at {entry}" for entry in result.fault_log)
+    lines.extend(c.lines())
+    return lines
