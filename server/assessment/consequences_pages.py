@@ -15,7 +15,6 @@ from ..accounts.guards import roles
 from ..deps import ConsequencesDep, ScoresDep, SettingsDep, UnitNoticesDep
 from ..documents.dates import format_date
 from ..documents.qr import qr_svg
-from ..documents.uploads import read_upload
 from ..errors import AppError, Invalid, NotFound
 from ..findings.notice_pdf import NO_PUBLIC_URL
 from ..forms import field_errors, form_values
@@ -26,6 +25,7 @@ from ..photos.forms import FORM_BODY_LIMIT
 from ..web import page
 from .consequences_api import NoticeId
 from .notice_pdf import opening, unit_notice_data
+from .notices import NOTICE_DOCUMENTS, answer_document
 from .periods import parse_period
 
 ACTIONS = ("notice", "interview", "eligibility", "praise")
@@ -212,6 +212,7 @@ class ConsequencePages(Controller):
             field_errors=field_errors(error),
             values=values or {},
             now=utcnow(),
+            accept=NOTICE_DOCUMENTS.attribute,
         )
 
     async def _on_notice(
@@ -260,7 +261,7 @@ class ConsequencePages(Controller):
         form = await request.form()
 
         async def act() -> None:
-            document = await read_upload(form.get("document"), "document", settings.max_document_bytes)
+            document = await answer_document(form.get("document"), settings.max_document_bytes)
             await unit_notices.answer(request.user, notice_id, {"answer": form.get("answer") or ""}, document)
 
         return await self._on_notice(request, unit_notices, settings, notice_id, form, act)
