@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, pass_context
 from litestar import Request
+from litestar.enums import MediaType
 from litestar.response import Template
 
 from . import i18n
@@ -84,4 +85,8 @@ def page_context(request: Request[Any, Any, Any], **extra: Any) -> dict[str, Any
 
 
 def page(request: Request[Any, Any, Any], template: str, status_code: int = 200, **extra: Any) -> Template:
-    return Template(template, context=page_context(request, **extra), status_code=status_code)
+    # Always HTML: a handler that may answer with a page or a redirect (`-> Any`) would otherwise
+    # send a page re-rendered with its errors as JSON, which a browser shows as source text.
+    return Template(
+        template, context=page_context(request, **extra), status_code=status_code, media_type=MediaType.HTML
+    )
