@@ -10,11 +10,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect
+from playwright.sync_api import Browser, Playwright, expect
 from pypdf import PdfReader
-from reportlab.pdfgen import canvas
 
 from tests.browser.phone import Server, log_in, phone
+from tests.helpers_duties import pdf_bytes
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -28,15 +28,6 @@ def office_api(live: LiveServer) -> Iterator[Server]:
     api = Server(live, "office")
     yield api
     api.close()
-
-
-def a_pdf(text: str) -> bytes:
-    out = io.BytesIO()
-    page = canvas.Canvas(out)
-    page.drawString(72, 760, text)
-    page.showPage()
-    page.save()
-    return out.getvalue()
 
 
 def test_the_unit_answers_a_notice_with_a_pdf_and_the_office_accepts_it(
@@ -53,7 +44,7 @@ def test_the_unit_answers_a_notice_with_a_pdf_and_the_office_accepts_it(
     url = f"/assessment/notices/{notice['id']}"
 
     report = tmp_path / "rectification-report.pdf"
-    report.write_bytes(a_pdf("Rectification report: site fences repaired, dust nets laid"))
+    report.write_bytes(pdf_bytes("Rectification report: site fences repaired, dust nets laid"))
     fake = tmp_path / "fake.pdf"
     fake.write_bytes(b"<!DOCTYPE html><html><script>alert(1)</script></html>")
 
