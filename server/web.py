@@ -15,6 +15,8 @@ from litestar.enums import MediaType
 from litestar.response import Template
 
 from . import i18n
+from .errors import AppError
+from .forms import field_errors
 from .labels import label
 from .security import JS_CLASS_SCRIPT
 
@@ -89,4 +91,19 @@ def page(request: Request[Any, Any, Any], template: str, status_code: int = 200,
     # send a page re-rendered with its errors as JSON, which a browser shows as source text.
     return Template(
         template, context=page_context(request, **extra), status_code=status_code, media_type=MediaType.HTML
+    )
+
+
+def form_page(
+    request: Request[Any, Any, Any], template: str, error: AppError | None, **extra: Any
+) -> Template:
+    """A page with forms, shown again after a refusal with the refusal's status, its message
+    (`error`) and the first message of each field (`field_errors`); 200 without one."""
+    return page(
+        request,
+        template,
+        status_code=error.status_code if error else 200,
+        error=error,
+        field_errors=field_errors(error),
+        **extra,
     )

@@ -13,10 +13,10 @@ from ..accounts.guards import roles
 from ..deps import DutiesDep, DutyAnswersDep
 from ..documents.uploads import read_part
 from ..errors import AppError
-from ..forms import field_errors, form_values
+from ..forms import form_values
 from ..models import Role, Unit, User, utcnow
 from ..photos.forms import FORM_BODY_LIMIT
-from ..web import page
+from ..web import form_page
 from .answers import DUTY_DOCUMENTS
 from .api import DutyId, Year
 from .presenters import BULLETINS, file_url
@@ -50,17 +50,15 @@ async def calendar_page(
     user = request.user
     year = year or duties.current_year()
     views = await duties.views(user, year=year)
-    return page(
+    return form_page(
         request,
         "duties/calendar.html",
-        status_code=error.status_code if error else 200,
+        error,
         year=year,
         late=late,
         views=views,
         rows=matrix(views, late) if user.role != Role.handler else [],
         units=await duties.active_units() if user.role == Role.office else [],
-        error=error,
-        field_errors=field_errors(error),
         values=values or {"year": str(year), "scope": "all"},
         file_url=file_url,
         bureau_report=BUREAU_REPORT,
@@ -79,17 +77,15 @@ async def duty_page(
     user = request.user
     view = await duties.view(user, duty_id)
     mine = view.answer_of(user.unit_id) if user.role in (Role.handler, Role.office) else None
-    return page(
+    return form_page(
         request,
         "duties/duty.html",
-        status_code=error.status_code if error else 200,
+        error,
         view=view,
         mine=mine,
         # A replacement is taken until the deadline; a first answer at any time, marked late after it.
         may_answer=mine is not None and (not mine.versions or mine.status == "on_time" and not _past(view)),
         past=_past(view),
-        error=error,
-        field_errors=field_errors(error),
         saved=saved,
         file_url=file_url,
         accept=DUTY_DOCUMENTS.attribute,
