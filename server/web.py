@@ -11,9 +11,12 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, pass_context
 from litestar import Request
+from litestar.enums import MediaType
 from litestar.response import Template
 
 from . import i18n
+from .errors import AppError
+from .forms import field_errors
 from .labels import label
 from .security import JS_CLASS_SCRIPT
 
@@ -84,4 +87,23 @@ def page_context(request: Request[Any, Any, Any], **extra: Any) -> dict[str, Any
 
 
 def page(request: Request[Any, Any, Any], template: str, status_code: int = 200, **extra: Any) -> Template:
-    return Template(template, context=page_context(request, **extra), status_code=status_code)
+    # Always HTML: a handler that may answer with a page or a redirect (`-> Any`) would otherwise
+    # send a page re-rendered with its errors as JSON, which a browser shows as source text.
+    return Template(
+        template, context=page_context(request, **extra), status_code=status_code, media_type=MediaType.HTML
+    )
+
+
+def form_page(
+    request: Request[Any, Any, Any], template: str, error: AppError | None, **extra: Any
+) -> Template:
+    """A page with forms, shown again after a refusal with the refusal's status, its message
+    (`error`) and the first message of each field (`field_errors`); 200 without one."""
+    return page(
+        request,
+        template,
+        status_code=error.status_code if error else 200,
+        error=error,
+        field_errors=field_errors(error),
+        **extra,
+    )

@@ -19,6 +19,7 @@ from server.app import build_services
 from server.assessment.consequences import ConsequenceService
 from server.audit.verify import verify
 from server.db import Database
+from tests.helpers_duties import docx_bytes as real_docx
 from tests.helpers_findings import auth, db_rows, future
 from tests.support import fixture_photo
 
@@ -51,14 +52,6 @@ async def issue(client: Any, unit: str = "dust-office", **extra: Any) -> Any:
 
 def pdf_text(pdf: bytes) -> str:
     return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
-
-
-def docx_bytes() -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document/>")
-    return out.getvalue()
 
 
 async def audit_actions(settings: Any, object_type: str) -> list[str]:
@@ -142,7 +135,7 @@ async def test_a_returned_answer_is_answered_again_with_a_word_document(client):
     again = await client.post(
         f"{url}/answer",
         data={"answer": "已补充"},
-        files={"document": ("report.bin", docx_bytes(), "application/pdf")},
+        files={"document": ("report.bin", real_docx(), "application/pdf")},
         headers=handler,
     )
     assert again.json()["status"] == "answered"

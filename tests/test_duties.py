@@ -152,7 +152,7 @@ async def test_a_handler_answers_with_a_pdf_then_replaces_it_with_a_docx_and_eve
     assert second.status_code == 201
     assert second.json()["answer"]["version"] == 2
     assert second.json()["answer"]["media_type"] == DOCX
-    assert second.json()["answer"]["filename"] == "plan.doc.docx"
+    assert second.json()["answer"]["filename"] == "plan.docx"
 
     latest = await client.get(f"/api/v1/duties/{duty['id']}/answers/sanitation-office/file", headers=handler)
     assert latest.status_code == 200

@@ -13,7 +13,7 @@ from ..api import TopicId
 from ..deps import SettingsDep
 from ..errors import AppError
 from ..models import Role, User, utcnow
-from ..web import page
+from ..web import form_page, page
 from .api import TopicsDep
 
 
@@ -25,14 +25,12 @@ async def _leader_page(
     values: dict[str, Any] | None = None,
 ) -> Template:
     points = await topics.contact_units(request.user)
-    return page(
+    return form_page(
         request,
         "admin/leader.html",
-        status_code=error.status_code if error else 200,
+        error,
         units=await topics.overview(points),
         topics=await topics.list_for(request.user),
-        error=error,
-        field_errors={e.get("field"): e.get("message") for e in (error.errors if error else [])},
         values=values or {},
         now=utcnow(),
     )

@@ -16,12 +16,13 @@ from ..accounts.guards import logged_in, roles
 from ..api import MAX_ROW_ID, read_json, shaped
 from ..deps import ConsequencesDep, SettingsDep, UnitNoticesDep
 from ..documents.download import PDF, PDF_RESPONSES, download
-from ..documents.uploads import read_upload
+from ..documents.uploads import document_response
 from ..i18n import lang
 from ..models import Role, User
 from ..photos.forms import FORM_BODY_LIMIT
 from .consequences import eligibility_json, interview_json, notice_json, praise_json
 from .notice_pdf import unit_notice_pdf
+from .notices import answer_document
 
 NoticeId = Annotated[
     int,
@@ -122,7 +123,7 @@ async def answer_body(request: Request[User, Any, Any], limit: int) -> tuple[Any
     an optional file `document`."""
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
         form = await request.form()
-        document = await read_upload(form.get("document"), "document", limit)
+        document = await answer_document(form.get("document"), limit)
         return {"answer": form.get("answer") if isinstance(form.get("answer"), str) else None}, document
     return await read_json(request), None
 
@@ -190,7 +191,7 @@ class ConsequenceApiController(Controller):
     ) -> Response[bytes]:
         """The document the unit sent with its answer, with the type its bytes showed."""
         data, name, media_type = await unit_notices.document(request.user, notice_id)
-        return download(data, name, media_type, ascii_name=f"answer-{notice_id}.{name.rsplit('.', 1)[-1]}")
+        return document_response(data, name, media_type, f"answer-{notice_id}.{name.rsplit('.', 1)[-1]}")
 
     @post(
         "/notices/{notice_id:int}/answer", guards=[roles(Role.handler)], request_max_body_size=FORM_BODY_LIMIT

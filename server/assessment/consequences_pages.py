@@ -15,17 +15,17 @@ from ..accounts.guards import roles
 from ..deps import ConsequencesDep, ScoresDep, SettingsDep, UnitNoticesDep
 from ..documents.dates import format_date
 from ..documents.qr import qr_svg
-from ..documents.uploads import read_upload
 from ..errors import AppError, Invalid, NotFound
 from ..findings.notice_pdf import NO_PUBLIC_URL
-from ..forms import field_errors, form_values
+from ..forms import form_values
 from ..i18n import gettext as _
 from ..i18n import lang
 from ..models import Role, User, utcnow
 from ..photos.forms import FORM_BODY_LIMIT
-from ..web import page
+from ..web import form_page, page
 from .consequences_api import NoticeId
 from .notice_pdf import opening, unit_notice_data
+from .notices import NOTICE_DOCUMENTS, answer_document
 from .periods import parse_period
 
 ACTIONS = ("notice", "interview", "eligibility", "praise")
@@ -100,18 +100,16 @@ class ConsequencePages(Controller):
         if unit is None:
             raise NotFound(_("There is no unit %(code)s that the assessment scores.", code=unit_code[:40]))
         (score,) = await scores.scores([unit], period)
-        return page(
+        return form_page(
             request,
             "assessment/unit.html",
-            status_code=error.status_code if error else 200,
+            error,
             period=period.key,
             unit=unit,
             score=score,
             records=await consequences.for_period(period, {unit.id}, lang()),
             problems=await unit_notices.prefill(period.key, unit.code),
-            error=error,
             action=action,
-            field_errors=field_errors(error),
             values=values or {},
         )
 
@@ -198,20 +196,19 @@ class ConsequencePages(Controller):
     ) -> Template:
         notice = await unit_notices.get(request.user, notice_id)
         data = unit_notice_data(notice, settings)
-        return page(
+        return form_page(
             request,
             "assessment/notice.html",
-            status_code=error.status_code if error else 200,
+            error,
             notice=notice,
             data=data,
             opening=opening(data),
             date_text=format_date,
             verify_qr=qr_svg(data.verify_url, "核验二维码") if data.verify_url else None,
             no_public_url=NO_PUBLIC_URL,
-            error=error,
-            field_errors=field_errors(error),
             values=values or {},
             now=utcnow(),
+            accept=NOTICE_DOCUMENTS.attribute,
         )
 
     async def _on_notice(
@@ -260,7 +257,7 @@ class ConsequencePages(Controller):
         form = await request.form()
 
         async def act() -> None:
-            document = await read_upload(form.get("document"), "document", settings.max_document_bytes)
+            document = await answer_document(form.get("document"), settings.max_document_bytes)
             await unit_notices.answer(request.user, notice_id, {"answer": form.get("answer") or ""}, document)
 
         return await self._on_notice(request, unit_notices, settings, notice_id, form, act)

@@ -6,15 +6,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import anyio.to_thread
 from sqlalchemy import select
 
 from ..admin.fields import Body
 from ..audit.chain import AuditLog, add_audited
 from ..db import Database
-from ..documents.uploads import Document, DocumentStore
+from ..documents.uploads import (
+    DOCX_KIND,
+    JPEG_KIND,
+    PDF_KIND,
+    PNG_KIND,
+    Accepted,
+    Document,
+    DocumentStore,
+    read_upload,
+)
 from ..errors import Conflict, Forbidden, NotFound
 from ..i18n import gettext as _
+from ..labels import N_
 from ..models import Role, UnitNotice, UnitNoticeCounter, User, utcnow
 from ..numbering import next_in_year
 from .consequence_rules import Rules, contained_periods, problems_text
@@ -22,6 +31,13 @@ from .periods import parse_period
 
 OPEN = ("issued", "returned")
 NOTICE_FIELDS = {"period", "unit", "deadline", "problems", "override_reason"}
+# What may come with an answer; the limit is XUNCHA_MAX_DOCUMENT_BYTES.
+NOTICE_DOCUMENTS = Accepted((PDF_KIND, JPEG_KIND, PNG_KIND, DOCX_KIND), N_("PDF, JPEG, PNG or Word (DOCX)"))
+
+
+async def answer_document(upload: Any, limit: int) -> Document | None:
+    """The form's optional file `document` sent with an answer, checked by its content."""
+    return await read_upload(upload, NOTICE_DOCUMENTS, limit, field="document", fallback="document")
 
 
 def notice_number(year: int, seq: int) -> str:
@@ -144,7 +160,7 @@ class UnitNoticeService:
                 )
             if document is not None:
                 # Written before the row: a failed write leaves no answer naming a missing file.
-                await anyio.to_thread.run_sync(self.store.save, document)
+                await self.store.save(document)
                 notice.document_sha256, notice.document_name = document.sha256, document.name
                 notice.document_type, notice.document_size = document.media_type, document.size
             notice.answer, notice.answered_by_id, notice.answered_at = text, user.id, utcnow()
@@ -182,7 +198,7 @@ class UnitNoticeService:
         if not notice.document_sha256:
             raise NotFound(_("The answer to notice %(number)s has no document.", number=notice.number))
         try:
-            data = self.store.read(notice.document_sha256)
+            data = await self.store.read(notice.document_sha256)
         except OSError:
             raise NotFound(
                 _("The document of notice %(number)s is missing from the store.", number=notice.number)

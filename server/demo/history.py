@@ -29,6 +29,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from ..app import build_services
+from ..assessment.demo import record_consequences_history
 from ..campaigns.service import CampaignService
 from ..checks.service import CheckService
 from ..complaints.demo import record_complaints_history
@@ -47,7 +48,11 @@ DAYS = 90
 EVERY_DAYS = 2
 
 HistoryRecorder = Callable[["History"], Awaitable[str]]
-HISTORY_RECORDERS: list[HistoryRecorder] = [record_complaints_history, record_duties_history]
+HISTORY_RECORDERS: list[HistoryRecorder] = [
+    record_complaints_history,
+    record_duties_history,
+    record_consequences_history,
+]
 
 
 def history_uuid(*parts: object) -> str:

@@ -7,23 +7,33 @@ answer may still give one, marked late, and an answer given stays as it is.
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import select
 
 from ..audit.chain import AuditLog
 from ..db import Database
-from ..documents.download import safe_filename
-from ..errors import Conflict, Forbidden, NotFound, TooLarge
+from ..documents.uploads import (
+    DOCX_KIND,
+    JPEG_KIND,
+    PDF_KIND,
+    PNG_KIND,
+    XLSX_KIND,
+    Accepted,
+    DocumentStore,
+    check_document,
+)
+from ..errors import Conflict, Forbidden, NotFound
 from ..i18n import gettext as _
+from ..labels import N_
 from ..models import Duty, DutyAnswer, Role, Unit, User, utcnow
-from ..photos.store import write_whole
 from ..settings import Settings
-from .filetypes import ACCEPTED, FileType, sniff
 from .service import DutyService, DutyView
+
+# What a duty's answer may be; the limit is XUNCHA_MAX_DUTY_FILE_BYTES.
+DUTY_DOCUMENTS = Accepted(
+    (PDF_KIND, DOCX_KIND, XLSX_KIND, JPEG_KIND, PNG_KIND), N_("PDF, Word (DOCX), Excel (XLSX), JPEG or PNG")
+)
 
 
 @dataclass(frozen=True)
@@ -34,39 +44,12 @@ class Target:
     unit: Unit
 
 
-def too_large(size: int | None, limit: int) -> TooLarge:
-    if size is None:
-        message = _("The file is larger than the limit of %(limit).0f MB.", limit=limit / 2**20)
-    else:
-        message = _(
-            "The file is %(size).1f MB; the limit is %(limit).0f MB.", size=size / 2**20, limit=limit / 2**20
-        )
-    return TooLarge(message, errors=[{"field": "file", "message": message}])
-
-
-def stored_name(filename: str | None, file_type: FileType, fallback: str) -> str:
-    """The name the unit gave, made safe, with the extension of what the file really is."""
-    # Half a character (a lone surrogate from a badly encoded query) is no name any database keeps.
-    name = safe_filename(filename.encode("utf-8", "ignore").decode()) if filename else ""
-    if not name or name == "download":
-        name = fallback
-    stem, dot, ext = name.rpartition(".")
-    known = {"jpeg": "jpg"}.get(ext.lower(), ext.lower()) if dot else ""
-    if known != file_type.extension:
-        name = f"{name}.{file_type.extension}"
-    return name[-200:]
-
-
 class AnswerService:
     def __init__(self, db: Database, settings: Settings, duties: DutyService) -> None:
         self.db = db
         self.settings = settings
         self.duties = duties
-        self.root = settings.data_dir / "duties"
-
-    def path(self, sha256: str, media_type: str) -> Path:
-        ext = next((t.extension for t in ACCEPTED if t.media_type == media_type), "bin")
-        return self.root / sha256[:2] / f"{sha256}.{ext}"
+        self.store = DocumentStore(settings.data_dir / "duties")
 
     async def target(self, user: User, duty_id: int, unit_code: str) -> Target:
         """Who may answer: the people of the unit asked (a handler, or the office for its own unit).
@@ -85,20 +68,21 @@ class AnswerService:
             )
         return Target(view, unit)
 
-    def check_size(self, size: int | None) -> None:
-        """413 before reading a body whose declared length is over the limit."""
-        if size is not None and size > self.settings.max_duty_file_bytes:
-            raise too_large(size, self.settings.max_duty_file_bytes)
-
     async def answer(
         self, user: User, target: Target, data: bytes, filename: str | None
     ) -> tuple[int, DutyAnswer]:
         """201 with the new version; 200 with the latest when the same file comes again; 409 when
         the deadline has passed and the unit has already answered."""
-        self.check_size(len(data))
-        file_type = sniff(data)
-        sha = hashlib.sha256(data).hexdigest()
         duty = target.view.duty
+        document = check_document(
+            data,
+            filename,
+            DUTY_DOCUMENTS,
+            self.settings.max_duty_file_bytes,
+            field="file",
+            fallback=f"{duty.code}-{target.unit.code}",
+        )
+        sha = document.sha256
         async with self.db.write() as session:
             # The duty's row is the lock: two uploads of one unit cannot take the same version.
             await session.execute(select(Duty.id).where(Duty.id == duty.id).with_for_update())
@@ -123,21 +107,20 @@ class AnswerService:
                     ),
                     code="deadline_passed",
                 )
-            fallback = f"{duty.code}-{target.unit.code}"
             answer = DutyAnswer(
                 duty_id=duty.id,
                 unit_id=target.unit.id,
                 version=len(versions) + 1,
-                filename=stored_name(filename, file_type, fallback),
-                media_type=file_type.media_type,
-                size_bytes=len(data),
+                filename=document.name,
+                media_type=document.media_type,
+                size_bytes=document.size,
                 sha256=sha,
                 uploaded_by_id=user.id,
                 uploaded_at=now,
                 late=late,
             )
             # The file is in place before the row that names it is committed.
-            await asyncio.to_thread(write_whole, self.path(sha, file_type.media_type), data)
+            await self.store.save(document)
             session.add(answer)
             await session.flush()
             audit = AuditLog(actor_id=user.id)
@@ -163,7 +146,7 @@ class AnswerService:
         if chosen is None:
             raise NotFound(_("There is no such answer that you may see."))
         try:
-            content = await asyncio.to_thread(self.path(chosen.sha256, chosen.media_type).read_bytes)
+            content = await self.store.read(chosen.sha256)
         except FileNotFoundError:
             raise NotFound(_("The answer's file is missing from the store; tell the office.")) from None
         return view, chosen, content

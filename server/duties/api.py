@@ -11,10 +11,9 @@ from litestar.params import FromPath, FromQuery, PathParameter, QueryParameter, 
 from ..accounts.guards import roles
 from ..api import MAX_ROW_ID, JsonRequest, shaped
 from ..deps import DutiesDep, DutyAnswersDep
-from ..documents.download import download
+from ..documents.uploads import document_response, read_body
 from ..i18n import lang
 from ..models import Role, User
-from .answers import too_large
 from .presenters import AnswerOut, DutyIn, DutyOut, duty_json, version_json
 from .service import FIRST_YEAR, LAST_YEAR
 
@@ -27,21 +26,6 @@ Version = Annotated[
     int | None, QueryParameter(ge=1, le=MAX_ROW_ID, description="An earlier version; the latest by default.")
 ]
 READERS = roles(Role.office, Role.lead, Role.handler)
-
-
-async def read_limited(request: Request[Any, Any, Any], limit: int) -> bytes:
-    """The body, refused with 413 as soon as it is known to be over `limit`: from its declared
-    length before a byte is read, else while it streams in."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise too_large(int(declared), limit)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large(None, limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 class DutyApiController(Controller):
@@ -91,7 +75,7 @@ class DutyApiController(Controller):
         the body; `filename` names it. 201 with a new version, 200 when the same file comes again;
         415 for any other content, 413 over the size limit, 409 for a replacement after the deadline."""
         target = await duty_answers.target(request.user, duty_id, unit)
-        data = await read_limited(request, duty_answers.settings.max_duty_file_bytes)
+        data = await read_body(request, duty_answers.settings.max_duty_file_bytes, "file")
         status, answer = await duty_answers.answer(request.user, target, data, filename)
         mine = await duty_answers.duties.view(request.user, duty_id)
         row = mine.answer_of(target.unit.id)
@@ -117,4 +101,4 @@ class DutyApiController(Controller):
         ascii_name = (
             f"{view.duty.year}-{view.duty.code}-{unit}-v{answer.version}.{answer.filename.rsplit('.', 1)[-1]}"
         )
-        return download(content, answer.filename, answer.media_type, ascii_name=ascii_name)
+        return document_response(content, answer.filename, answer.media_type, ascii_name)

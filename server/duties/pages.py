@@ -6,19 +6,19 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import UploadFile
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from ..accounts.guards import roles
 from ..deps import DutiesDep, DutyAnswersDep
+from ..documents.uploads import read_part
 from ..errors import AppError
-from ..forms import field_errors, form_values
+from ..forms import form_values
 from ..models import Role, Unit, User, utcnow
 from ..photos.forms import FORM_BODY_LIMIT
-from ..web import page
+from ..web import form_page
+from .answers import DUTY_DOCUMENTS
 from .api import DutyId, Year
-from .filetypes import ACCEPT_ATTRIBUTE
 from .presenters import BULLETINS, file_url
 from .service import BUREAU_REPORT, LATE_STATUSES, DutyService, DutyView
 
@@ -50,17 +50,15 @@ async def calendar_page(
     user = request.user
     year = year or duties.current_year()
     views = await duties.views(user, year=year)
-    return page(
+    return form_page(
         request,
         "duties/calendar.html",
-        status_code=error.status_code if error else 200,
+        error,
         year=year,
         late=late,
         views=views,
         rows=matrix(views, late) if user.role != Role.handler else [],
         units=await duties.active_units() if user.role == Role.office else [],
-        error=error,
-        field_errors=field_errors(error),
         values=values or {"year": str(year), "scope": "all"},
         file_url=file_url,
         bureau_report=BUREAU_REPORT,
@@ -79,20 +77,18 @@ async def duty_page(
     user = request.user
     view = await duties.view(user, duty_id)
     mine = view.answer_of(user.unit_id) if user.role in (Role.handler, Role.office) else None
-    return page(
+    return form_page(
         request,
         "duties/duty.html",
-        status_code=error.status_code if error else 200,
+        error,
         view=view,
         mine=mine,
         # A replacement is taken until the deadline; a first answer at any time, marked late after it.
         may_answer=mine is not None and (not mine.versions or mine.status == "on_time" and not _past(view)),
         past=_past(view),
-        error=error,
-        field_errors=field_errors(error),
         saved=saved,
         file_url=file_url,
-        accept=ACCEPT_ATTRIBUTE,
+        accept=DUTY_DOCUMENTS.attribute,
         limit_mb=duties.settings.max_duty_file_bytes / 2**20,
         bulletins=BULLETINS if view.duty.code == BUREAU_REPORT else None,
     )
@@ -155,11 +151,8 @@ class DutyPages(Controller):
         try:
             target = await duty_answers.target(user, duty_id, user.unit.code)
             form = await request.form()
-            upload = form.get("file")
-            limit = duty_answers.settings.max_duty_file_bytes
-            data = await upload.read(limit + 1) if isinstance(upload, UploadFile) else b""
-            duty_answers.check_size(len(data))
-            filename = upload.filename if isinstance(upload, UploadFile) else None
+            part = await read_part(form.get("file"), duty_answers.settings.max_duty_file_bytes)
+            data, filename = part or (b"", None)
             await duty_answers.answer(user, target, data, filename)
         except AppError as exc:
             return await duty_page(request, duties, duty_id, error=exc)
