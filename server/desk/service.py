@@ -108,14 +108,20 @@ class DeskService:
         """The newest workflow event of a finding of the campaign the user may see, and the user's
         newest notification: the feed recounts the desk's figures only when one of them has
         moved. Events of findings hidden from the reader (an undisclosed covert check's) move
-        nothing, so a quiet desk does not learn that something happened out of its sight."""
+        nothing, so a quiet desk does not learn that something happened out of its sight.
+
+        The events are read newest first on their primary key, each one's finding looked up by
+        its own: the newest event is almost always close to the top. Joined the other way round,
+        the planner walks every finding of the campaign (seconds at a million findings)."""
+        of_this_desk = (
+            select(Finding.id)
+            .where(Finding.id == FindingEvent.finding_id, Finding.campaign_id == campaign_id)
+            .where(visible_findings(user))
+            .exists()
+        )
         async with self.db.read() as session:
             event = await session.scalar(
-                select(FindingEvent.id)
-                .join(Finding, Finding.id == FindingEvent.finding_id)
-                .where(Finding.campaign_id == campaign_id, visible_findings(user))
-                .order_by(FindingEvent.id.desc())
-                .limit(1)
+                select(FindingEvent.id).where(of_this_desk).order_by(FindingEvent.id.desc()).limit(1)
             )
             note = await session.scalar(
                 select(func.max(Notification.id)).where(Notification.user_id == user.id)
