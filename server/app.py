@@ -90,7 +90,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     template_config = TemplateConfig(
         directory=TEMPLATE_DIR,
         engine=JinjaTemplateEngine,
-        engine_callback=lambda engine: configure_environment(engine.engine, settings.timezone),
+        engine_callback=lambda engine: configure_environment(
+            engine.engine, settings.timezone, reload=settings.debug
+        ),
     )
 
     # Started by every server process; each task runs in one of them per interval.
