@@ -295,3 +295,16 @@ def body_digest(body: Any) -> str:
     # Key order and whitespace do not make a different body; content does.
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def event_json(event: Any) -> dict[str, Any]:
+    """What the workflow events of a finding and of a complaint share, as the API shows them."""
+    return {
+        "at": event.at.isoformat(),
+        "action": event.action,
+        "by": event.actor.username if event.actor else None,
+        "from": event.from_status,
+        "to": event.to_status,
+        "unit": event.unit.code if event.unit else None,
+        "deadline": event.deadline.isoformat() if event.deadline else None,
+    }

@@ -23,6 +23,7 @@ from ..api import (
     shaped,
     uuid_or_404,
 )
+from ..api import event_json as workflow_event_json
 from ..deps import (
     CampaignsDep,
     FindingsDep,
@@ -57,17 +58,7 @@ from .service import finding_json
 
 
 def event_json(event: Any, language: str) -> dict[str, Any]:
-    return {
-        "at": event.at.isoformat(),
-        "action": event.action,
-        "by": event.actor.username if event.actor else None,
-        "from": event.from_status,
-        "to": event.to_status,
-        "unit": event.unit.code if event.unit else None,
-        "deadline": event.deadline.isoformat() if event.deadline else None,
-        "reason": event.reason,
-        "related_finding": event.related_finding_id,
-    }
+    return {**workflow_event_json(event), "reason": event.reason, "related_finding": event.related_finding_id}
 
 
 def finding_detail_json(detail: Any, language: str) -> dict[str, Any]:
