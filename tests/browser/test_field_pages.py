@@ -155,4 +155,3 @@ def test_the_handler_is_warned_before_sending_the_before_photo_again(page: Page,
     # The officer's own before-photo sent back as the after-photo: the handler is told before saving.
     page.set_input_files("input[name=photos]", str(PHOTOS_DIR / "gps_DSCN0010.jpg"))
     expect(warnings).to_contain_text("looks the same as a photo of the finding")
-
