@@ -3,6 +3,7 @@ refusal, and the position a field form carries."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from .errors import AppError
@@ -41,3 +42,10 @@ def location_from_form(form: Any) -> dict[str, Any] | None:
         return None
     accuracy = None if source == "manual" else _float(form.get("accuracy_m"))
     return {"lat": lat, "lon": lon, "accuracy_m": accuracy, "source": source}
+
+
+async def store_uploads(uploads: Iterable[Any], put_photo: Callable[..., Awaitable[Any]]) -> None:
+    """After the record a form saved: each photo uploaded with it, through the record's photo PUT
+    (`put_photo(uuid, media_type, data, processed=...)`), as the phone's outbox would send it."""
+    for upload in uploads:
+        await put_photo(upload.uuid, upload.media_type, await upload.read(), processed=upload.processed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid as uuidlib
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,7 @@ from ..accounts.guards import logged_in, roles
 from ..campaigns.service import CampaignService
 from ..deps import CampaignsDep, ChecksDep, PhotosDep, SettingsDep
 from ..errors import AppError, Invalid, NotFound
-from ..forms import field_errors, form_values, location_from_form
+from ..forms import field_errors, form_values, location_from_form, store_uploads
 from ..geo import valid_position
 from ..i18n import gettext as _
 from ..models import KINDS_BY_ROLE, Campaign, Result, Role, User, utcnow
@@ -87,15 +88,7 @@ class FieldPages(Controller):
             await checks.put_check(request.user, check_uuid, body)
         except AppError as exc:
             return await _form_page(request, campaign, campaigns, settings, form, exc)
-        for upload in uploads:
-            await checks.put_photo(
-                request.user,
-                check_uuid,
-                upload.uuid,
-                upload.media_type,
-                await upload.read(),
-                processed=upload.processed,
-            )
+        await store_uploads(uploads, partial(checks.put_photo, request.user, check_uuid))
         return Redirect(f"/checks/{check_uuid}?saved=1", status_code=303)
 
     @get("/field/sites-near")

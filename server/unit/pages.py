@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid as uuidlib
 from datetime import datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,7 +24,7 @@ from ..deps import FindingsDep, PhotosDep, RectificationsDep, SettingsDep, UnitD
 from ..errors import AppError, Invalid
 from ..findings.schemas import UnitWork
 from ..findings.service import WAITING_FOR_UNIT, FindingDetail, finding_json, is_due_soon, is_overdue
-from ..forms import field_errors, form_values, location_from_form
+from ..forms import field_errors, form_values, location_from_form, store_uploads
 from ..i18n import gettext as _
 from ..i18n import lang
 from ..models import Finding, FindingEvent, Role, User, utcnow
@@ -122,15 +123,7 @@ class UnitPages(Controller):
             await rectifications.put(request.user, finding_id, rect_uuid, body)
         except AppError as exc:
             return _finding_page(request, detail, settings, form=form, error=exc, status_code=exc.status_code)
-        for upload in uploads:
-            await rectifications.put_photo(
-                request.user,
-                rect_uuid,
-                upload.uuid,
-                upload.media_type,
-                await upload.read(),
-                processed=upload.processed,
-            )
+        await store_uploads(uploads, partial(rectifications.put_photo, request.user, rect_uuid))
         return Redirect(f"/unit/findings/{finding_id}?saved=1", status_code=303)
 
 
