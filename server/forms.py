@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from .errors import AppError
+from .api import canonical_uuid
+from .errors import AppError, Invalid
+from .i18n import gettext as _
 
 
 def form_values(form: Any) -> dict[str, str]:
@@ -49,3 +51,12 @@ async def store_uploads(uploads: Iterable[Any], put_photo: Callable[..., Awaitab
     (`put_photo(uuid, media_type, data, processed=...)`), as the phone's outbox would send it."""
     for upload in uploads:
         await put_photo(upload.uuid, upload.media_type, await upload.read(), processed=upload.processed)
+
+
+def form_uuid(form: Any, lost: str) -> str:
+    """The UUID the page gave the record it saves; `lost` says which, when the form came back
+    without it (a 422 that asks to reload the page, which makes a new one)."""
+    value = canonical_uuid(form.get("uuid"))
+    if value is None:
+        raise Invalid(lost, errors=[{"field": "uuid", "message": _("Reload the page.")}])
+    return value

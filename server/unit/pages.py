@@ -19,12 +19,12 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from ..accounts.guards import roles
-from ..api import FindingId, canonical_uuid, shaped
+from ..api import FindingId, shaped
 from ..deps import FindingsDep, PhotosDep, RectificationsDep, SettingsDep, UnitDep
-from ..errors import AppError, Invalid
+from ..errors import AppError
 from ..findings.schemas import UnitWork
 from ..findings.service import WAITING_FOR_UNIT, FindingDetail, finding_json, is_due_soon, is_overdue
-from ..forms import field_errors, form_values, location_from_form, store_uploads
+from ..forms import field_errors, form_uuid, form_values, location_from_form, store_uploads
 from ..i18n import gettext as _
 from ..i18n import lang
 from ..models import Finding, FindingEvent, Role, User, utcnow
@@ -170,12 +170,7 @@ async def _body_from_form(
     form: Any, photo_service: PhotoService
 ) -> tuple[str, dict[str, Any], list[FormPhoto]]:
     """The body the phone would PUT, built from the plain form; every photo is checked before anything is saved."""
-    rect_uuid = canonical_uuid(form.get("uuid"))
-    if rect_uuid is None:
-        raise Invalid(
-            _("The form lost its rectification UUID; reload the page."),
-            errors=[{"field": "uuid", "message": _("Reload the page.")}],
-        )
+    rect_uuid = form_uuid(form, _("The form lost its rectification UUID; reload the page."))
     uploads = await photos_from_form(form, ["photos"], photo_service, FORM_PHOTO_NS, rect_uuid)
     body = {
         "note": form.get("note") or "",
