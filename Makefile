@@ -16,6 +16,9 @@ PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 # The PostgreSQL run also counts logins in Redis (tests/test_shared_limits.py).
 REDIS_URL ?= redis://127.0.0.1:6379/15
 CHROMIUM ?= /usr/bin/chromium
+# Test processes (pytest-xdist) for the SQLite and PostgreSQL suites; each PostgreSQL worker gets a
+# database of its own beside PG_URL's (<name>_gw0, <name>_gw1, ...), created when missing.
+TEST_WORKERS ?= 2
 # The CJK TrueType font PDFs embed (XUNCHA_PDF_FONT points elsewhere) and the tools the PDF tests use.
 PDF_FONT ?= $(or $(XUNCHA_PDF_FONT),/usr/share/fonts/truetype/arphic/uming.ttc)
 SYSTEM_PACKAGES := fonts-arphic-uming poppler-utils ghostscript
@@ -55,10 +58,10 @@ run: install system-deps
 	$(BIN)/xuncha serve --host $(HOST) --port $(PORT)
 
 test: install system-deps
-	$(BIN)/python -m pytest -m "not browser and not faults"
+	$(BIN)/python -m pytest -m "not browser and not faults" -n $(TEST_WORKERS)
 
 test-postgres: install system-deps
-	XUNCHA_TEST_DATABASE_URL=$(PG_URL) XUNCHA_TEST_REDIS_URL=$(REDIS_URL) $(BIN)/python -m pytest -m "not browser and not faults"
+	XUNCHA_TEST_DATABASE_URL=$(PG_URL) XUNCHA_TEST_REDIS_URL=$(REDIS_URL) $(BIN)/python -m pytest -m "not browser and not faults" -n $(TEST_WORKERS)
 
 test-browser: install
 	XUNCHA_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -m browser

@@ -8,12 +8,12 @@ import json
 import re
 import unicodedata
 import uuid as uuidlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
 import msgspec
-from litestar import Request
+from litestar import Request, Response, put
 from litestar.openapi import ResponseSpec
 from litestar.params import PathParameter, QueryParameter
 from litestar.types import Empty
@@ -298,3 +298,37 @@ def body_digest(body: Any) -> str:
     # Key order and whitespace do not make a different body; content does.
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def event_json(event: Any) -> dict[str, Any]:
+    """What the workflow events of a finding and of a complaint share, as the API shows them."""
+    return {
+        "at": event.at.isoformat(),
+        "action": event.action,
+        "by": event.actor.username if event.actor else None,
+        "from": event.from_status,
+        "to": event.to_status,
+        "unit": event.unit.code if event.unit else None,
+        "deadline": event.deadline.isoformat() if event.deadline else None,
+    }
+
+
+def photo_put(path: str, receipt: type[Any]) -> Any:
+    """The route of a PUT of a photo's bytes: the photo body limit, and its receipts documented."""
+    return put(
+        path,
+        request_max_body_size=PHOTO_BODY_LIMIT,
+        status_code=200,
+        responses=receipt_responses(receipt, "photo"),
+    )
+
+
+async def stored_photo(
+    request: Request[Any, Any, Any],
+    receipt: type[T],
+    store: Callable[[str | None, bytes], Awaitable[tuple[int, Mapping[str, Any]]]],
+) -> Response[T]:
+    """Reads the photo's bytes, has `store` keep them, and answers its receipt with its status."""
+    content_type, data = await read_photo_body(request)
+    status, body = await store(content_type, data)
+    return Response(shaped(body, receipt), status_code=status)

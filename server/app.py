@@ -115,7 +115,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     template_config = TemplateConfig(
         directory=TEMPLATE_DIR,
         engine=JinjaTemplateEngine,
-        engine_callback=lambda engine: configure_environment(engine.engine, settings.timezone),
+        engine_callback=lambda engine: configure_environment(
+            engine.engine, settings.timezone, reload=settings.debug
+        ),
     )
 
     async def purge_counters() -> int:

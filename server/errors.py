@@ -49,34 +49,21 @@ class AppError(Exception):
         self.headers = headers or {}
 
 
-class Invalid(AppError):
-    status_code = 422
-    code = "invalid"
+def _error_kind(name: str, status_code: int, code: str, doc: str) -> type[AppError]:
+    """An AppError with its own status and code: only these two tell the kinds apart."""
+    return type(
+        name, (AppError,), {"status_code": status_code, "code": code, "__doc__": doc, "__module__": __name__}
+    )
 
 
-class Conflict(AppError):
-    status_code = 409
-    code = "conflict"
-
-
-class NotFound(AppError):
-    status_code = 404
-    code = "not_found"
-
-
-class Forbidden(AppError):
-    status_code = 403
-    code = "forbidden"
-
-
-class TooLarge(AppError):
-    status_code = 413
-    code = "too_large"
-
-
-class Unsupported(AppError):
-    status_code = 415
-    code = "unsupported_media_type"
+Invalid = _error_kind("Invalid", 422, "invalid", "The request was read but a value is not acceptable.")
+Conflict = _error_kind("Conflict", 409, "conflict", "The request contradicts the record's current state.")
+NotFound = _error_kind("NotFound", 404, "not_found", "No such record, or none the user may see.")
+Forbidden = _error_kind("Forbidden", 403, "forbidden", "The user's role or unit may not do this.")
+TooLarge = _error_kind("TooLarge", 413, "too_large", "A body or file over its limit.")
+Unsupported = _error_kind("Unsupported", 415, "unsupported_media_type", "A body or file of a type not read.")
+WrongCredentials = _error_kind("WrongCredentials", 401, "wrong_credentials", "The name or password is wrong.")
+TooManyAttempts = _error_kind("TooManyAttempts", 429, "too_many_attempts", "Too many failed logins for now.")
 
 
 class Unavailable(AppError):
@@ -87,16 +74,6 @@ class Unavailable(AppError):
 
     def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
         super().__init__(message, code=code, headers={"Retry-After": str(retry_after)})
-
-
-class WrongCredentials(AppError):
-    status_code = 401
-    code = "wrong_credentials"
-
-
-class TooManyAttempts(AppError):
-    status_code = 429
-    code = "too_many_attempts"
 
 
 def wants_json(request: Request[Any, Any, Any]) -> bool:

@@ -3,9 +3,12 @@ refusal, and the position a field form carries."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from .errors import AppError
+from .api import canonical_uuid
+from .errors import AppError, Invalid
+from .i18n import gettext as _
 
 
 def form_values(form: Any) -> dict[str, str]:
@@ -41,3 +44,19 @@ def location_from_form(form: Any) -> dict[str, Any] | None:
         return None
     accuracy = None if source == "manual" else _float(form.get("accuracy_m"))
     return {"lat": lat, "lon": lon, "accuracy_m": accuracy, "source": source}
+
+
+async def store_uploads(uploads: Iterable[Any], put_photo: Callable[..., Awaitable[Any]]) -> None:
+    """After the record a form saved: each photo uploaded with it, through the record's photo PUT
+    (`put_photo(uuid, media_type, data, facts=...)`), as the phone's outbox would send it."""
+    for upload in uploads:
+        await put_photo(upload.uuid, upload.media_type, await upload.read(), facts=upload.facts)
+
+
+def form_uuid(form: Any, lost: str) -> str:
+    """The UUID the page gave the record it saves; `lost` says which, when the form came back
+    without it (a 422 that asks to reload the page, which makes a new one)."""
+    value = canonical_uuid(form.get("uuid"))
+    if value is None:
+        raise Invalid(lost, errors=[{"field": "uuid", "message": _("Reload the page.")}])
+    return value

@@ -38,8 +38,11 @@ def asset(path: str) -> str:
     return f"/static/{path}?v={asset_version(path)}"
 
 
-def configure_environment(env: Environment, timezone: str) -> None:
+def configure_environment(env: Environment, timezone: str, *, reload: bool = False) -> None:
     zone = ZoneInfo(timezone)
+    # Compiled templates are kept; only in debug mode are their files checked for changes on every
+    # use (a page includes a partial once per row it lists: a stat of the file each time).
+    env.auto_reload = reload
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.autoescape = True

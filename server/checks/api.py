@@ -11,12 +11,12 @@ from litestar.params import FromPath, FromQuery, QueryParameter, SkipValidation
 from ..accounts.guards import logged_in
 from ..api import (
     JSON_BODY_LIMIT,
-    PHOTO_BODY_LIMIT,
     JsonRequest,
     next_page_url,
-    read_photo_body,
+    photo_put,
     receipt_responses,
     shaped,
+    stored_photo,
     uuid_or_404,
 )
 from ..deps import CampaignsDep, ChecksDep
@@ -53,12 +53,7 @@ class CheckApiController(Controller):
         status, receipt = await checks.put_check(request.user, check_uuid, data)
         return Response(shaped(receipt, CheckReceipt), status_code=status)
 
-    @put(
-        "/checks/{check_uuid:str}/photos/{photo_uuid:str}",
-        request_max_body_size=PHOTO_BODY_LIMIT,
-        status_code=200,
-        responses=receipt_responses(CheckPhotoReceipt, "photo"),
-    )
+    @photo_put("/checks/{check_uuid:str}/photos/{photo_uuid:str}", CheckPhotoReceipt)
     async def put_photo(
         self,
         request: Request[User, Any, Any],
@@ -68,9 +63,13 @@ class CheckApiController(Controller):
     ) -> Response[CheckPhotoReceipt]:
         check_uuid = uuid_or_404(check_uuid, "The check UUID")
         photo_uuid = uuid_or_404(photo_uuid, "The photo UUID")
-        content_type, data = await read_photo_body(request)
-        status, body = await checks.put_photo(request.user, check_uuid, photo_uuid, content_type, data)
-        return Response(shaped(body, CheckPhotoReceipt), status_code=status)
+        return await stored_photo(
+            request,
+            CheckPhotoReceipt,
+            lambda content_type, data: checks.put_photo(
+                request.user, check_uuid, photo_uuid, content_type, data
+            ),
+        )
 
     @get("/checks")
     async def list_checks(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid as uuidlib
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,8 +14,8 @@ from litestar.response import Redirect, Template
 from ..accounts.guards import logged_in, roles
 from ..campaigns.service import CampaignService
 from ..deps import CampaignsDep, ChecksDep, PhotosDep, SettingsDep
-from ..errors import AppError, Invalid, NotFound
-from ..forms import field_errors, form_values, location_from_form
+from ..errors import AppError, NotFound
+from ..forms import field_errors, form_uuid, form_values, location_from_form, store_uploads
 from ..geo import valid_position
 from ..i18n import gettext as _
 from ..models import KINDS_BY_ROLE, Campaign, Result, Role, User, utcnow
@@ -87,15 +88,7 @@ class FieldPages(Controller):
             await checks.put_check(request.user, check_uuid, body)
         except AppError as exc:
             return await _form_page(request, campaign, campaigns, settings, form, exc)
-        for upload in uploads:
-            await checks.put_photo(
-                request.user,
-                check_uuid,
-                upload.uuid,
-                upload.media_type,
-                await upload.read(),
-                facts=upload.facts,
-            )
+        await store_uploads(uploads, partial(checks.put_photo, request.user, check_uuid))
         return Redirect(f"/checks/{check_uuid}?saved=1", status_code=303)
 
     @get("/field/sites-near")
@@ -176,12 +169,7 @@ async def _body_from_form(
     form: Any, campaign: Campaign, photo_service: PhotoService
 ) -> tuple[str, dict[str, Any], list[FormPhoto]]:
     """The same body a phone would PUT, built from the plain form's fields."""
-    check_uuid = canonical_uuid(form.get("uuid"))
-    if check_uuid is None:
-        raise Invalid(
-            _("The form lost its check UUID; reload the page."),
-            errors=[{"field": "uuid", "message": _("Reload the page.")}],
-        )
+    check_uuid = form_uuid(form, _("The form lost its check UUID; reload the page."))
     location = location_from_form(form)
     answers = []
     current = [i for i in campaign.items if i.active]  # older revisions' rows are kept beside them

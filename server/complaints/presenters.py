@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from ..api import event_json as workflow_event_json
 from ..models import Complaint, ComplaintEvent, User
 from .access import sees_contact
 
@@ -47,13 +48,4 @@ def complaint_json(complaint: Complaint, user: User, *, finding_visible: bool = 
 
 
 def event_json(event: ComplaintEvent) -> dict[str, Any]:
-    return {
-        "at": event.at.isoformat(),
-        "action": event.action,
-        "by": event.actor.username if event.actor else None,
-        "from": event.from_status,
-        "to": event.to_status,
-        "unit": event.unit.code if event.unit else None,
-        "deadline": _iso(event.deadline),
-        "note": event.note,
-    }
+    return {**workflow_event_json(event), "note": event.note}

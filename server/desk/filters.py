@@ -27,6 +27,7 @@ from ..maps.gcj02 import wgs84_to_gcj02
 from ..models import Finding, FindingStatus, Role, User, utcnow
 from ..settings import Settings
 from ..web import page_context
+from .listing import ListedFinding
 
 PAGE_SIZE = 50
 FEED_SIZE = 20
@@ -114,7 +115,7 @@ def desk_clauses(user: User, query: DeskQuery) -> list[Any]:
     return clauses
 
 
-def deadline_mark(finding: Finding) -> str:
+def deadline_mark(finding: Finding | ListedFinding) -> str:
     now = utcnow()
     return "overdue" if is_overdue(finding, now) else "due-soon" if is_due_soon(finding, now) else ""
 

@@ -7,14 +7,14 @@ from sqlalchemy import func, select, update
 from ..db import Database
 from ..findings.access import visible_findings
 from ..models import Finding, Notification, User, utcnow
-from .service import listed_findings
+from .listing import ListedFinding, listed, listed_findings
 
 
 class NotificationService:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def latest(self, user: User) -> tuple[list[tuple[Notification, Finding | None]], int]:
+    async def latest(self, user: User) -> tuple[list[tuple[Notification, ListedFinding | None]], int]:
         async with self.db.read() as session:
             notes = (
                 await session.scalars(
@@ -27,11 +27,9 @@ class NotificationService:
             ids = {n.finding_id for n in notes if n.finding_id}
             found = {
                 f.id: f
-                for f in (
-                    await session.scalars(
-                        listed_findings().where(Finding.id.in_(ids), visible_findings(user))
-                    )
-                ).all()
+                for f in await listed(
+                    session, listed_findings().where(Finding.id.in_(ids), visible_findings(user))
+                )
             }
             unread = await session.scalar(
                 select(func.count())

@@ -21,7 +21,7 @@ from ..findings.service import WAITING_FOR_UNIT
 from ..i18n import gettext as _
 from ..i18n import lang
 from ..labels import N_, label
-from ..models import Finding, FindingStatus, User, utcnow
+from ..models import FindingStatus, User, utcnow
 from .filters import (
     DESK,
     MAP_LIMIT,
@@ -37,6 +37,7 @@ from .filters import (
     render,
     whole_number,
 )
+from .listing import ListedFinding
 
 NOTIFICATION_KINDS = {
     "overdue": N_("Deadline passed"),
@@ -70,7 +71,7 @@ class DeskPages(Controller):
         units = await campaigns.units()
         values = raw_filters(request.query_params)
         error: AppError | None = None
-        results: list[Finding] = []
+        results: list[ListedFinding] = []
         more = False
         query = None
         try:

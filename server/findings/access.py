@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 
 from ..checks.access import visible_checks
+from ..errors import NotFound
+from ..i18n import gettext as _
 from ..models import Campaign, Check, Finding, Photo, Rectification, Role, User
 
 
@@ -43,3 +47,13 @@ def visible_photos(user: User) -> Select[tuple[Photo]]:
             )
         )
     )
+
+
+async def locked_finding(session: Any, user: User, finding_id: int) -> Finding:
+    """The finding, locked for the rest of the write transaction; 404 when the user may not see it."""
+    finding = await session.scalar(
+        select(Finding).where(Finding.id == finding_id, visible_findings(user)).with_for_update(of=Finding)
+    )
+    if finding is None:
+        raise NotFound(_("There is no finding %(id)s that you may see.", id=finding_id))
+    return finding

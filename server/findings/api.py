@@ -11,17 +11,18 @@ from litestar.params import FromPath, FromQuery, QueryParameter, SkipValidation
 from ..accounts.guards import logged_in
 from ..api import (
     JSON_BODY_LIMIT,
-    PHOTO_BODY_LIMIT,
     FindingId,
     JsonRequest,
     PageCursor,
     decode_body,
     next_page_url,
-    read_photo_body,
+    photo_put,
     receipt_responses,
     shaped,
+    stored_photo,
     uuid_or_404,
 )
+from ..api import event_json as workflow_event_json
 from ..deps import (
     CampaignsDep,
     FindingsDep,
@@ -56,17 +57,7 @@ from .service import finding_json
 
 
 def event_json(event: Any, language: str) -> dict[str, Any]:
-    return {
-        "at": event.at.isoformat(),
-        "action": event.action,
-        "by": event.actor.username if event.actor else None,
-        "from": event.from_status,
-        "to": event.to_status,
-        "unit": event.unit.code if event.unit else None,
-        "deadline": event.deadline.isoformat() if event.deadline else None,
-        "reason": event.reason,
-        "related_finding": event.related_finding_id,
-    }
+    return {**workflow_event_json(event), "reason": event.reason, "related_finding": event.related_finding_id}
 
 
 def finding_detail_json(detail: Any, language: str) -> dict[str, Any]:
@@ -223,12 +214,7 @@ class FindingApiController(Controller):
         )
         return Response(shaped(receipt, RectificationReceipt), status_code=status)
 
-    @put(
-        "/rectifications/{rect_uuid:str}/photos/{photo_uuid:str}",
-        request_max_body_size=PHOTO_BODY_LIMIT,
-        status_code=200,
-        responses=receipt_responses(RectificationPhotoReceipt, "photo"),
-    )
+    @photo_put("/rectifications/{rect_uuid:str}/photos/{photo_uuid:str}", RectificationPhotoReceipt)
     async def put_rectification_photo(
         self,
         request: Request[User, Any, Any],
@@ -236,15 +222,17 @@ class FindingApiController(Controller):
         photo_uuid: FromPath[str],
         rectifications: RectificationsDep,
     ) -> Response[RectificationPhotoReceipt]:
-        content_type, data = await read_photo_body(request)
-        status, body = await rectifications.put_photo(
-            request.user,
-            rect_uuid_or_404(rect_uuid),
-            uuid_or_404(photo_uuid, "The photo UUID"),
-            content_type,
-            data,
+        return await stored_photo(
+            request,
+            RectificationPhotoReceipt,
+            lambda content_type, data: rectifications.put_photo(
+                request.user,
+                rect_uuid_or_404(rect_uuid),
+                uuid_or_404(photo_uuid, "The photo UUID"),
+                content_type,
+                data,
+            ),
         )
-        return Response(shaped(body, RectificationPhotoReceipt), status_code=status)
 
     @get(
         "/findings/{finding_id:int}/notice.pdf",

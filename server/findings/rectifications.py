@@ -34,7 +34,7 @@ from ..models import (
 from ..photos.pipeline import PhotoFacts, phash_distance
 from ..photos.service import IMPLAUSIBLE_TIME, PhotoService, declare_photos
 from ..settings import Settings
-from .access import visible_findings
+from .access import locked_finding, visible_findings
 from .schemas import RectificationBody, rectification_messages
 from .service import WAITING_FOR_UNIT
 from .workflow import Workflow, refused
@@ -78,13 +78,7 @@ class RectificationService:
         note, recorded_at, location, photos = self._parse(body)
         digest = body_digest(body)
         async with self.db.write() as session:
-            finding = await session.scalar(
-                select(Finding)
-                .where(Finding.id == finding_id, visible_findings(user))
-                .with_for_update(of=Finding)
-            )
-            if finding is None:
-                raise NotFound(_("There is no finding %(id)s that you may see.", id=finding_id))
+            finding = await locked_finding(session, user, finding_id)
             if user.role != Role.handler or finding.assigned_unit_id != user.unit_id:
                 raise Forbidden(_("Only the unit the finding is assigned to may report its rectification."))
             existing = await session.scalar(select(Rectification).where(Rectification.uuid == rect_uuid))

@@ -98,6 +98,13 @@ def filter_clause(filters: FindingFilters, now: datetime) -> list[ColumnElement[
     return clauses
 
 
+async def _of_finding(session: Any, model: Any, finding_id: int) -> list[Any]:
+    """A finding's events or rectifications, oldest first."""
+    return list(
+        (await session.scalars(select(model).where(model.finding_id == finding_id).order_by(model.id))).all()
+    )
+
+
 class FindingService:
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
@@ -133,15 +140,7 @@ class FindingService:
                 .options(selectinload(Check.photos), selectinload(Check.answers))
             )
             assert check is not None
-            events = list(
-                (
-                    await session.scalars(
-                        select(FindingEvent)
-                        .where(FindingEvent.finding_id == finding.id)
-                        .order_by(FindingEvent.id)
-                    )
-                ).all()
-            )
+            events = await _of_finding(session, FindingEvent, finding.id)
             # An entry that names another finding the reader may not see (a covert one the
             # office merged here before disclosing it) is left out of their history; the
             # audit trail keeps it for the office.
@@ -155,15 +154,7 @@ class FindingService:
                     ).all()
                 )
                 events = [e for e in events if e.related_finding_id is None or e.related_finding_id in seen]
-            rectifications = list(
-                (
-                    await session.scalars(
-                        select(Rectification)
-                        .where(Rectification.finding_id == finding.id)
-                        .order_by(Rectification.id)
-                    )
-                ).all()
-            )
+            rectifications = await _of_finding(session, Rectification, finding.id)
             after: dict[int, list[Photo]] = {r.id: [] for r in rectifications}
             if rectifications:
                 for photo in (

@@ -41,7 +41,7 @@ from ..models import (
 )
 from ..numbering import next_in_year
 from ..settings import Settings
-from .access import visible_findings
+from .access import locked_finding, visible_findings
 from .counts import Tracker
 from .escalation import escalate_overdue
 from .events import record_event
@@ -68,16 +68,6 @@ class Workflow:
         self.settings = settings
         self.zone = ZoneInfo(settings.timezone)
 
-    async def _locked(self, session: Any, user: User, finding_id: int) -> Finding:
-        finding = await session.scalar(
-            select(Finding)
-            .where(Finding.id == finding_id, visible_findings(user))
-            .with_for_update(of=Finding)
-        )
-        if finding is None:
-            raise NotFound(_("There is no finding %(id)s that you may see.", id=finding_id))
-        return finding
-
     @staticmethod
     def _require_lead(user: User, finding: Finding) -> None:
         if not acts_as_lead(user, finding.campaign):
@@ -96,7 +86,7 @@ class Workflow:
                 errors=[{"field": "unit", "message": _("Give a code.")}],
             )
         async with self.db.write() as session:
-            finding = await self._locked(session, user, finding_id)
+            finding = await locked_finding(session, user, finding_id)
             self._require_lead(user, finding)
             unit = await session.scalar(select(Unit).where(Unit.code == unit_code, Unit.active))
             if unit is None:
@@ -170,7 +160,7 @@ class Workflow:
         # A rework without a deadline gets a new one from the campaign's rule, counted from now.
         deadline = parse_deadline(deadline_value) if rework and deadline_value is not None else None
         async with self.db.write() as session:
-            finding = await self._locked(session, user, finding_id)
+            finding = await locked_finding(session, user, finding_id)
             self._require_lead(user, finding)
             if finding.status != FindingStatus.submitted:
                 raise refused(finding, _("Only a finding whose rectification was submitted can be verified."))

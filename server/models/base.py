@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, String
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names, so Alembic migrations read the same on SQLite and PostgreSQL.
@@ -52,3 +52,17 @@ def utcnow() -> datetime:
 
 
 UUIDStr = String(36)
+
+
+class CodedNamed:
+    """The first columns of a record known by a unique code and named in both languages (units,
+    campaigns, sites), and its name in the reader's language."""
+
+    # First in the table, where the migrations put them.
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-4)
+    code: Mapped[str] = mapped_column(String(40), unique=True, sort_order=-3)
+    name_zh: Mapped[str] = mapped_column(String(120), sort_order=-2)
+    name_en: Mapped[str] = mapped_column(String(160), sort_order=-1)
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_zh

@@ -17,18 +17,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, UTCDateTime, utcnow
+from .base import Base, CodedNamed, UTCDateTime, utcnow
 from .enums import Severity, values
 from .org import Unit, User
 
 
-class Campaign(Base):
+class Campaign(CodedNamed, Base):
     __tablename__ = "campaigns"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
-    name_zh: Mapped[str] = mapped_column(String(120))
-    name_en: Mapped[str] = mapped_column(String(160))
     category: Mapped[str] = mapped_column(String(40))
     # One campaign, one lead leader, one responsible unit, one set of measures.
     lead_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -51,9 +47,6 @@ class Campaign(Base):
     items: Mapped[list[ChecklistItem]] = relationship(
         back_populates="campaign", order_by="ChecklistItem.position", lazy="selectin"
     )
-
-    def name(self, lang: str) -> str:
-        return self.name_en if lang == "en" else self.name_zh
 
     def measures(self, lang: str) -> str:
         return self.measures_en if lang == "en" else self.measures_zh
@@ -115,13 +108,9 @@ class ChecklistVersionItem(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Site(Base):
+class Site(CodedNamed, Base):
     __tablename__ = "sites"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
-    name_zh: Mapped[str] = mapped_column(String(120))
-    name_en: Mapped[str] = mapped_column(String(160))
     kind: Mapped[str] = mapped_column(String(30))
     lat: Mapped[float] = mapped_column(Float, index=True)
     lon: Mapped[float] = mapped_column(Float)
@@ -129,6 +118,3 @@ class Site(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
-
-    def name(self, lang: str) -> str:
-        return self.name_en if lang == "en" else self.name_zh

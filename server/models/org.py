@@ -7,18 +7,14 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, UTCDateTime, utcnow
+from .base import Base, CodedNamed, UTCDateTime, utcnow
 from .enums import Role, UnitKind, values
 
 
-class Unit(Base):
+class Unit(CodedNamed, Base):
     __tablename__ = "units"
     __table_args__ = (CheckConstraint(f"kind IN {tuple(values(UnitKind))}", name="kind"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
-    name_zh: Mapped[str] = mapped_column(String(120))
-    name_en: Mapped[str] = mapped_column(String(160))
     kind: Mapped[str] = mapped_column(String(20))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     # The bureau leader in charge of the unit (分管领导). users.unit_id points the other
@@ -29,9 +25,6 @@ class Unit(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     parent: Mapped[Unit | None] = relationship(remote_side="Unit.id", lazy="raise")
-
-    def name(self, lang: str) -> str:
-        return self.name_en if lang == "en" else self.name_zh
 
 
 class User(Base):

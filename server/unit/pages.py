@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid as uuidlib
 from datetime import datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,12 +19,12 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from ..accounts.guards import roles
-from ..api import FindingId, canonical_uuid, shaped
+from ..api import FindingId, shaped
 from ..deps import DutiesDep, FindingsDep, PhotosDep, RectificationsDep, SettingsDep, UnitDep
-from ..errors import AppError, Invalid
+from ..errors import AppError
 from ..findings.schemas import UnitWork
 from ..findings.service import WAITING_FOR_UNIT, FindingDetail, finding_json, is_due_soon, is_overdue
-from ..forms import field_errors, form_values, location_from_form
+from ..forms import field_errors, form_uuid, form_values, location_from_form, store_uploads
 from ..i18n import gettext as _
 from ..i18n import lang
 from ..models import Finding, FindingEvent, Role, User, utcnow
@@ -123,15 +124,7 @@ class UnitPages(Controller):
             await rectifications.put(request.user, finding_id, rect_uuid, body)
         except AppError as exc:
             return _finding_page(request, detail, settings, form=form, error=exc, status_code=exc.status_code)
-        for upload in uploads:
-            await rectifications.put_photo(
-                request.user,
-                rect_uuid,
-                upload.uuid,
-                upload.media_type,
-                await upload.read(),
-                facts=upload.facts,
-            )
+        await store_uploads(uploads, partial(rectifications.put_photo, request.user, rect_uuid))
         return Redirect(f"/unit/findings/{finding_id}?saved=1", status_code=303)
 
 
@@ -178,12 +171,7 @@ async def _body_from_form(
     form: Any, photo_service: PhotoService
 ) -> tuple[str, dict[str, Any], list[FormPhoto]]:
     """The body the phone would PUT, built from the plain form; every photo is checked before anything is saved."""
-    rect_uuid = canonical_uuid(form.get("uuid"))
-    if rect_uuid is None:
-        raise Invalid(
-            _("The form lost its rectification UUID; reload the page."),
-            errors=[{"field": "uuid", "message": _("Reload the page.")}],
-        )
+    rect_uuid = form_uuid(form, _("The form lost its rectification UUID; reload the page."))
     uploads = await photos_from_form(form, ["photos"], photo_service, FORM_PHOTO_NS, rect_uuid)
     body = {
         "note": form.get("note") or "",

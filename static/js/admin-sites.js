@@ -4,14 +4,12 @@
 (function () {
   "use strict";
   var el = document.getElementById("site-map");
-  if (!el || !window.L) return;
+  if (!el || !window.L || !window.XunchaMap) return;
+  var base = window.XunchaMap(el, { tileUrl: el.getAttribute("data-tile-url") });
+  var map = base.map;
+  var layer = base.layer;
   var L = window.L;
   var points = JSON.parse(el.getAttribute("data-points") || "[]");
-  var tiles = el.getAttribute("data-tile-url");
-  var map = L.map(el, { attributionControl: Boolean(tiles) }).setView([32.6293, 110.7981], 13);
-  if (tiles) L.tileLayer(tiles, { maxZoom: 19 }).addTo(map);
-  L.control.scale({ imperial: false }).addTo(map);
-  var layer = L.featureGroup().addTo(map);
   points.forEach(function (p) {
     L.circleMarker([p.lat, p.lon], { radius: 6, color: p.active ? "#0b5d4b" : "#6b7280" })
       .bindTooltip(p.name + " (" + p.code + ")")

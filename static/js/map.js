@@ -5,7 +5,7 @@
 (function () {
   "use strict";
   var el = document.getElementById("desk-map");
-  if (!el || !window.L) return;
+  if (!el || !window.L || !window.XunchaMap) return;
   var L = window.L;
   var config = JSON.parse(el.getAttribute("data-map") || "{}");
   var labels = config.labels || {};
@@ -14,13 +14,9 @@
     submitted: "#7c3aed", closed: "#0b5d4b", merged: "#6b7280",
   };
 
-  var map = L.map(el, { attributionControl: Boolean(config.tileUrl) })
-    .setView(config.center || [32.6293, 110.7981], 13);
-  if (config.tileUrl) {
-    L.tileLayer(config.tileUrl, { attribution: config.attribution || "", maxZoom: 19 }).addTo(map);
-  }
-  L.control.scale({ imperial: false }).addTo(map);
-  var layer = L.featureGroup().addTo(map);
+  var base = window.XunchaMap(el, config);
+  var map = base.map;
+  var layer = base.layer;
   var lastSrc = null;
   var lastAfter = null;
   var generation = 0;
