@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from sqlalchemy import text
 
 from server.audit.verify import verify as verify_trail
+from server.bulletins.sections import chinese_numeral
 from server.db import Database
 from server.settings import Settings
 from tests.helpers_complaints import settled
@@ -351,3 +352,66 @@ async def test_numbers_no_row_can_have_are_not_found(client):
     assert 400 <= answer.status_code < 500
     answer = await client.post("/api/v1/bulletins/1/archive", headers=await auth(client, "office"))
     assert answer.status_code == 404
+
+
+async def test_the_bulletin_reports_the_three_assessments_and_what_followed(client, settings):
+    await scenario(client, settings)
+    office = await auth(client, "office")
+    held = (datetime.now(UTC) - timedelta(minutes=30)).isoformat()
+    praise = await client.post(
+        "/api/v1/assessment/praise",
+        json={"period": month_key(), "unit": A, "text": "环境卫生整治成效明显，予以通报表彰"},
+        headers=office,
+    )
+    assert praise.status_code == 201, praise.text
+    interview = await client.post(
+        "/api/v1/assessment/interviews",
+        json={
+            "period": month_key(),
+            "unit": A,
+            "held_at": held,
+            "interviewee": "周处长（主要负责人）",
+            "interviewers": "马丽华",
+            "summary": "督促落实超期问题整改",
+        },
+        headers=office,
+    )
+    assert interview.status_code == 201, interview.text
+    after_the_month(client)
+    bulletin = (await draft(client, {"kind": "monthly", "period": month_key(), "campaign": None})).json()
+    figures = bulletin["figures"]
+
+    # What followed from the ratings, as recorded.
+    done = figures["consequences"]
+    assert [p["unit"]["code"] for p in done["praises"]] == [A]
+    assert [i["interviewee"] for i in done["interviews"]] == ["周处长（主要负责人）"]
+    assert done["notices"] == [] and done["eligibility_losses"] == []
+
+    # The three assessments agree with the responsibility API the ranking page reads.
+    assessed = (await get(client, f"/api/v1/responsibility?period={month_key()}")).json()
+    own = next(u for u in assessed["units"] if u["unit"] == A)
+    row = next(r for r in figures["responsibility"]["rows"] if r["unit"] == A)
+    assert row["own"] == own["own"]["value"] and row["rating"] == own["own"]["rating"] == "excellent"
+    assert row["sector"] == own["sector"]["value"] and row["parent_zh"]
+
+    book = load_workbook(io.BytesIO((await get(client, f"/api/v1/bulletins/{bulletin['id']}.xlsx")).content))
+    followed = sheet_rows(book, "检查结果运用（整改通知、约谈、取消评先资格、表彰）")
+    assert followed[0] == ["措施", "单位", "内容", "日期"]
+    assert ["通报表彰", A_ZH, "环境卫生整治成效明显，予以通报表彰"] == followed[-1][:3]
+    three = sheet_rows(book, "三考核结果（通报本单位及上级单位）")
+    mine = next(r for r in three if r[0] == A_ZH)
+    assert mine[1] == own["own"]["value"] and isinstance(mine[1], float)
+
+    pdf = await get(client, f"/api/v1/bulletins/{bulletin['id']}.pdf")
+    text = re.sub(
+        r"\s", "", "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    )
+    assert "十、三考核两通报" in text and "十一、检查结果运用" in text
+    assert "周处长（主要负责人）" in text
+
+
+@pytest.mark.parametrize(
+    ("number", "numeral"), [(1, "一"), (9, "九"), (10, "十"), (11, "十一"), (20, "二十"), (23, "二十三")]
+)
+def test_sections_past_the_tenth_are_numbered_as_a_chinese_document_numbers_them(number, numeral):
+    assert chinese_numeral(number) == numeral

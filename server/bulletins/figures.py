@@ -59,6 +59,9 @@ class Sources:
     complaints: ComplaintIndicatorService
     units: dict[int, Unit]
     campaigns: dict[int, Campaign]
+    # The three assessments and what followed from the ratings (server/assessment/).
+    responsibility: Any = None
+    consequences: Any = None
     # What more than one section reads, computed once.
     cache: dict[str, Any] = field(default_factory=dict)
 
@@ -73,11 +76,17 @@ class Sources:
         return {"campaign": campaign.code, "campaign_zh": campaign.name_zh, "campaign_en": campaign.name_en}
 
 
-async def load_sources(db: Database, scores: ScoreService, complaints: ComplaintIndicatorService) -> Sources:
+async def load_sources(
+    db: Database,
+    scores: ScoreService,
+    complaints: ComplaintIndicatorService,
+    responsibility: Any = None,
+    consequences: Any = None,
+) -> Sources:
     async with db.read() as session:
         units = {u.id: u for u in (await session.execute(select(Unit))).scalars()}
         campaigns = {c.id: c for c in (await session.execute(select(Campaign))).unique().scalars()}
-    return Sources(db, scores, complaints, units, campaigns)
+    return Sources(db, scores, complaints, units, campaigns, responsibility, consequences)
 
 
 def _campaign_key(column: Any) -> Any:

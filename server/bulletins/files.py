@@ -9,7 +9,7 @@ import anyio.to_thread
 
 from ..documents.fonts import cjk_font
 from ..models import Bulletin
-from ..photos.store import PhotoStore
+from ..photos.store import PhotoMissing, PhotoStore, derived_key
 from ..settings import Settings
 from .pdf import render_bulletin_pdf
 from .service import stored_figures
@@ -25,8 +25,8 @@ def publisher(figures: dict[str, Any]) -> tuple[str, datetime] | None:
 def photo_reader(store: PhotoStore) -> Any:
     def read(sha256: str) -> bytes | None:
         try:
-            return store.derived_path("thumb", sha256).read_bytes()
-        except (OSError, ValueError):
+            return store.get(derived_key("thumb", sha256))
+        except (PhotoMissing, OSError, ValueError):
             return None
 
     return read

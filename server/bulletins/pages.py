@@ -6,9 +6,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from litestar import Controller, Request, get, post
+import anyio.to_thread
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
-from litestar.response import File, Redirect, Template
+from litestar.response import Redirect, Template
 
 from ..accounts.guards import roles
 from ..api import uuid_or_404
@@ -17,10 +18,11 @@ from ..errors import AppError, NotFound
 from ..forms import field_errors, form_values
 from ..i18n import gettext as _
 from ..models import Role, User
+from ..photos.store import PhotoMissing, derived_key
 from ..web import page
 from .api import summary_json
 from .files import publisher
-from .sections import cell_text, outline
+from .sections import cell_text, chinese_numeral, outline
 from .service import stored_figures
 
 READERS = roles(Role.office, Role.lead, Role.handler)
@@ -94,7 +96,7 @@ class BulletinPages(Controller):
             generated=datetime.fromisoformat(figures["generated_at"]),
             last_day=datetime.fromisoformat(figures["end"]) - timedelta(days=1),
             cell=lambda value, kind: cell_text(value, kind, zone),
-            numerals="一二三四五六七八九十",
+            numeral=chinese_numeral,
             done=request.query_params.get("done"),
         )
 
@@ -114,7 +116,7 @@ class BulletinPages(Controller):
         photo_uuid: FromPath[str],
         bulletins: BulletinsDep,
         photos: PhotosDep,
-    ) -> File:
+    ) -> Response[bytes]:
         """A notable case's thumbnail, to whoever may read the bulletin that shows it."""
         wanted = uuid_or_404(photo_uuid, "The photo UUID")
         bulletin = await bulletins.get(request.user, bulletin_id)
@@ -122,13 +124,15 @@ class BulletinPages(Controller):
         shown = {p["uuid"]: p["sha256"] for row in cases for p in (row["before"], row["after"])}
         if wanted not in shown:
             raise NotFound(_("This bulletin shows no such photo."))
-        path = photos.store.derived_path("thumb", shown[wanted])
-        if not path.is_file():
-            raise NotFound(_("This photo's file is no longer kept."))
-        return File(
-            path=path,
+        try:
+            data = await anyio.to_thread.run_sync(photos.store.get, derived_key("thumb", shown[wanted]))
+        except (PhotoMissing, OSError, ValueError):
+            raise NotFound(_("This photo's file is no longer kept.")) from None
+        return Response(
+            data,
             media_type="image/jpeg",
-            content_disposition_type="inline",
-            filename=f"{wanted}-thumb.jpg",
-            headers={"Cache-Control": "private, max-age=31536000, immutable"},
+            headers={
+                "Cache-Control": "private, max-age=31536000, immutable",
+                "Content-Disposition": f'inline; filename="{wanted}-thumb.jpg"',
+            },
         )

@@ -20,12 +20,11 @@ from reportlab.platypus import CondPageBreak, HRFlowable, Paragraph, Spacer
 from ..documents.dates import format_date, format_datetime
 from ..documents.fonts import CjkFont, cjk_font
 from ..documents.pdf import Photo, a4_document, cjk_style, cjk_table, page_number_footer, photo_grid, plain
-from .sections import Table, cell_text, outline
+from .sections import Table, cell_text, chinese_numeral, outline
 
 ISSUER = "十堰市城市管理综合执法局"
 RED = colors.HexColor("#C00000")
 LIGHT = colors.HexColor("#F2F2F2")
-NUMERALS = "一二三四五六七八九十"
 # Reads a photo's thumbnail by its sha256: None when the file is gone (the case is printed without it).
 PhotoReader = Callable[[str], bytes | None]
 
@@ -136,8 +135,8 @@ def render_bulletin_pdf(
         Paragraph(plain(status, font), st["meta"]),
         Spacer(1, 6),
     ]
-    for numeral, (_key, heading, tables) in zip(NUMERALS, outline(figures), strict=False):
-        story += [CondPageBreak(40 * mm), Paragraph(f"{numeral}、{heading}", st["heading"])]
+    for number, (_key, heading, tables) in enumerate(outline(figures), start=1):
+        story += [CondPageBreak(40 * mm), Paragraph(f"{chinese_numeral(number)}、{heading}", st["heading"])]
         for table in tables:
             story.append(Paragraph(plain(table.title, font), st["table"]))
             if not table.rows:

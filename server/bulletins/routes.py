@@ -14,6 +14,11 @@ ROUTES = [BulletinApiController, BulletinPages]
 def providers(services: dict[str, Any]) -> dict[str, Any]:
     return {
         "bulletins": BulletinService(
-            services["db"], services["settings"], services["scores"], services["complaint_indicators"]
+            services["db"],
+            services["settings"],
+            services["scores"],
+            services["complaint_indicators"],
+            responsibility=services["responsibility"],
+            consequences=services["consequences"],
         )
     }

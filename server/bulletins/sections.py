@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from . import figures
+from . import accountability, figures
 from .figures import Scope, Sources
 
 KIND_ZH = {"patrol": "日常巡查", "unannounced": "暗访检查", "open": "公开检查", "recheck": "复查"}
@@ -183,6 +183,62 @@ def _cases_tables(data: dict[str, Any]) -> list[Table]:
     return [Table("典型案例（整改前后对比）", columns, rows, photos)]
 
 
+def _responsibility_tables(data: dict[str, Any]) -> list[Table]:
+    columns = (
+        _text("单位"),
+        Column("主体责任", "score"),
+        _text("等次"),
+        _text("上级主管单位"),
+        Column("行业监管责任", "score"),
+        _text("片区联系指导责任（联系领导）"),
+    )
+    rows = [
+        [
+            row["unit_zh"],
+            row["own"],
+            RATING_ZH[row["rating"]],
+            row["parent_zh"],
+            row["sector"],
+            "；".join(
+                f"{c['name_zh']} {c['value']:.2f}" if c["value"] is not None else f"{c['name_zh']} —"
+                for c in row["contact"]
+            )
+            or None,
+        ]
+        for row in data["rows"]
+    ]
+    return [Table("三考核结果（通报本单位及上级单位）", columns, rows)]
+
+
+def _day(value: str | None) -> str | None:
+    return value[:10] if value else None
+
+
+def _consequence_tables(data: dict[str, Any]) -> list[Table]:
+    columns = (_text("措施"), _text("单位"), _text("内容"), _text("日期"))
+    rows = [
+        *(
+            [
+                "整改通知书",
+                n["unit"]["name"],
+                f"{n['number']}，整改期限 {n['deadline'][:10]}",
+                _day(n["issued_at"]),
+            ]
+            for n in data["notices"]
+        ),
+        *(
+            ["约谈", i["unit"]["name"], f"约谈对象：{i['interviewee']}；{i['summary']}", _day(i["held_at"])]
+            for i in data["interviews"]
+        ),
+        *(
+            ["取消评先资格", e["unit"]["name"], f"{e['year']}年度：{e['reason']}", _day(e["recorded_at"])]
+            for e in data["eligibility_losses"]
+        ),
+        *(["通报表彰", p["unit"]["name"], p["text"], _day(p["recorded_at"])] for p in data["praises"]),
+    ]
+    return [Table("检查结果运用（整改通知、约谈、取消评先资格、表彰）", columns, rows)]
+
+
 def _plain(build: Callable[[Sources, Scope], Awaitable[dict[str, Any]]]) -> Builder:
     async def wrapped(src: Sources, scope: Scope, built: dict[str, Any]) -> dict[str, Any]:
         return await build(src, scope)
@@ -200,6 +256,8 @@ SECTIONS: tuple[Section, ...] = (
     Section("praise", "通报表扬", _rated("excellent"), _units_table("通报表扬单位（考评优秀）")),
     Section("criticism", "通报批评", _rated("unqualified"), _units_table("通报批评单位（考评不合格）")),
     Section("cases", "典型案例", _plain(figures.cases), _cases_tables),
+    Section("responsibility", "三考核两通报", _plain(accountability.responsibility), _responsibility_tables),
+    Section("consequences", "检查结果运用", _plain(accountability.consequences), _consequence_tables),
 )
 
 
@@ -215,6 +273,16 @@ def outline(stored: dict[str, Any]) -> list[tuple[str, str, list[Table]]]:
     figures do not hold (added after the bulletin was published) is left out."""
     sections = stored["sections"]
     return [(s.key, s.heading, s.tables(sections[s.key])) for s in SECTIONS if s.key in sections]
+
+
+DIGITS = "一二三四五六七八九"
+
+
+def chinese_numeral(n: int) -> str:
+    """1 to 99 as a section is numbered in a Chinese document: 一 … 十, 十一, 二十, 二十一."""
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else DIGITS[tens - 1] + "十")
+    return head + (DIGITS[ones - 1] if ones else "")
 
 
 def cell_text(value: Any, kind: str, timezone: Any = None) -> str:

@@ -64,11 +64,18 @@ class BulletinService:
         scores: ScoreService,
         complaints: ComplaintIndicatorService,
         clock: Callable[[], datetime] = utcnow,
+        *,
+        responsibility: Any = None,
+        consequences: Any = None,
     ) -> None:
         self.db = db
         self.settings = settings
         self.scores = scores
         self.complaints = complaints
+        # The three assessments (ResponsibilityService) and the records that followed from the
+        # ratings (ConsequenceService); a bulletin without them leaves those sections out.
+        self.responsibility = responsibility
+        self.consequences = consequences
         # The moment "now" is read from: whether a period has ended, what is overdue.
         self.clock = clock
 
@@ -126,7 +133,9 @@ class BulletinService:
         now = self.clock()
         start, end = period.bounds(self.settings.timezone)
         scope = Scope(period, start, end, now, campaign.id if campaign else None)
-        sources = await load_sources(self.db, self.scores, self.complaints)
+        sources = await load_sources(
+            self.db, self.scores, self.complaints, self.responsibility, self.consequences
+        )
         return {
             "version": 1,
             "title": title_of(kind, period, campaign.name_zh if campaign else None),
