@@ -16,7 +16,7 @@ from server.settings import Settings
 from tests.live import LiveServer
 
 from .phone import Officer, Phone, Stats, phone_photos
-from .server_side import Counts, count, seed_officers
+from .server_side import Counts, count, derivation_backlog, seed_officers
 
 Fault = Callable[[list[Officer]], Awaitable[str]]
 
@@ -42,6 +42,11 @@ class Result:
     counts: Counts
     fault_log: list[str]
     photo_bytes: list[int]
+    # Seconds from the start until every photo's display copy and thumbnail was made (None: not
+    # within the drain timeout), and the jobs still queued then.
+    derived_after: float | None = None
+    derivation_left: int = 0
+    undecodable: int = 0
 
 
 def settings_of(server: LiveServer) -> Settings:
@@ -118,8 +123,28 @@ async def rush(
     await asyncio.gather(*striking)
     if fault is not None and not fault_log:
         fault_log.append("never: the rush ended before the fault's moment")
+    # The photos were acknowledged once stored; their copies are made after, by the workers.
+    derived_after, left, undecodable = None, 0, 0
+    while True:
+        left, undecodable = await derivation_backlog(settings)
+        if left == 0:
+            derived_after = time.monotonic() - started
+            break
+        if time.monotonic() > deadline:
+            break
+        await asyncio.sleep(1)
     counts = await count(settings, officers, server.env())
-    return Result(elapsed, officers, stats, counts, fault_log, [len(p) for p in pictures])
+    return Result(
+        elapsed,
+        officers,
+        stats,
+        counts,
+        fault_log,
+        [len(p) for p in pictures],
+        derived_after,
+        left,
+        undecodable,
+    )
 
 
 def pct(values: list[float], p: float) -> float:
@@ -136,6 +161,12 @@ def report(result: Result, plan: Plan, backend: str) -> list[str]:
         f"drained: {done}/{c.sent_checks} checks complete in {result.elapsed:.1f} s"
         + ("" if done == c.sent_checks else " (the rest still queued)"),
         f"throughput: {c.acked_checks / result.elapsed:.1f} checks/s, {c.acked_photos / result.elapsed:.1f} photos/s",
+        (
+            f"derived: every display copy and thumbnail made {result.derived_after:.1f} s after the start"
+            if result.derived_after is not None
+            else f"derived: {result.derivation_left} photos still waiting for their copies at the timeout"
+        )
+        + f"; undecodable: {result.undecodable}",
     ]
     for kind in ("check", "photo", "me"):
         lat = result.stats.latencies.get(kind, [])

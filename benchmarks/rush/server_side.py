@@ -17,8 +17,8 @@ from server.accounts.passwords import Passwords
 from server.accounts.service import token_hash
 from server.audit.chain import AuditLog
 from server.db import Database
-from server.models import AuditEntry, AuthToken, Check, Finding, Photo, Unit, User, utcnow
-from server.photos.store import PhotoStore
+from server.models import AuditEntry, AuthToken, Check, Finding, Photo, PhotoJob, Unit, User, utcnow
+from server.photos.store import PhotoMissing, make_store, original_key
 from server.settings import Settings
 from tests.live import REPO
 
@@ -112,6 +112,19 @@ class Counts:
         ]
 
 
+async def derivation_backlog(settings: Settings) -> tuple[int, int]:
+    """The photos whose display copy and thumbnail are still to be made (queued jobs), and those
+    found undecodable."""
+    db = Database(settings)
+    try:
+        async with db.read() as session:
+            queued = await session.scalar(select(func.count()).select_from(PhotoJob)) or 0
+            undecodable = await session.scalar(select(func.count()).where(Photo.status == "undecodable")) or 0
+    finally:
+        await db.dispose()
+    return queued, undecodable
+
+
 async def count(settings: Settings, officers: list[Officer], env: dict[str, str]) -> Counts:
     c = Counts()
     acked_checks: set[str] = set()
@@ -129,7 +142,7 @@ async def count(settings: Settings, officers: list[Officer], env: dict[str, str]
                 c.queued[label] = c.queued.get(label, 0) + 1
     c.acked_checks, c.acked_photos = len(acked_checks), len(acked_photos)
     names = [o.username for o in officers]
-    store = PhotoStore(settings.photo_dir)
+    store = make_store(settings)
     db = Database(settings)
     try:
         async with db.read() as session:
@@ -167,8 +180,11 @@ async def count(settings: Settings, officers: list[Officer], env: dict[str, str]
         c.lost_checks = len(acked_checks - on_server)
         c.lost_photos = len(acked_photos - received)
         for p in photos:
-            path = store.original_path(p.sha256, p.media_type)
-            if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != p.sha256:
+            try:
+                data = store.get(original_key(p.sha256, p.media_type))
+            except PhotoMissing:
+                data = b""
+            if hashlib.sha256(data).hexdigest() != p.sha256:
                 c.received_without_file += 1
     finally:
         await db.dispose()
