@@ -6,9 +6,8 @@ from __future__ import annotations
 import asyncio
 import io
 import os
-import socket
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +17,7 @@ from litestar.testing import AsyncTestClient
 from PIL import Image
 from sqlalchemy import func, select
 
-from conftest import check_body, login, new_uuid, token_for
+from conftest import check_body, in_a_new_bucket, login, new_uuid, token_for
 from server.app import create_app
 from server.audit.verify import verify
 from server.cli import main
@@ -33,22 +32,6 @@ EN = {"Accept-Language": "en"}
 GPS_PHOTO = "gps_DSCN0010.jpg"  # has an EXIF GPS position and camera make
 
 
-@pytest.fixture(scope="session")
-def s3_endpoint() -> Iterator[str]:
-    """A local S3-compatible server for the test session, on a free port."""
-    from moto.server import ThreadedMotoServer
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
-
-
 @pytest.fixture(params=["files", "s3"])
 async def store_settings(request: pytest.FixtureRequest, settings: Any) -> Any:
     """The test's settings with the photo store under test: files, or a bucket on a local
@@ -56,28 +39,7 @@ async def store_settings(request: pytest.FixtureRequest, settings: Any) -> Any:
     if request.param == "files":
         return settings
     endpoint = request.getfixturevalue("s3_endpoint")
-    bucket = f"photos-{new_uuid()[:8]}"
-    await anyio.to_thread.run_sync(lambda: s3_client(endpoint).create_bucket(Bucket=bucket))
-    return settings.with_(
-        photo_store="s3",
-        s3_endpoint_url=endpoint,
-        s3_bucket=bucket,
-        s3_access_key="test-key",
-        s3_secret_key="test-secret",
-        s3_region="us-east-1",
-    )
-
-
-def s3_client(endpoint: str) -> Any:
-    import boto3
-
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id="test-key",
-        aws_secret_access_key="test-secret",
-        region_name="us-east-1",
-    )
+    return await anyio.to_thread.run_sync(in_a_new_bucket, settings, endpoint)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
-"""`xuncha transfer` moves a district's SQLite database and photos into a central database that
-has records of its own: every row once, ids remapped, same codes matched, photos with the
-same hashes, resumable after a stop, a second run moving nothing, the audit trail verifying."""
+"""`xuncha transfer` moves a district's SQLite database and files into a central database that
+has records of its own: every row once, ids remapped, same codes matched, photos, documents and
+duty answers with the same hashes and still named by their rows, resumable after a stop, a
+second run moving nothing, the audit trail verifying."""
 
 from __future__ import annotations
 
@@ -20,8 +21,10 @@ from server.audit.verify import verify
 from server.db import Database, upgrade
 from server.demo.history import record_history
 from server.demo.loader import load_demo
-from server.models import Answer, Check, Photo, TransferredRow
+from server.models import Answer, Check, Duty, DutyAnswer, Photo, TransferredRow, Unit, UnitNotice
+from tests.helpers_findings import auth
 from tests.live import REPO
+from tests.test_consequences import issue, rate_units
 from tests.test_restore import distinct_photo
 
 MOVED = ("checks", "answers", "findings", "finding_events", "rectifications", "photos", "complaints")
@@ -32,7 +35,7 @@ async def counts(db: Database, tables: tuple[str, ...]) -> dict[str, int]:
         return {name: await session.scalar(text(f'SELECT count(*) FROM "{name}"')) for name in tables}  # noqa: S608
 
 
-def photo_hashes(root: Path) -> dict[str, str]:
+def tree_hashes(root: Path) -> dict[str, str]:
     return {
         p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in root.rglob("*")
@@ -57,8 +60,7 @@ def transfer(settings: Any, district: Path, *extra: str) -> subprocess.Completed
         "transfer",
         "--from", f"sqlite+aiosqlite:///{district / 'xuncha.db'}",
         "--to", settings.database_url,
-        "--photos-from", str(district / "photos"),
-        "--photos-to", str(settings.photo_dir),
+        "--data-from", str(district),
         *extra,
     ]  # fmt: skip
     return xuncha(settings, *args)
@@ -73,6 +75,21 @@ async def test_a_district_moves_into_a_central_database_with_data_of_its_own(
     await asyncio.to_thread(upgrade, district_settings.database_url)
     await load_demo(district_settings)
     await record_history(district_settings)
+    # A unit answers its rectification notice with a document.
+    async with AsyncTestClient(
+        app=create_app(district_settings), base_url="http://testserver.local"
+    ) as client:
+        await rate_units(client)
+        notice = await issue(client)
+        assert notice.status_code == 201, notice.text
+        report_pdf = (await client.get(notice.json()["pdf"], headers=await auth(client, "office"))).content
+        answered = await client.post(
+            f"/api/v1/assessment/notices/{notice.json()['id']}/answer",
+            data={"answer": "Rectified."},
+            files={"document": ("report.pdf", report_pdf, "application/pdf")},
+            headers=await auth(client, "handler-dust"),
+        )
+        assert answered.status_code in (200, 201), answered.text
     source = Database(district_settings)
 
     # The centre has checks of its own, whose ids the district's also use.
@@ -94,7 +111,7 @@ async def test_a_district_moves_into_a_central_database_with_data_of_its_own(
     try:
         theirs = await counts(source, MOVED)
         ours_before = await counts(target, MOVED)
-        central_photos = photo_hashes(settings.photo_dir)
+        central_photos = tree_hashes(settings.photo_dir)
         assert theirs["checks"] > 10 and ours_before["checks"] == 3
 
         # Interrupted after 150 rows: what moved stays moved, and says so.
@@ -141,10 +158,25 @@ async def test_a_district_moves_into_a_central_database_with_data_of_its_own(
             )
 
         # Every district photo file is here with the same hash, and the centre's own are untouched.
-        here = photo_hashes(settings.photo_dir)
-        district_photos = photo_hashes(district / "photos")
+        here = tree_hashes(settings.photo_dir)
+        district_photos = tree_hashes(district / "photos")
         assert district_photos and all(here.get(name) == sha for name, sha in district_photos.items())
         assert all(here[name] == sha for name, sha in central_photos.items())
+
+        # The documents and the duties' answers came too, still named by their rows (which point
+        # at the centre's own duty and unit ids now).
+        district_documents = tree_hashes(district / "documents")
+        assert list(district_documents.values()) == [hashlib.sha256(report_pdf).hexdigest()]
+        assert tree_hashes(settings.document_dir) == district_documents
+        district_duties = tree_hashes(district / "duties")
+        assert district_duties and tree_hashes(settings.data_dir / "duties") == district_duties
+        (their_answers, their_notices), (our_answers, our_notices) = (
+            await document_rows(source),
+            await document_rows(target),
+        )
+        assert their_answers and their_answers <= our_answers
+        assert len(their_notices) == 1 and their_notices <= our_notices
+        assert {sha for _number, _unit, sha in our_notices} == set(district_documents.values())
 
         # The chain verifies, with an entry for every record that came in.
         trail = await verify(target)
@@ -160,6 +192,23 @@ async def test_a_district_moves_into_a_central_database_with_data_of_its_own(
     finally:
         await source.dispose()
         await target.dispose()
+
+
+async def document_rows(db: Database) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
+    """The duty answers (duty, unit, version, sha256) and the answered notices (number, unit,
+    sha256), by codes, so that a district's and the centre's compare whatever their ids."""
+    async with db.read() as session:
+        answers = await session.execute(
+            select(Duty.code, Unit.code, DutyAnswer.version, DutyAnswer.sha256)
+            .join(Duty, Duty.id == DutyAnswer.duty_id)
+            .join(Unit, Unit.id == DutyAnswer.unit_id)
+        )
+        notices = await session.execute(
+            select(UnitNotice.number, Unit.code, UnitNotice.document_sha256)
+            .join(Unit, Unit.id == UnitNotice.unit_id)
+            .where(UnitNotice.document_sha256.is_not(None))
+        )
+        return {tuple(row) for row in answers}, {tuple(row) for row in notices}
 
 
 async def test_a_district_whose_trail_is_broken_is_refused(tmp_path: Path, settings: Any) -> None:

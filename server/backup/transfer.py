@@ -17,8 +17,11 @@ one without breaking it. So the district's chain is verified first (a broken one
 and every row inserted gets a "record.transferred" entry in the central chain, vouching for
 its state here and naming the district, the row's id there and the district chain's head
 hash: the district's own trail stays verifiable in its archived database against that hash.
-Photo files are copied before any row, content-addressed, so a photo row never arrives
-without its files.
+The files (see files.py: the photos, from the district's data directory into the central
+install's configured photo store, files or bucket; the documents and the duties' answers into
+its directories) are copied before any row, content-addressed, so a row never arrives without
+its file; the rows naming them (photos, notices, duty answers) name them by sha256, which a
+move does not change.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import anyio
 from sqlalchemy import Table, UniqueConstraint, and_, insert, select, update
 
 from ..audit.chain import MODELS, AuditLog
@@ -34,8 +38,9 @@ from ..audit.verify import verify
 from ..db import Database
 from ..health.service import ReadinessService, code_heads
 from ..models import AuditEntry, Base, NoticeCounter, TransferredRow
+from ..photos.store import PhotoStore
 from .databases import OperationError
-from .photos import copy_photos, directory_has, directory_reader, directory_writer, list_photos
+from .files import copy_files, district_stores, stores
 from .transfer_report import Report, Stopped, TableReport
 
 # Not moved: the trail (re-vouched, see above), sessions and tokens (people log in again),
@@ -304,21 +309,19 @@ class Transfer:
 
     async def run(
         self,
-        photos: tuple[Path, Path] | None = None,
+        files: tuple[dict[str, PhotoStore], dict[str, PhotoStore]] | None = None,
         stop_after: int | None = None,
         progress: Callable[[str], None] = lambda _line: None,
     ) -> Report:
+        """files: the district's stores and the central ones, by group (files.py)."""
         head = await self.prepare()
         report = Report(self.name)
-        if photos is not None:
-            src, dst = photos
-            present = directory_has(dst)
-            names = list_photos(src)
-            before = {name for name in names if (dst / name).is_file()}
-            copy_photos(names, directory_reader(src), directory_writer(dst), present)
-            report.photos_present = len(before)
-            report.photos_copied = len(names) - len(before)
-            progress(f"photo files: {report.photos_copied} copied")
+        if files is not None:
+            sources, targets = files
+            for group, source in sources.items():
+                counts = await anyio.to_thread.run_sync(copy_group, source, targets[group])
+                report.files[group] = counts
+                progress(f"{group} files: {counts[0]} copied, {counts[1]} already there")
         self.budget = stop_after
         done: set[str] = set()
         for table in self.order:
@@ -336,28 +339,37 @@ class Transfer:
         return report
 
 
+def copy_group(source: PhotoStore, target: PhotoStore) -> tuple[int, int]:
+    """Every file of the source that the target lacks; (copied, already there)."""
+    keys = list(source.keys())
+    copied = len(copy_files(keys, source.get, target.put, target.exists))
+    return copied, len(keys) - copied
+
+
 async def transfer_cli(
     settings: Any,
     from_url: str,
     to_url: str,
-    photos: tuple[Path, Path] | None,
+    data_from: Path | None,
     district: str,
     stop_after: int | None,
 ) -> int:
     import sys
 
+    central = settings.with_(database_url=to_url)
     source = Database(settings.with_(database_url=from_url))
-    target = Database(settings.with_(database_url=to_url))
+    target = Database(central)
     job = Transfer(source, target, district)
+    files = (district_stores(data_from), stores(central)) if data_from is not None else None
     try:
-        report = await job.run(photos, stop_after, progress=lambda line: print(line, file=sys.stderr))
+        report = await job.run(files, stop_after, progress=lambda line: print(line, file=sys.stderr))
     except Stopped:
         print(
             f"stopped after {stop_after} rows, as asked; run the same command again to finish",
             file=sys.stderr,
         )
         return 3
-    except OperationError as exc:
+    except (OperationError, OSError) as exc:  # OSError: a full disk, a photo bucket that does not answer
         print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:
