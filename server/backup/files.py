@@ -2,8 +2,9 @@
 
 - `photos`: the photo store's keys (files under the data directory, or an S3-compatible bucket),
   read and written only through the PhotoStore interface. The originals and the display and
-  thumbnail copies are all carried: the copies are small beside the originals, and making them
-  again costs some 40 ms of CPU a photo, an hour of a core for 100,000 photos.
+  thumbnail copies are all carried: making the copies again after a restore would cost some
+  40 ms of CPU a photo, and queueing them would change every photo row (an audited change)
+  away from the state the backup counted (docs/operations.md, "Backing up each store").
 - `documents`: the units' answers to rectification notices (the setting's document_dir).
 - `duties`: the units' answers to the year's duties.
 
