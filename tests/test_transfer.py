@@ -12,18 +12,23 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select, text
 
-from conftest import check_body, make_settings, new_uuid, token_for
+from conftest import check_body, in_a_new_bucket, make_settings, new_uuid, token_for
 from server.app import create_app
 from server.audit.verify import verify
+from server.backup.files import stores
+from server.backup.transfer import transfer_cli
 from server.db import Database, upgrade
 from server.demo.history import record_history
 from server.demo.loader import load_demo
 from server.models import Answer, Check, Duty, DutyAnswer, Photo, TransferredRow, Unit, UnitNotice
+from tests.helpers_duties import create_duty, pdf_bytes, upload
 from tests.helpers_findings import auth
 from tests.live import REPO
+from tests.support import derive_photos
 from tests.test_consequences import issue, rate_units
 from tests.test_restore import distinct_photo
 
@@ -225,3 +230,61 @@ async def test_a_district_whose_trail_is_broken_is_refused(tmp_path: Path, setti
     refused = transfer(settings, district)
     assert refused.returncode == 2
     assert "does not verify" in refused.stderr
+
+
+async def test_a_districts_files_move_into_a_central_bucket(
+    tmp_path: Path, settings: Any, s3_endpoint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The centre keeps its photos in an S3 bucket: the district's photo files go into it, its
+    duty answers under the centre's data directory, and the centre serves both."""
+    district = tmp_path / "district"
+    district_settings = make_settings(district, f"sqlite+aiosqlite:///{district / 'xuncha.db'}")
+    await asyncio.to_thread(upgrade, district_settings.database_url)
+    await load_demo(district_settings)
+    photo_bytes, answer_pdf = distinct_photo(77), pdf_bytes("Quarterly report, district B")
+    async with AsyncTestClient(
+        app=create_app(district_settings), base_url="http://testserver.local"
+    ) as client:
+        officer = await token_for(client, "officer")
+        check, photo = new_uuid(), new_uuid()
+        body = check_body(photos=[{"uuid": photo, "item": "san-01"}])
+        assert (await client.put(f"/api/v1/checks/{check}", json=body, headers=officer)).status_code == 201
+        put = await client.put(
+            f"/api/v1/checks/{check}/photos/{photo}",
+            content=photo_bytes,
+            headers=officer | {"Content-Type": "image/jpeg"},
+        )
+        assert put.status_code == 201, put.text
+        assert await derive_photos(client) == 1
+        duty = await create_duty(client, await token_for(client, "office"), code="district-b-report")
+        answered = await upload(
+            client, await token_for(client, "handler"), duty["id"], "sanitation-office", answer_pdf, "r.pdf"
+        )
+        assert answered.status_code == 201, answered.text
+
+    central = await asyncio.to_thread(in_a_new_bucket, settings, s3_endpoint)
+    district_url = district_settings.database_url
+    assert await transfer_cli(central, district_url, central.database_url, district, "", None) == 0
+    assert "photos files: 3 copied, 0 already there" in capsys.readouterr().out
+    bucket = stores(central)["photos"]
+    assert {k: hashlib.sha256(bucket.get(k)).hexdigest() for k in bucket.keys()} == tree_hashes(
+        district / "photos"
+    )
+    assert tree_hashes(central.data_dir / "duties") == tree_hashes(district / "duties")
+
+    # The centre serves the photo from its bucket and the answer under the duty's new id.
+    async with AsyncTestClient(app=create_app(central), base_url="http://testserver.local") as client:
+        office = await token_for(client, "office")
+        original = await client.get(f"/api/v1/photos/{photo}", params={"size": "original"}, headers=office)
+        assert original.status_code == 200 and original.content == photo_bytes
+        duties = (await client.get("/api/v1/duties", params={"year": duty["year"]}, headers=office)).json()
+        moved = next(d for d in duties if d["code"] == "district-b-report")
+        answer = await client.get(
+            f"/api/v1/duties/{moved['id']}/answers/sanitation-office/file", headers=office
+        )
+        assert answer.status_code == 200 and answer.content == answer_pdf
+
+    # Again: nothing to copy, nothing moved.
+    assert await transfer_cli(central, district_url, central.database_url, district, "", None) == 0
+    again = capsys.readouterr().out
+    assert "photos files: 0 copied, 3 already there" in again and "nothing moved" in again
