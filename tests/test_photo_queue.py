@@ -17,7 +17,7 @@ from litestar.testing import AsyncTestClient
 from PIL import Image
 from sqlalchemy import func, select
 
-from conftest import check_body, in_a_new_bucket, login, new_uuid, token_for
+from conftest import in_a_new_bucket, login
 from server.app import create_app
 from server.audit.verify import verify
 from server.cli import main
@@ -26,7 +26,7 @@ from server.photos.derive import MAX_ATTEMPTS
 from server.photos.queue import PhotoQueue
 from server.photos.store import derived_key, original_key
 from tests.html_tree import parse
-from tests.support import derive_photos, fixture_photo, in_app
+from tests.support import derive_photos, fixture_photo, in_app, sent_photo
 
 EN = {"Accept-Language": "en"}
 GPS_PHOTO = "gps_DSCN0010.jpg"  # has an EXIF GPS position and camera make
@@ -46,21 +46,6 @@ async def store_settings(request: pytest.FixtureRequest, settings: Any) -> Any:
 async def app_client(store_settings: Any) -> AsyncIterator[AsyncTestClient[Any]]:
     async with AsyncTestClient(app=create_app(store_settings), base_url="http://testserver.local") as c:
         yield c
-
-
-async def sent_photo(client: Any, data: bytes, media_type: str = "image/jpeg") -> tuple[str, str, Any]:
-    """A check declaring one photo, and the answer to sending the photo's bytes."""
-    if not hasattr(client, "officer"):
-        client.officer = await token_for(client, "officer")
-        client.office = await token_for(client, "office")
-    officer = client.officer
-    photo, check = new_uuid(), new_uuid()
-    body = check_body(photos=[{"uuid": photo, "item": None}])
-    assert (await client.put(f"/api/v1/checks/{check}", json=body, headers=officer)).status_code == 201
-    answer = await client.put(
-        f"/api/v1/checks/{check}/photos/{photo}", content=data, headers=officer | {"Content-Type": media_type}
-    )
-    return check, photo, answer
 
 
 def broken_png() -> bytes:

@@ -229,20 +229,12 @@ async def test_an_s3_install_with_documents_restores_into_an_empty_bucket(
     from server.backup.files import stores
     from server.backup.restore import restore
     from tests.helpers_duties import create_duty, pdf_bytes, upload
-    from tests.support import derive_photos
+    from tests.support import derive_photos, sent_photo
 
     source = await anyio.to_thread.run_sync(in_a_new_bucket, settings, s3_endpoint)
     photo_bytes, answer_pdf = distinct_photo(11), pdf_bytes("Work plan, district A")
     async with AsyncTestClient(app=create_app(source), base_url="http://testserver.local") as client:
-        officer = await token_for(client, "officer")
-        check, photo = new_uuid(), new_uuid()
-        body = check_body(photos=[{"uuid": photo, "item": "san-01"}])
-        assert (await client.put(f"/api/v1/checks/{check}", json=body, headers=officer)).status_code == 201
-        put = await client.put(
-            f"/api/v1/checks/{check}/photos/{photo}",
-            content=photo_bytes,
-            headers=officer | {"Content-Type": "image/jpeg"},
-        )
+        check, photo, put = await sent_photo(client, photo_bytes)
         assert put.status_code == 201, put.text
         assert await derive_photos(client) == 1
         duty = await create_duty(client, await token_for(client, "office"))

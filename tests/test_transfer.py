@@ -28,7 +28,7 @@ from server.models import Answer, Check, Duty, DutyAnswer, Photo, TransferredRow
 from tests.helpers_duties import create_duty, pdf_bytes, upload
 from tests.helpers_findings import auth
 from tests.live import REPO
-from tests.support import derive_photos
+from tests.support import derive_photos, sent_photo
 from tests.test_consequences import issue, rate_units
 from tests.test_restore import distinct_photo
 
@@ -245,15 +245,7 @@ async def test_a_districts_files_move_into_a_central_bucket(
     async with AsyncTestClient(
         app=create_app(district_settings), base_url="http://testserver.local"
     ) as client:
-        officer = await token_for(client, "officer")
-        check, photo = new_uuid(), new_uuid()
-        body = check_body(photos=[{"uuid": photo, "item": "san-01"}])
-        assert (await client.put(f"/api/v1/checks/{check}", json=body, headers=officer)).status_code == 201
-        put = await client.put(
-            f"/api/v1/checks/{check}/photos/{photo}",
-            content=photo_bytes,
-            headers=officer | {"Content-Type": "image/jpeg"},
-        )
+        check, photo, put = await sent_photo(client, photo_bytes)
         assert put.status_code == 201, put.text
         assert await derive_photos(client) == 1
         duty = await create_duty(client, await token_for(client, "office"), code="district-b-report")
