@@ -280,3 +280,35 @@ async def test_a_districts_files_move_into_a_central_bucket(
     assert await transfer_cli(central, district_url, central.database_url, district, "", None) == 0
     again = capsys.readouterr().out
     assert "photos files: 0 copied, 3 already there" in again and "nothing moved" in again
+
+
+async def test_a_district_notice_whose_number_the_centre_gave_another_is_refused(
+    tmp_path: Path, settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Numbers are printed on the notices: two different notices under one number cannot both be
+    kept, and taking one for the other would lose the district's answer and its document."""
+    district = tmp_path / "district"
+    district_settings = make_settings(district, f"sqlite+aiosqlite:///{district / 'xuncha.db'}")
+    await asyncio.to_thread(upgrade, district_settings.database_url)
+    await load_demo(district_settings)
+    reason = {"override_reason": "Repeated complaints."}
+    async with AsyncTestClient(
+        app=create_app(district_settings), base_url="http://testserver.local"
+    ) as client:
+        theirs = await issue(client, "dust-office", **reason)
+        assert theirs.status_code == 201, theirs.text
+    async with AsyncTestClient(app=create_app(settings), base_url="http://testserver.local") as client:
+        ours = await issue(client, "sanitation-office", **reason)
+        assert ours.status_code == 201, ours.text
+    assert theirs.json()["number"] == ours.json()["number"]
+
+    district_url = district_settings.database_url
+    assert await transfer_cli(settings, district_url, settings.database_url, district, "", None) == 2
+    refused = capsys.readouterr().err
+    assert theirs.json()["number"] in refused and "nothing was moved" in refused
+    target = Database(settings)
+    try:
+        async with target.read() as session:
+            assert await session.scalar(select(func.count()).select_from(TransferredRow)) == 0
+    finally:
+        await target.dispose()

@@ -37,14 +37,16 @@ from ..audit.chain import MODELS, AuditLog
 from ..audit.verify import verify
 from ..db import Database
 from ..health.service import ReadinessService, code_heads
-from ..models import AuditEntry, Base, NoticeCounter, TransferredRow
+from ..models import AuditEntry, Base, TransferredRow
 from ..photos.store import PhotoStore
 from .databases import OperationError
 from .files import copy_files, district_stores, stores
+from .numbered import merge_counters, unit_notice_clashes
 from .transfer_report import Report, Stopped, TableReport
 
 # Not moved: the trail (re-vouched, see above), sessions and tokens (people log in again),
-# per-server bookkeeping, and the desk's counts (rebuilt afterwards).
+# per-server bookkeeping, the desk's counts (rebuilt afterwards), and the notice counters
+# (merged: see numbered.py).
 NOT_MOVED = {
     "audit_entries",
     "audit_head",
@@ -53,6 +55,7 @@ NOT_MOVED = {
     "counters",
     "finding_counts",
     "notice_counters",
+    "unit_notice_counters",
     "transferred_rows",
 }
 AUDITED = {model.__tablename__: object_type for object_type, model in MODELS.items()}
@@ -99,6 +102,13 @@ class Transfer:
         if not report.intact:
             raise OperationError(
                 f"the district's audit trail does not verify ({report.first_break}); not moved"
+            )
+        clashes = await unit_notice_clashes(self.source, self.target)
+        if clashes:
+            raise OperationError(
+                f"the district's unit rectification notices {', '.join(clashes[:5])}"
+                f"{' and others' if len(clashes) > 5 else ''} carry numbers that the central database "
+                "gave to other notices; numbers are printed and cannot be changed, so nothing was moved"
             )
         async with self.source.read() as session:
             first = await session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == 1))
@@ -295,18 +305,6 @@ class Transfer:
                 written += len(chunk)
         return written
 
-    async def merge_notice_counters(self) -> None:
-        # The central sequence continues past the district's, so no later notice repeats a number it used.
-        async with self.source.read() as session:
-            theirs = {row.year: row.last for row in (await session.scalars(select(NoticeCounter))).all()}
-        async with self.target.write() as session:
-            for year, last in theirs.items():
-                ours = await session.get(NoticeCounter, year)
-                if ours is None:
-                    session.add(NoticeCounter(year=year, last=last))
-                elif ours.last < last:
-                    ours.last = last
-
     async def run(
         self,
         files: tuple[dict[str, PhotoStore], dict[str, PhotoStore]] | None = None,
@@ -330,7 +328,7 @@ class Transfer:
             done.add(table.name)
             progress(f"{table.name}: done")
         await self.fill_later_references()
-        await self.merge_notice_counters()
+        await merge_counters(self.source, self.target)
         report.audited = await self.vouch(head)
         if report.moved:
             from ..findings.counts import recount
