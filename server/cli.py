@@ -163,12 +163,11 @@ def _transfer(args: argparse.Namespace) -> int:
 
     from .backup.transfer import transfer_cli
 
-    if bool(args.photos_from) != bool(args.photos_to):
-        print("error: give both --photos-from and --photos-to, or neither", file=sys.stderr)
-        return 2
-    photos = (Path(args.photos_from), Path(args.photos_to)) if args.photos_from else None
+    data_from = Path(args.data_from) if args.data_from else None
     return asyncio.run(
-        transfer_cli(Settings.from_env(), args.from_url, args.to_url, photos, args.district, args.stop_after)
+        transfer_cli(
+            Settings.from_env(), args.from_url, args.to_url, data_from, args.district, args.stop_after
+        )
     )
 
 
@@ -253,12 +252,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     transfer = sub.add_parser(
         "transfer",
-        help="move a district's database and photos into the central one (idempotent, resumable)",
+        help="move a district's database and files into the central one (idempotent, resumable)",
     )
     transfer.add_argument("--from", dest="from_url", required=True, help="the district's database URL")
     transfer.add_argument("--to", dest="to_url", required=True, help="the central database URL")
-    transfer.add_argument("--photos-from", help="the district's photo directory (DATA_DIR/photos)")
-    transfer.add_argument("--photos-to", help="the central photo directory")
+    transfer.add_argument(
+        "--data-from",
+        help="the district's data directory: its photos, documents and duty answers are copied into "
+        "this install's photo store (XUNCHA_PHOTO_STORE) and data directory",
+    )
     transfer.add_argument(
         "--district", default="", help="a name for the district (default: from its audit trail)"
     )

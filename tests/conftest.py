@@ -14,6 +14,7 @@ import asyncio
 import os
 import re
 import shutil
+import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -262,3 +263,45 @@ def new_uuid() -> str:
 @pytest.fixture
 def anyio_backend() -> Iterator[str]:
     yield "asyncio"
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A local S3-compatible server for the test session, on a free port."""
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+def s3_client(endpoint: str) -> Any:
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id="test-key",
+        aws_secret_access_key="test-secret",
+        region_name="us-east-1",
+    )
+
+
+def in_a_new_bucket(settings: Settings, endpoint: str) -> Settings:
+    """The settings with the S3 photo store, in a new empty bucket on the local server."""
+    bucket = f"photos-{new_uuid()[:8]}"
+    s3_client(endpoint).create_bucket(Bucket=bucket)
+    return settings.with_(
+        photo_store="s3",
+        s3_endpoint_url=endpoint,
+        s3_bucket=bucket,
+        s3_access_key="test-key",
+        s3_secret_key="test-secret",
+        s3_region="us-east-1",
+    )

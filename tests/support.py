@@ -7,6 +7,7 @@ from typing import Any
 
 import anyio.to_thread
 
+from conftest import check_body, new_uuid, token_for
 from server.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -71,3 +72,18 @@ def stored_files(settings: Settings) -> list[str]:
     if not root.exists():
         return []
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+async def sent_photo(client: Any, data: bytes, media_type: str = "image/jpeg") -> tuple[str, str, Any]:
+    """A check declaring one photo, and the answer to sending the photo's bytes."""
+    if not hasattr(client, "officer"):
+        client.officer = await token_for(client, "officer")
+        client.office = await token_for(client, "office")
+    officer = client.officer
+    photo, check = new_uuid(), new_uuid()
+    body = check_body(photos=[{"uuid": photo, "item": None}])
+    assert (await client.put(f"/api/v1/checks/{check}", json=body, headers=officer)).status_code == 201
+    answer = await client.put(
+        f"/api/v1/checks/{check}/photos/{photo}", content=data, headers=officer | {"Content-Type": media_type}
+    )
+    return check, photo, answer

@@ -6,9 +6,8 @@ from __future__ import annotations
 import asyncio
 import io
 import os
-import socket
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +17,7 @@ from litestar.testing import AsyncTestClient
 from PIL import Image
 from sqlalchemy import func, select
 
-from conftest import check_body, login, new_uuid, token_for
+from conftest import in_a_new_bucket, login
 from server.app import create_app
 from server.audit.verify import verify
 from server.cli import main
@@ -27,26 +26,10 @@ from server.photos.derive import MAX_ATTEMPTS
 from server.photos.queue import PhotoQueue
 from server.photos.store import derived_key, original_key
 from tests.html_tree import parse
-from tests.support import derive_photos, fixture_photo, in_app
+from tests.support import derive_photos, fixture_photo, in_app, sent_photo
 
 EN = {"Accept-Language": "en"}
 GPS_PHOTO = "gps_DSCN0010.jpg"  # has an EXIF GPS position and camera make
-
-
-@pytest.fixture(scope="session")
-def s3_endpoint() -> Iterator[str]:
-    """A local S3-compatible server for the test session, on a free port."""
-    from moto.server import ThreadedMotoServer
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
 
 
 @pytest.fixture(params=["files", "s3"])
@@ -56,49 +39,13 @@ async def store_settings(request: pytest.FixtureRequest, settings: Any) -> Any:
     if request.param == "files":
         return settings
     endpoint = request.getfixturevalue("s3_endpoint")
-    bucket = f"photos-{new_uuid()[:8]}"
-    await anyio.to_thread.run_sync(lambda: s3_client(endpoint).create_bucket(Bucket=bucket))
-    return settings.with_(
-        photo_store="s3",
-        s3_endpoint_url=endpoint,
-        s3_bucket=bucket,
-        s3_access_key="test-key",
-        s3_secret_key="test-secret",
-        s3_region="us-east-1",
-    )
-
-
-def s3_client(endpoint: str) -> Any:
-    import boto3
-
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id="test-key",
-        aws_secret_access_key="test-secret",
-        region_name="us-east-1",
-    )
+    return await anyio.to_thread.run_sync(in_a_new_bucket, settings, endpoint)
 
 
 @pytest.fixture
 async def app_client(store_settings: Any) -> AsyncIterator[AsyncTestClient[Any]]:
     async with AsyncTestClient(app=create_app(store_settings), base_url="http://testserver.local") as c:
         yield c
-
-
-async def sent_photo(client: Any, data: bytes, media_type: str = "image/jpeg") -> tuple[str, str, Any]:
-    """A check declaring one photo, and the answer to sending the photo's bytes."""
-    if not hasattr(client, "officer"):
-        client.officer = await token_for(client, "officer")
-        client.office = await token_for(client, "office")
-    officer = client.officer
-    photo, check = new_uuid(), new_uuid()
-    body = check_body(photos=[{"uuid": photo, "item": None}])
-    assert (await client.put(f"/api/v1/checks/{check}", json=body, headers=officer)).status_code == 201
-    answer = await client.put(
-        f"/api/v1/checks/{check}/photos/{photo}", content=data, headers=officer | {"Content-Type": media_type}
-    )
-    return check, photo, answer
 
 
 def broken_png() -> bytes:

@@ -212,3 +212,88 @@ def test_a_damaged_archive_restores_nothing(tmp_path: Path) -> None:
     # The intact archive restores, and matches its manifest.
     assert restore(target, archive)["photos"]["files"] == manifest["photos"]["files"]
     assert (target.photo_dir / photo.relative_to(source.photo_dir)).read_bytes() == photo.read_bytes()
+
+
+async def test_an_s3_install_with_documents_restores_into_an_empty_bucket(
+    tmp_path: Path, settings: Any, s3_endpoint: str
+) -> None:
+    """The photos in a bucket, a document answering a notice and a duty's answer: all in the
+    archive with their hashes, and all back, the photos in a new empty bucket, served again."""
+    import anyio.to_thread
+    from litestar.testing import AsyncTestClient
+
+    from conftest import in_a_new_bucket, token_for
+    from server.app import create_app
+    from server.backup.archive import backup
+    from server.backup.databases import OperationError, sqlite_path
+    from server.backup.files import stores
+    from server.backup.restore import restore
+    from tests.helpers_duties import create_duty, pdf_bytes, upload
+    from tests.support import derive_photos, sent_photo
+
+    source = await anyio.to_thread.run_sync(in_a_new_bucket, settings, s3_endpoint)
+    photo_bytes, answer_pdf = distinct_photo(11), pdf_bytes("Work plan, district A")
+    async with AsyncTestClient(app=create_app(source), base_url="http://testserver.local") as client:
+        check, photo, put = await sent_photo(client, photo_bytes)
+        assert put.status_code == 201, put.text
+        assert await derive_photos(client) == 1
+        duty = await create_duty(client, await token_for(client, "office"))
+        handler = await token_for(client, "handler")
+        answered = await upload(client, handler, duty["id"], "sanitation-office", answer_pdf, "plan.pdf")
+        assert answered.status_code == 201, answered.text
+    # A unit's answer to a rectification notice, as the document store keeps it: by its sha256.
+    document = pdf_bytes("Rectified on 3 March")
+    document_sha = hashlib.sha256(document).hexdigest()
+    (source.document_dir / document_sha[:2]).mkdir(parents=True)
+    (source.document_dir / document_sha[:2] / document_sha).write_bytes(document)
+
+    archive, manifest = await anyio.to_thread.run_sync(backup, source, tmp_path / "backups")
+    bucket = stores(source)["photos"]
+    in_bucket = {key: hashlib.sha256(bucket.get(key)).hexdigest() for key in bucket.keys()}
+    # The original and both copies: a restore serves them at once, with nothing to make again.
+    assert sorted(k.split("/")[0] for k in in_bucket) == ["display", "originals", "thumb"]
+    assert manifest["photos"]["files"] == in_bucket
+    assert manifest["documents"]["files"] == {f"{document_sha[:2]}/{document_sha}": document_sha}
+    assert list(manifest["duties"]["files"].values()) == [hashlib.sha256(answer_pdf).hexdigest()]
+
+    # The install is lost; the new one has an empty bucket and an empty data directory.
+    if PG_URL:
+        await anyio.to_thread.run_sync(sql, PG_URL, ["DROP SCHEMA public CASCADE", "CREATE SCHEMA public"])
+    else:
+        await anyio.to_thread.run_sync(sqlite_path(source.database_url).unlink)
+    target = await anyio.to_thread.run_sync(
+        in_a_new_bucket, source.with_(data_dir=tmp_path / "restored"), s3_endpoint
+    )
+    await anyio.to_thread.run_sync(restore, target, archive)
+
+    restored = stores(target)
+    assert {
+        key: hashlib.sha256(restored["photos"].get(key)).hexdigest() for key in restored["photos"].keys()
+    } == (in_bucket)
+    assert restored["documents"].get(f"{document_sha[:2]}/{document_sha}") == document
+    assert [restored["duties"].get(key) for key in restored["duties"].keys()] == [answer_pdf]
+    async with AsyncTestClient(app=create_app(target), base_url="http://testserver.local") as client:
+        office = await token_for(client, "office")
+        display = await client.get(f"/api/v1/photos/{photo}", headers=office)
+        assert display.status_code == 200 and display.content == bucket.get(f"display/{display_key(display)}")
+        original = await client.get(f"/api/v1/photos/{photo}", params={"size": "original"}, headers=office)
+        assert original.content == photo_bytes
+        answer = await client.get(
+            f"/api/v1/duties/{duty['id']}/answers/sanitation-office/file", headers=office
+        )
+        assert answer.status_code == 200 and answer.content == answer_pdf
+
+    # A second restore over it is refused, naming what it would overwrite.
+    again = target if PG_URL else target.with_(database_url=f"sqlite+aiosqlite:///{tmp_path / 'other.db'}")
+    try:
+        await anyio.to_thread.run_sync(restore, again, archive)
+    except OperationError as exc:
+        assert "refusing to overwrite" in str(exc)
+        assert PG_URL or f"bucket {target.s3_bucket}" in str(exc)
+    else:
+        raise AssertionError("a restore overwrote a bucket with photos")
+
+
+def display_key(response: Any) -> str:
+    sha = response.headers["etag"].strip('"').rsplit("-", 1)[0]
+    return f"{sha[:2]}/{sha}.jpg"

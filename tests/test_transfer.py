@@ -1,6 +1,7 @@
-"""`xuncha transfer` moves a district's SQLite database and photos into a central database that
-has records of its own: every row once, ids remapped, same codes matched, photos with the
-same hashes, resumable after a stop, a second run moving nothing, the audit trail verifying."""
+"""`xuncha transfer` moves a district's SQLite database and files into a central database that
+has records of its own: every row once, ids remapped, same codes matched, photos, documents and
+duty answers with the same hashes and still named by their rows, resumable after a stop, a
+second run moving nothing, the audit trail verifying."""
 
 from __future__ import annotations
 
@@ -11,17 +12,24 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select, text
 
-from conftest import check_body, make_settings, new_uuid, token_for
+from conftest import check_body, in_a_new_bucket, make_settings, new_uuid, token_for
 from server.app import create_app
 from server.audit.verify import verify
+from server.backup.files import stores
+from server.backup.transfer import transfer_cli
 from server.db import Database, upgrade
 from server.demo.history import record_history
 from server.demo.loader import load_demo
-from server.models import Answer, Check, Photo, TransferredRow
+from server.models import Answer, Check, Duty, DutyAnswer, Photo, TransferredRow, Unit, UnitNotice
+from tests.helpers_duties import create_duty, pdf_bytes, upload
+from tests.helpers_findings import auth
 from tests.live import REPO
+from tests.support import derive_photos, sent_photo
+from tests.test_consequences import issue, rate_units
 from tests.test_restore import distinct_photo
 
 MOVED = ("checks", "answers", "findings", "finding_events", "rectifications", "photos", "complaints")
@@ -32,7 +40,7 @@ async def counts(db: Database, tables: tuple[str, ...]) -> dict[str, int]:
         return {name: await session.scalar(text(f'SELECT count(*) FROM "{name}"')) for name in tables}  # noqa: S608
 
 
-def photo_hashes(root: Path) -> dict[str, str]:
+def tree_hashes(root: Path) -> dict[str, str]:
     return {
         p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in root.rglob("*")
@@ -57,8 +65,7 @@ def transfer(settings: Any, district: Path, *extra: str) -> subprocess.Completed
         "transfer",
         "--from", f"sqlite+aiosqlite:///{district / 'xuncha.db'}",
         "--to", settings.database_url,
-        "--photos-from", str(district / "photos"),
-        "--photos-to", str(settings.photo_dir),
+        "--data-from", str(district),
         *extra,
     ]  # fmt: skip
     return xuncha(settings, *args)
@@ -73,6 +80,21 @@ async def test_a_district_moves_into_a_central_database_with_data_of_its_own(
     await asyncio.to_thread(upgrade, district_settings.database_url)
     await load_demo(district_settings)
     await record_history(district_settings)
+    # A unit answers its rectification notice with a document.
+    async with AsyncTestClient(
+        app=create_app(district_settings), base_url="http://testserver.local"
+    ) as client:
+        await rate_units(client)
+        notice = await issue(client)
+        assert notice.status_code == 201, notice.text
+        report_pdf = (await client.get(notice.json()["pdf"], headers=await auth(client, "office"))).content
+        answered = await client.post(
+            f"/api/v1/assessment/notices/{notice.json()['id']}/answer",
+            data={"answer": "Rectified."},
+            files={"document": ("report.pdf", report_pdf, "application/pdf")},
+            headers=await auth(client, "handler-dust"),
+        )
+        assert answered.status_code in (200, 201), answered.text
     source = Database(district_settings)
 
     # The centre has checks of its own, whose ids the district's also use.
@@ -94,7 +116,7 @@ async def test_a_district_moves_into_a_central_database_with_data_of_its_own(
     try:
         theirs = await counts(source, MOVED)
         ours_before = await counts(target, MOVED)
-        central_photos = photo_hashes(settings.photo_dir)
+        central_photos = tree_hashes(settings.photo_dir)
         assert theirs["checks"] > 10 and ours_before["checks"] == 3
 
         # Interrupted after 150 rows: what moved stays moved, and says so.
@@ -141,10 +163,25 @@ async def test_a_district_moves_into_a_central_database_with_data_of_its_own(
             )
 
         # Every district photo file is here with the same hash, and the centre's own are untouched.
-        here = photo_hashes(settings.photo_dir)
-        district_photos = photo_hashes(district / "photos")
+        here = tree_hashes(settings.photo_dir)
+        district_photos = tree_hashes(district / "photos")
         assert district_photos and all(here.get(name) == sha for name, sha in district_photos.items())
         assert all(here[name] == sha for name, sha in central_photos.items())
+
+        # The documents and the duties' answers came too, still named by their rows (which point
+        # at the centre's own duty and unit ids now).
+        district_documents = tree_hashes(district / "documents")
+        assert list(district_documents.values()) == [hashlib.sha256(report_pdf).hexdigest()]
+        assert tree_hashes(settings.document_dir) == district_documents
+        district_duties = tree_hashes(district / "duties")
+        assert district_duties and tree_hashes(settings.data_dir / "duties") == district_duties
+        (their_answers, their_notices), (our_answers, our_notices) = (
+            await document_rows(source),
+            await document_rows(target),
+        )
+        assert their_answers and their_answers <= our_answers
+        assert len(their_notices) == 1 and their_notices <= our_notices
+        assert {sha for _number, _unit, sha in our_notices} == set(district_documents.values())
 
         # The chain verifies, with an entry for every record that came in.
         trail = await verify(target)
@@ -162,6 +199,23 @@ async def test_a_district_moves_into_a_central_database_with_data_of_its_own(
         await target.dispose()
 
 
+async def document_rows(db: Database) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
+    """The duty answers (duty, unit, version, sha256) and the answered notices (number, unit,
+    sha256), by codes, so that a district's and the centre's compare whatever their ids."""
+    async with db.read() as session:
+        answers = await session.execute(
+            select(Duty.code, Unit.code, DutyAnswer.version, DutyAnswer.sha256)
+            .join(Duty, Duty.id == DutyAnswer.duty_id)
+            .join(Unit, Unit.id == DutyAnswer.unit_id)
+        )
+        notices = await session.execute(
+            select(UnitNotice.number, Unit.code, UnitNotice.document_sha256)
+            .join(Unit, Unit.id == UnitNotice.unit_id)
+            .where(UnitNotice.document_sha256.is_not(None))
+        )
+        return {tuple(row) for row in answers}, {tuple(row) for row in notices}
+
+
 async def test_a_district_whose_trail_is_broken_is_refused(tmp_path: Path, settings: Any) -> None:
     district = tmp_path / "district"
     district_settings = make_settings(district, f"sqlite+aiosqlite:///{district / 'xuncha.db'}")
@@ -176,3 +230,85 @@ async def test_a_district_whose_trail_is_broken_is_refused(tmp_path: Path, setti
     refused = transfer(settings, district)
     assert refused.returncode == 2
     assert "does not verify" in refused.stderr
+
+
+async def test_a_districts_files_move_into_a_central_bucket(
+    tmp_path: Path, settings: Any, s3_endpoint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The centre keeps its photos in an S3 bucket: the district's photo files go into it, its
+    duty answers under the centre's data directory, and the centre serves both."""
+    district = tmp_path / "district"
+    district_settings = make_settings(district, f"sqlite+aiosqlite:///{district / 'xuncha.db'}")
+    await asyncio.to_thread(upgrade, district_settings.database_url)
+    await load_demo(district_settings)
+    photo_bytes, answer_pdf = distinct_photo(77), pdf_bytes("Quarterly report, district B")
+    async with AsyncTestClient(
+        app=create_app(district_settings), base_url="http://testserver.local"
+    ) as client:
+        check, photo, put = await sent_photo(client, photo_bytes)
+        assert put.status_code == 201, put.text
+        assert await derive_photos(client) == 1
+        duty = await create_duty(client, await token_for(client, "office"), code="district-b-report")
+        answered = await upload(
+            client, await token_for(client, "handler"), duty["id"], "sanitation-office", answer_pdf, "r.pdf"
+        )
+        assert answered.status_code == 201, answered.text
+
+    central = await asyncio.to_thread(in_a_new_bucket, settings, s3_endpoint)
+    district_url = district_settings.database_url
+    assert await transfer_cli(central, district_url, central.database_url, district, "", None) == 0
+    assert "photos files: 3 copied, 0 already there" in capsys.readouterr().out
+    bucket = stores(central)["photos"]
+    assert {k: hashlib.sha256(bucket.get(k)).hexdigest() for k in bucket.keys()} == tree_hashes(
+        district / "photos"
+    )
+    assert tree_hashes(central.data_dir / "duties") == tree_hashes(district / "duties")
+
+    # The centre serves the photo from its bucket and the answer under the duty's new id.
+    async with AsyncTestClient(app=create_app(central), base_url="http://testserver.local") as client:
+        office = await token_for(client, "office")
+        original = await client.get(f"/api/v1/photos/{photo}", params={"size": "original"}, headers=office)
+        assert original.status_code == 200 and original.content == photo_bytes
+        duties = (await client.get("/api/v1/duties", params={"year": duty["year"]}, headers=office)).json()
+        moved = next(d for d in duties if d["code"] == "district-b-report")
+        answer = await client.get(
+            f"/api/v1/duties/{moved['id']}/answers/sanitation-office/file", headers=office
+        )
+        assert answer.status_code == 200 and answer.content == answer_pdf
+
+    # Again: nothing to copy, nothing moved.
+    assert await transfer_cli(central, district_url, central.database_url, district, "", None) == 0
+    again = capsys.readouterr().out
+    assert "photos files: 0 copied, 3 already there" in again and "nothing moved" in again
+
+
+async def test_a_district_notice_whose_number_the_centre_gave_another_is_refused(
+    tmp_path: Path, settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Numbers are printed on the notices: two different notices under one number cannot both be
+    kept, and taking one for the other would lose the district's answer and its document."""
+    district = tmp_path / "district"
+    district_settings = make_settings(district, f"sqlite+aiosqlite:///{district / 'xuncha.db'}")
+    await asyncio.to_thread(upgrade, district_settings.database_url)
+    await load_demo(district_settings)
+    reason = {"override_reason": "Repeated complaints."}
+    async with AsyncTestClient(
+        app=create_app(district_settings), base_url="http://testserver.local"
+    ) as client:
+        theirs = await issue(client, "dust-office", **reason)
+        assert theirs.status_code == 201, theirs.text
+    async with AsyncTestClient(app=create_app(settings), base_url="http://testserver.local") as client:
+        ours = await issue(client, "sanitation-office", **reason)
+        assert ours.status_code == 201, ours.text
+    assert theirs.json()["number"] == ours.json()["number"]
+
+    district_url = district_settings.database_url
+    assert await transfer_cli(settings, district_url, settings.database_url, district, "", None) == 2
+    refused = capsys.readouterr().err
+    assert theirs.json()["number"] in refused and "nothing was moved" in refused
+    target = Database(settings)
+    try:
+        async with target.read() as session:
+            assert await session.scalar(select(func.count()).select_from(TransferredRow)) == 0
+    finally:
+        await target.dispose()

@@ -1,14 +1,17 @@
-"""`xuncha backup DEST_DIR` (deploy/backup.sh): one archive of the database, the photos and the key.
+"""`xuncha backup DEST_DIR` (deploy/backup.sh): one archive of the database, the photos, the
+uploaded documents and the key.
 
 Order, which is what makes it consistent while the server keeps writing:
 1. The database first, as one consistent snapshot: SQLite's online backup API (never a copy
    of the live file), or pg_dump inside an exported snapshot in which the rows are counted.
-2. Then the photos. A photo's files are on disk before its row is committed, and files are
-   never changed or removed, so every photo the snapshot names is in the archive; photos
-   that arrived after the snapshot may be there too, harmlessly.
+2. Then the files (see files.py): the photo store's keys (files or an S3 bucket, through the
+   PhotoStore interface), the documents and the duties' answers. A file is stored before the
+   row naming it is committed, and files are never changed or removed, so every file the
+   snapshot names is in the archive; files that arrived after the snapshot may be there too,
+   harmlessly.
 3. Then the secret key (sessions, tokens and rating links stay valid after a restore), and
    the manifest: the tables' row counts in the snapshot, the migration revision, and the
-   SHA-256 of the database file and of every photo file.
+   SHA-256 of the database file and of every other file, by group.
 
 The archive is written aside and renamed into place, readable by its owner only.
 """
@@ -30,9 +33,10 @@ from typing import Any
 
 from ..settings import Settings
 from .databases import OperationError, is_sqlite, libpq_url, pg_counts, pg_tool, sqlite_counts, sqlite_path
-from .photos import copy_photos, directory_reader, file_sha256, list_photos
+from .files import GROUPS, copy_files, file_sha256, stores
 
-FORMAT = 1
+FORMAT = 2
+READABLE = (1, 2)  # format 1: photo files only
 MANIFEST = "manifest.json"
 
 
@@ -115,13 +119,15 @@ def backup(settings: Settings, dest_dir: Path) -> tuple[Path, dict[str, Any]]:
         try:
             with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w") as tar:
                 tar.add(db_file, arcname=database["file"])
-                # 2. The photos, after the snapshot.
-                root = settings.photo_dir
-                photos = copy_photos(
-                    list_photos(root),
-                    directory_reader(root),
-                    lambda name, data: _add_bytes(tar, f"photos/{name}", data),
-                )
+                # 2. The files, after the snapshot.
+                files = {}
+                for group, store in stores(settings).items():
+                    hashes = copy_files(
+                        store.keys(),
+                        store.get,
+                        lambda key, data, group=group: _add_bytes(tar, f"{group}/{key}", data),
+                    )
+                    files[group] = {"count": len(hashes), "files": hashes}
                 # 3. The key and the manifest.
                 key = settings.data_dir / "secret_key"
                 if key.is_file():
@@ -130,7 +136,7 @@ def backup(settings: Settings, dest_dir: Path) -> tuple[Path, dict[str, Any]]:
                     "format": FORMAT,
                     "created_at": datetime.now(UTC).isoformat(),
                     "database": database,
-                    "photos": {"count": len(photos), "files": photos},
+                    **files,
                     "secret_key": key.is_file(),
                 }
                 _add_bytes(tar, MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
@@ -145,16 +151,18 @@ def backup(settings: Settings, dest_dir: Path) -> tuple[Path, dict[str, Any]]:
 
 def summary(manifest: dict[str, Any]) -> str:
     tables = manifest["database"]["tables"]
+    counts = {group: manifest.get(group, {}).get("count", 0) for group in GROUPS}
     return (
-        f"{tables.get('checks', 0)} checks, {tables.get('photos', 0)} photo records and "
-        f"{manifest['photos']['count']} photo files"
+        f"{tables.get('checks', 0)} checks, {tables.get('photos', 0)} photo records, "
+        f"{counts['photos']} photo files, {counts['documents']} document files and "
+        f"{counts['duties']} duty answer files"
     )
 
 
 def backup_cli(settings: Settings, dest_dir: str) -> int:
     try:
         archive, manifest = backup(settings, Path(dest_dir))
-    except OperationError as exc:
+    except (OperationError, OSError) as exc:  # OSError: a full disk, a photo bucket that does not answer
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(summary(manifest))

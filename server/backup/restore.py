@@ -1,9 +1,11 @@
 """`xuncha restore ARCHIVE` (deploy/restore.sh): an archive of `xuncha backup` into an empty install.
 
 With the server stopped. Refuses to overwrite anything: the SQLite file must not exist, the
-PostgreSQL database must hold no tables, the photo directory no photos. Every file is checked
-against the manifest's SHA-256 before it is used, and afterwards the restored tables' row
-counts against the manifest's; any difference fails the restore loudly.
+PostgreSQL database must hold no tables, the configured photo store (files or bucket) no
+photos, the document and duty directories no files. Every file is checked against the
+manifest's SHA-256 before it is used, and afterwards the restored tables' row counts against
+the manifest's; any difference fails the restore loudly. The photos are written through the
+configured store, so an archive of a file-store install restores into a bucket and back.
 Then: `xuncha db upgrade` (a backup of an older release) and `xuncha audit verify`.
 """
 
@@ -25,9 +27,9 @@ from typing import Any
 
 from ..photos.store import write_whole
 from ..settings import Settings
-from .archive import FORMAT, MANIFEST, summary
+from .archive import MANIFEST, READABLE, summary
 from .databases import OperationError, is_sqlite, libpq_url, pg_counts, pg_tool, sqlite_counts, sqlite_path
-from .photos import copy_photos, directory_writer, list_photos, safe_name
+from .files import GROUPS, copy_files, safe_name, stores, where
 
 
 def read_manifest(tar: tarfile.TarFile) -> dict[str, Any]:
@@ -38,7 +40,7 @@ def read_manifest(tar: tarfile.TarFile) -> dict[str, Any]:
     if member is None:
         raise OperationError("the archive has no manifest.json: not a backup of xuncha backup")
     manifest = json.load(member)
-    if manifest.get("format") != FORMAT:
+    if manifest.get("format") not in READABLE:
         raise OperationError(f"unknown backup format {manifest.get('format')!r}")
     return manifest
 
@@ -47,10 +49,19 @@ def check_archive(tar: tarfile.TarFile, manifest: dict[str, Any]) -> None:
     """Every file the manifest names is in the archive with its SHA-256."""
     database = manifest["database"]
     _extract_checked(tar, database["file"], database["sha256"], lambda _block: None)
-    for name, sha256 in manifest["photos"]["files"].items():
+    for group, name, sha256 in manifest_files(manifest):
         if not safe_name(name):
-            raise OperationError(f"the manifest names a file outside the photo directory: {name!r}")
-        _extract_checked(tar, f"photos/{name}", sha256, lambda _block: None)
+            raise OperationError(f"the manifest names a file outside its directory: {group}/{name!r}")
+        _extract_checked(tar, f"{group}/{name}", sha256, lambda _block: None)
+
+
+def manifest_files(manifest: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(group, key, sha256) of every file besides the database the manifest names."""
+    return [
+        (group, name, sha256)
+        for group in GROUPS
+        for name, sha256 in manifest.get(group, {}).get("files", {}).items()
+    ]
 
 
 def _extract_checked(tar: tarfile.TarFile, name: str, sha256: str, write: Callable[[bytes], Any]) -> None:
@@ -111,7 +122,7 @@ def restore(settings: Settings, archive: Path) -> dict[str, Any]:
     with tarfile.open(archive) as tar:
         manifest = read_manifest(tar)
         database = manifest["database"]
-        photos: dict[str, str] = manifest["photos"]["files"]
+        targets = stores(settings)
         sqlite = database["kind"] == "sqlite"
         if sqlite != is_sqlite(settings.database_url):
             raise OperationError(
@@ -131,10 +142,11 @@ def restore(settings: Settings, archive: Path) -> dict[str, Any]:
                     "restore into an empty database"
                 )
             pg_restore = pg_tool("pg_restore", major, os.environ.get("XUNCHA_PG_BIN", ""))
-        if list_photos(settings.photo_dir):
-            raise OperationError(
-                f"refusing to overwrite the photos in {settings.photo_dir}; move them away first"
-            )
+        for group, store in targets.items():
+            if next(iter(store.keys()), None) is not None:
+                raise OperationError(
+                    f"refusing to overwrite the {group} in {where(store)}; move them away first"
+                )
 
         # Every file is checked before anything is written, so a damaged archive restores nothing.
         check_archive(tar, manifest)
@@ -171,12 +183,14 @@ def restore(settings: Settings, archive: Path) -> dict[str, Any]:
             if done.returncode != 0:
                 raise OperationError(f"pg_restore failed: {done.stderr.strip()}")
 
-        copied = copy_photos(
-            photos,
-            lambda name: _member_bytes(tar, f"photos/{name}", photos[name]),
-            directory_writer(settings.photo_dir),
-        )
-        assert copied == photos
+        for group in GROUPS:
+            files: dict[str, str] = manifest.get(group, {}).get("files", {})
+            copied = copy_files(
+                files,
+                lambda name, group=group, files=files: _member_bytes(tar, f"{group}/{name}", files[name]),
+                targets[group].put,
+            )
+            assert copied == files
         if manifest.get("secret_key"):
             key = settings.data_dir / "secret_key"
             if not key.exists():
@@ -195,7 +209,7 @@ def restore(settings: Settings, archive: Path) -> dict[str, Any]:
 def restore_cli(settings: Settings, archive: str) -> int:
     try:
         manifest = restore(settings, Path(archive))
-    except OperationError as exc:
+    except (OperationError, OSError) as exc:  # OSError: a full disk, a photo bucket that does not answer
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"restored {summary(manifest)} (row counts and SHA-256 as in the manifest)")

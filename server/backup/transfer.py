@@ -17,8 +17,11 @@ one without breaking it. So the district's chain is verified first (a broken one
 and every row inserted gets a "record.transferred" entry in the central chain, vouching for
 its state here and naming the district, the row's id there and the district chain's head
 hash: the district's own trail stays verifiable in its archived database against that hash.
-Photo files are copied before any row, content-addressed, so a photo row never arrives
-without its files.
+The files (see files.py: the photos, from the district's data directory into the central
+install's configured photo store, files or bucket; the documents and the duties' answers into
+its directories) are copied before any row, content-addressed, so a row never arrives without
+its file; the rows naming them (photos, notices, duty answers) name them by sha256, which a
+move does not change.
 """
 
 from __future__ import annotations
@@ -27,19 +30,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import anyio
 from sqlalchemy import Table, UniqueConstraint, and_, insert, select, update
 
 from ..audit.chain import MODELS, AuditLog
 from ..audit.verify import verify
 from ..db import Database
 from ..health.service import ReadinessService, code_heads
-from ..models import AuditEntry, Base, NoticeCounter, TransferredRow
+from ..models import AuditEntry, Base, TransferredRow
+from ..photos.store import PhotoStore
 from .databases import OperationError
-from .photos import copy_photos, directory_has, directory_reader, directory_writer, list_photos
+from .files import copy_files, district_stores, stores
+from .numbered import merge_counters, unit_notice_clashes
 from .transfer_report import Report, Stopped, TableReport
 
 # Not moved: the trail (re-vouched, see above), sessions and tokens (people log in again),
-# per-server bookkeeping, and the desk's counts (rebuilt afterwards).
+# per-server bookkeeping, the desk's counts (rebuilt afterwards), and the notice counters
+# (merged: see numbered.py).
 NOT_MOVED = {
     "audit_entries",
     "audit_head",
@@ -48,6 +55,7 @@ NOT_MOVED = {
     "counters",
     "finding_counts",
     "notice_counters",
+    "unit_notice_counters",
     "transferred_rows",
 }
 AUDITED = {model.__tablename__: object_type for object_type, model in MODELS.items()}
@@ -94,6 +102,13 @@ class Transfer:
         if not report.intact:
             raise OperationError(
                 f"the district's audit trail does not verify ({report.first_break}); not moved"
+            )
+        clashes = await unit_notice_clashes(self.source, self.target)
+        if clashes:
+            raise OperationError(
+                f"the district's unit rectification notices {', '.join(clashes[:5])}"
+                f"{' and others' if len(clashes) > 5 else ''} carry numbers that the central database "
+                "gave to other notices; numbers are printed and cannot be changed, so nothing was moved"
             )
         async with self.source.read() as session:
             first = await session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == 1))
@@ -290,35 +305,21 @@ class Transfer:
                 written += len(chunk)
         return written
 
-    async def merge_notice_counters(self) -> None:
-        # The central sequence continues past the district's, so no later notice repeats a number it used.
-        async with self.source.read() as session:
-            theirs = {row.year: row.last for row in (await session.scalars(select(NoticeCounter))).all()}
-        async with self.target.write() as session:
-            for year, last in theirs.items():
-                ours = await session.get(NoticeCounter, year)
-                if ours is None:
-                    session.add(NoticeCounter(year=year, last=last))
-                elif ours.last < last:
-                    ours.last = last
-
     async def run(
         self,
-        photos: tuple[Path, Path] | None = None,
+        files: tuple[dict[str, PhotoStore], dict[str, PhotoStore]] | None = None,
         stop_after: int | None = None,
         progress: Callable[[str], None] = lambda _line: None,
     ) -> Report:
+        """files: the district's stores and the central ones, by group (files.py)."""
         head = await self.prepare()
         report = Report(self.name)
-        if photos is not None:
-            src, dst = photos
-            present = directory_has(dst)
-            names = list_photos(src)
-            before = {name for name in names if (dst / name).is_file()}
-            copy_photos(names, directory_reader(src), directory_writer(dst), present)
-            report.photos_present = len(before)
-            report.photos_copied = len(names) - len(before)
-            progress(f"photo files: {report.photos_copied} copied")
+        if files is not None:
+            sources, targets = files
+            for group, source in sources.items():
+                counts = await anyio.to_thread.run_sync(copy_group, source, targets[group])
+                report.files[group] = counts
+                progress(f"{group} files: {counts[0]} copied, {counts[1]} already there")
         self.budget = stop_after
         done: set[str] = set()
         for table in self.order:
@@ -327,7 +328,7 @@ class Transfer:
             done.add(table.name)
             progress(f"{table.name}: done")
         await self.fill_later_references()
-        await self.merge_notice_counters()
+        await merge_counters(self.source, self.target)
         report.audited = await self.vouch(head)
         if report.moved:
             from ..findings.counts import recount
@@ -336,28 +337,37 @@ class Transfer:
         return report
 
 
+def copy_group(source: PhotoStore, target: PhotoStore) -> tuple[int, int]:
+    """Every file of the source that the target lacks; (copied, already there)."""
+    keys = list(source.keys())
+    copied = len(copy_files(keys, source.get, target.put, target.exists))
+    return copied, len(keys) - copied
+
+
 async def transfer_cli(
     settings: Any,
     from_url: str,
     to_url: str,
-    photos: tuple[Path, Path] | None,
+    data_from: Path | None,
     district: str,
     stop_after: int | None,
 ) -> int:
     import sys
 
+    central = settings.with_(database_url=to_url)
     source = Database(settings.with_(database_url=from_url))
-    target = Database(settings.with_(database_url=to_url))
+    target = Database(central)
     job = Transfer(source, target, district)
+    files = (district_stores(data_from), stores(central)) if data_from is not None else None
     try:
-        report = await job.run(photos, stop_after, progress=lambda line: print(line, file=sys.stderr))
+        report = await job.run(files, stop_after, progress=lambda line: print(line, file=sys.stderr))
     except Stopped:
         print(
             f"stopped after {stop_after} rows, as asked; run the same command again to finish",
             file=sys.stderr,
         )
         return 3
-    except OperationError as exc:
+    except (OperationError, OSError) as exc:  # OSError: a full disk, a photo bucket that does not answer
         print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:

@@ -89,15 +89,23 @@ class PhotoStore(Protocol):
 
 
 class FileStore:
-    """Files under a directory: written to a temporary name, fsynced, renamed into place."""
+    """Files under a directory: written to a temporary name, fsynced, renamed into place.
 
-    def __init__(self, root: Path) -> None:
+    `kinds` are the top folders a key may start with; None takes any key under the root (the
+    backup keeps the uploaded documents' trees through the same class)."""
+
+    def __init__(self, root: Path, kinds: tuple[str, ...] | None = KINDS) -> None:
         self.root = root
+        self.kinds = kinds
 
     def _path(self, key: str) -> Path:
         parts = key.split("/")
-        if not key or parts[0] not in KINDS or any(p in ("", ".", "..") or p.startswith(".") for p in parts):
-            raise ValueError(f"not a photo key: {key!r}")
+        if (
+            not key
+            or (self.kinds is not None and parts[0] not in self.kinds)
+            or any(p in ("", ".", "..") or p.startswith(".") for p in parts)
+        ):
+            raise ValueError(f"not a stored file's key: {key!r}")
         return self.root.joinpath(*parts)
 
     def put(self, key: str, data: bytes) -> None:
@@ -118,8 +126,7 @@ class FileStore:
         self._path(key).unlink(missing_ok=True)
 
     def keys(self, prefix: str = "") -> Iterator[str]:
-        for kind in KINDS:
-            folder = self.root / kind
+        for folder in [self.root / kind for kind in self.kinds] if self.kinds is not None else [self.root]:
             if not folder.is_dir():
                 continue
             for path in sorted(folder.rglob("*")):
