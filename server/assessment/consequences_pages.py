@@ -17,7 +17,7 @@ from ..documents.dates import format_date
 from ..documents.qr import qr_svg
 from ..errors import AppError, Invalid, NotFound
 from ..findings.notice_pdf import NO_PUBLIC_URL
-from ..forms import form_values
+from ..forms import typed_values
 from ..i18n import gettext as _
 from ..i18n import lang
 from ..models import Role, User, utcnow
@@ -144,7 +144,7 @@ class ConsequencePages(Controller):
     ) -> Any:
         if action not in ACTIONS:
             raise NotFound(_("There is no such action."))
-        values = {k: v for k, v in form_values(await request.form()).items() if k != "_csrf"}
+        values = typed_values(await request.form())
         body = {k: v for k, v in values.items() if v.strip()}
         body.update(period=period, unit=unit)
         if "held_at" in body:
@@ -225,7 +225,7 @@ class ConsequencePages(Controller):
         try:
             await act(form)
         except AppError as exc:
-            values = {k: v for k, v in form_values(form).items() if k != "_csrf"}
+            values = typed_values(form)
             return await self._notice_page(
                 request, unit_notices, settings, notice_id, error=exc, values=values
             )
