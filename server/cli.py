@@ -47,11 +47,8 @@ def _db_recount(_args: argparse.Namespace) -> int:
     from .findings.counts import recount
 
     async def run() -> int:
-        db = Database(Settings.from_env())
-        try:
+        async with Database(Settings.from_env()) as db:
             return await recount(db)
-        finally:
-            await db.dispose()
 
     rows = asyncio.run(run())
     print(f"finding counts rebuilt: {rows} rows")
@@ -64,13 +61,10 @@ def _photos_process(args: argparse.Namespace) -> int:
 
     async def run() -> tuple[int, int, int]:
         settings = Settings.from_env()
-        db = Database(settings)
-        try:
+        async with Database(settings) as db:
             photos = build_services(settings, db)["photos"]
             done = await photos.deriver.drain(held_too=args.claimed_too)
             return done, await photos.queue.pending(), len(await photos.undecodable())
-        finally:
-            await db.dispose()
 
     done, pending, undecodable = asyncio.run(run())
     # Jobs still pending are held by a running server's worker, or wait for a store to come back.

@@ -144,6 +144,13 @@ class Database:
             self._loop_engine.dispose()
         await self.engine.dispose()
 
+    async def __aenter__(self) -> Database:
+        """`async with Database(settings) as db:` for a command that opens, uses and closes it."""
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.dispose()
+
 
 _BUSY_WAIT = 15.0  # seconds, as the busy_timeout of the other connections
 

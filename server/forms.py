@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+from .accounts.middleware import CSRF_FIELD
 from .api import canonical_uuid
 from .errors import AppError, Invalid
 from .i18n import gettext as _
@@ -14,6 +15,11 @@ from .i18n import gettext as _
 def form_values(form: Any) -> dict[str, str]:
     """The text fields of a posted form, to fill the form in again after a refusal."""
     return {k: v for k, v in (form or {}).items() if isinstance(v, str)}
+
+
+def typed_values(form: Any) -> dict[str, str]:
+    """What a person filled in: the form's text fields without its CSRF token."""
+    return {k: v for k, v in form_values(form).items() if k != CSRF_FIELD}
 
 
 def field_errors(error: AppError | None) -> dict[str, str]:

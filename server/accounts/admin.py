@@ -57,15 +57,12 @@ async def create_user(
 async def _with_account(settings: Settings, username: str, action: str) -> str:
     from .service import AccountService
 
-    db = Database(settings)
-    try:
+    async with Database(settings) as db:
         accounts = AccountService(db, settings, Passwords(settings))
         user_id = await accounts.user_id(username)
         if user_id is None:
             raise ValueError(f"unknown user {username!r}")
         ended = await (accounts.disable(user_id) if action == "disable" else accounts.revoke_all(user_id))
-    finally:
-        await db.dispose()
     done = "disabled" if action == "disable" else "logged out"
     return f"{username}: {done}; {ended} session(s) and token(s) ended"
 

@@ -12,6 +12,7 @@ from ..accounts.guards import roles
 from ..api import TopicId
 from ..deps import SettingsDep
 from ..errors import AppError
+from ..forms import typed_values
 from ..models import Role, User, utcnow
 from ..web import form_page, page
 from .api import TopicsDep
@@ -64,7 +65,7 @@ class LeaderPages(Controller):
         topics: TopicsDep,
         settings: SettingsDep,
     ) -> Any:
-        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str) and k != "_csrf"}
+        form = typed_values(await request.form())
         body = {**form, "deadline": _deadline(form.get("deadline", ""), ZoneInfo(settings.timezone))}
         try:
             await topics.set_topic(request.user, body)

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from ..accounts.guards import roles
 from ..deps import SettingsDep
 from ..errors import AppError, NotFound
+from ..forms import typed_values
 from ..i18n import gettext as _
 from ..i18n import lang
 from ..labels import N_
@@ -96,10 +97,6 @@ async def _entity_page(
     )
 
 
-def _form_values(form: Any) -> dict[str, Any]:
-    return {k: v for k, v in form.items() if isinstance(v, str) and k != "_csrf"}
-
-
 class AdminPages(Controller):
     path = "/admin"
     guards = [roles(Role.office)]
@@ -125,7 +122,7 @@ class AdminPages(Controller):
     @post(["/units", "/users", "/campaigns", "/sites"], status_code=303)
     async def save(self, request: Request[User, Any, Any], admin: AdminDep, settings: SettingsDep) -> Any:
         entity = _entity_of(request)
-        values = _form_values(await request.form())
+        values = typed_values(await request.form())
         code = (values.get("code") or "").strip()
         body = {k: v for k, v in values.items() if k != "code"}
         secret = None

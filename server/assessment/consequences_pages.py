@@ -17,7 +17,7 @@ from ..documents.dates import format_date
 from ..documents.qr import qr_svg
 from ..errors import AppError, Invalid, NotFound
 from ..findings.notice_pdf import NO_PUBLIC_URL
-from ..forms import form_values
+from ..forms import typed_values
 from ..i18n import gettext as _
 from ..i18n import lang
 from ..models import Role, User, utcnow
@@ -144,7 +144,7 @@ class ConsequencePages(Controller):
     ) -> Any:
         if action not in ACTIONS:
             raise NotFound(_("There is no such action."))
-        values = {k: v for k, v in form_values(await request.form()).items() if k != "_csrf"}
+        values = typed_values(await request.form())
         body = {k: v for k, v in values.items() if v.strip()}
         body.update(period=period, unit=unit)
         if "held_at" in body:
@@ -217,14 +217,15 @@ class ConsequencePages(Controller):
         unit_notices: Any,
         settings: Any,
         notice_id: int,
-        form: Any,
         act: Any,
     ) -> Any:
-        """Do `act`, then show the notice again; a refusal shows it with the errors and what was typed."""
+        """Do `act` with the posted form, then show the notice again; a refusal shows it with the
+        errors and what was typed."""
+        form = await request.form()
         try:
-            await act()
+            await act(form)
         except AppError as exc:
-            values = {k: v for k, v in form_values(form).items() if k != "_csrf"}
+            values = typed_values(form)
             return await self._notice_page(
                 request, unit_notices, settings, notice_id, error=exc, values=values
             )
@@ -254,13 +255,11 @@ class ConsequencePages(Controller):
         unit_notices: UnitNoticesDep,
         settings: SettingsDep,
     ) -> Any:
-        form = await request.form()
-
-        async def act() -> None:
+        async def act(form: Any) -> None:
             document = await answer_document(form.get("document"), settings.max_document_bytes)
             await unit_notices.answer(request.user, notice_id, {"answer": form.get("answer") or ""}, document)
 
-        return await self._on_notice(request, unit_notices, settings, notice_id, form, act)
+        return await self._on_notice(request, unit_notices, settings, notice_id, act)
 
     @post("/assessment/notices/{notice_id:int}/decide", guards=[roles(Role.office)], status_code=303)
     async def decide(
@@ -270,9 +269,7 @@ class ConsequencePages(Controller):
         unit_notices: UnitNoticesDep,
         settings: SettingsDep,
     ) -> Any:
-        form = await request.form()
-
-        async def act() -> None:
+        async def act(form: Any) -> None:
             outcome = form.get("outcome") or ""
             if outcome not in ("accept", "return"):
                 raise Invalid(
@@ -284,4 +281,4 @@ class ConsequencePages(Controller):
                 request.user, notice_id, outcome, {"note": note} if note.strip() else {}
             )
 
-        return await self._on_notice(request, unit_notices, settings, notice_id, form, act)
+        return await self._on_notice(request, unit_notices, settings, notice_id, act)

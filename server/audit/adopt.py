@@ -40,11 +40,8 @@ async def adopt(db: Database, kinds: tuple[str, ...] | None = None) -> dict[str,
 
 
 async def adopt_cli(settings: Settings) -> int:
-    db = Database(settings)
-    try:
+    async with Database(settings) as db:
         adopted = await adopt(db)
-    finally:
-        await db.dispose()
     if not adopted:
         print("every audited record already has an entry: nothing adopted")
     else:

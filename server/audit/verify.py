@@ -141,11 +141,8 @@ def _changed_fields(object_type: str, recorded: dict[str, object], current: dict
 
 
 async def verify_cli(settings: Settings) -> int:
-    db = Database(settings)
-    try:
+    async with Database(settings) as db:
         report = await verify(db)
-    finally:
-        await db.dispose()
     if report.intact:
         print(
             f"audit trail intact: {report.entries} entries, {report.records} records match their last entry"

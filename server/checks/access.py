@@ -12,8 +12,9 @@ from sqlalchemy.orm import aliased
 from ..models import Campaign, Check, Finding, Role, User
 
 
-def _open_or_disclosed() -> ColumnElement[bool]:
-    return or_(Check.covert.is_(False), Check.disclosed_at.is_not(None))
+def open_or_disclosed(record: type[Check] | type[Finding]) -> ColumnElement[bool]:
+    """Not covert, or covert and disclosed by the office: a check and its findings alike."""
+    return or_(record.covert.is_(False), record.disclosed_at.is_not(None))
 
 
 def visible_checks(user: User) -> ColumnElement[bool]:
@@ -23,7 +24,7 @@ def visible_checks(user: User) -> ColumnElement[bool]:
     mine = Check.author_id == user.id
     if role == Role.lead:
         led = select(Campaign.id).where(Campaign.lead_id == user.id)
-        return or_(mine, Check.campaign_id.in_(led) & _open_or_disclosed())
+        return or_(mine, Check.campaign_id.in_(led) & open_or_disclosed(Check))
     if role == Role.handler:
         theirs = select(Campaign.id).where(Campaign.responsible_unit_id == user.unit_id)
         # Aliased and correlated to the check only, so that the rule still works in a query
@@ -34,7 +35,7 @@ def visible_checks(user: User) -> ColumnElement[bool]:
             .where(finding.check_id == Check.id, finding.assigned_unit_id == user.unit_id)
             .correlate(Check)
         )
-        return _open_or_disclosed() & or_(
+        return open_or_disclosed(Check) & or_(
             Check.campaign_id.in_(theirs), Check.target_unit_id == user.unit_id, assigned
         )
     if role in (Role.officer, Role.supervisor):

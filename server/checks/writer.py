@@ -27,6 +27,7 @@ from ..db import Database
 from ..findings import counts
 from ..models import Answer, Check, CheckKind, CheckStatus, Finding, FindingStatus, Result, utcnow
 from ..photos.service import declare_photos
+from ..tasks import cancel_and_wait
 from .schemas import CheckIn
 
 log = logging.getLogger("xuncha.checks")
@@ -72,13 +73,8 @@ class CheckWriter:
         return await asyncio.shield(item.future)
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await cancel_and_wait([self._task])
+        self._task = None
 
     async def _run(self) -> None:
         assert self._wakeup is not None

@@ -5,6 +5,7 @@ ComplaintService and RatingService; a plain form goes through the same calls as 
 from __future__ import annotations
 
 import uuid as uuidlib
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from ..deps import CampaignsDep, ComplaintsDep, RatingsDep, SettingsDep
 from ..errors import Invalid
 from ..i18n import gettext as _
 from ..models import ComplaintSource, ComplaintStatus, Role, User, VisitOutcome, utcnow
+from ..settings import Settings
 from ..web import page
 from .presenters import complaint_json
 from .reading import ComplaintFilters
@@ -146,10 +148,9 @@ class ComplaintPages(Controller):
         complaints: ComplaintsDep,
         settings: SettingsDep,
     ) -> Redirect:
-        form = await request.form()
-        body = {"unit": form.get("unit"), "deadline": local_input(form.get("deadline"), settings.timezone)}
-        await complaints.assign(request.user, uuid, body)
-        return Redirect(f"/complaints/{uuid}", status_code=303)
+        return await _dated_step(
+            request, uuid, complaints.assign, settings, lambda form: {"unit": form.get("unit")}
+        )
 
     @post("/complaints/{uuid:str}/answer", guards=[roles(Role.office, Role.handler)])
     async def answer(
@@ -174,14 +175,13 @@ class ComplaintPages(Controller):
         complaints: ComplaintsDep,
         settings: SettingsDep,
     ) -> Redirect:
-        form = await request.form()
-        body = {
-            "outcome": form.get("outcome"),
-            "note": form.get("note") or "",
-            "deadline": local_input(form.get("deadline"), settings.timezone),
-        }
-        await complaints.return_visit(request.user, uuid, body)
-        return Redirect(f"/complaints/{uuid}", status_code=303)
+        return await _dated_step(
+            request,
+            uuid,
+            complaints.return_visit,
+            settings,
+            lambda form: {"outcome": form.get("outcome"), "note": form.get("note") or ""},
+        )
 
     @post("/complaints/{uuid:str}/close", guards=[roles(Role.office)])
     async def close(
@@ -193,6 +193,21 @@ class ComplaintPages(Controller):
     ) -> Redirect:
         await complaints.close(request.user, uuid, ratings)
         return Redirect(f"/complaints/{uuid}", status_code=303)
+
+
+async def _dated_step(
+    request: Request[User, Any, Any],
+    uuid: str,
+    step: Callable[[User, str, dict[str, Any]], Awaitable[Any]],
+    settings: Settings,
+    fields: Callable[[Any], dict[str, Any]],
+) -> Redirect:
+    """An office step from the complaint's page whose form carries a deadline in local time:
+    the step gets `fields` of the form and the deadline with its offset, then the page again."""
+    form = await request.form()
+    body = {**fields(form), "deadline": local_input(form.get("deadline"), settings.timezone)}
+    await step(request.user, uuid, body)
+    return Redirect(f"/complaints/{uuid}", status_code=303)
 
 
 class RatingPages(Controller):

@@ -15,6 +15,7 @@ from ..audit.chain import AuditLog
 from ..checks.schemas import Errors, parse_text
 from ..errors import Conflict, Forbidden, Invalid
 from ..findings.inputs import parse_deadline
+from ..history import add_status_event
 from ..i18n import gettext as _
 from ..labels import label
 from ..models import Complaint, ComplaintEvent, ComplaintStatus, Finding, Role, User, VisitOutcome, utcnow
@@ -62,17 +63,9 @@ class ComplaintService(ComplaintReads):
         from_status: str | None,
         **event: Any,
     ) -> ComplaintEvent:
-        complaint.updated_at = utcnow()
-        row = ComplaintEvent(
-            complaint_id=complaint.id,
-            at=complaint.updated_at,
-            actor_id=user.id if user else None,
-            action=action,
-            from_status=from_status,
-            to_status=complaint.status,
-            **event,
+        row = add_status_event(
+            session, ComplaintEvent, complaint, user, action, from_status, complaint_id=complaint.id, **event
         )
-        session.add(row)
         audit.record(f"complaint.{action}", "complaint", complaint)
         return row
 

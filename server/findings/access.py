@@ -6,14 +6,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 
-from ..checks.access import visible_checks
+from ..checks.access import open_or_disclosed, visible_checks
 from ..errors import NotFound
 from ..i18n import gettext as _
 from ..models import Campaign, Check, Finding, Photo, Rectification, Role, User
-
-
-def _open_or_disclosed() -> ColumnElement[bool]:
-    return or_(Finding.covert.is_(False), Finding.disclosed_at.is_not(None))
 
 
 def visible_findings(user: User) -> ColumnElement[bool]:
@@ -21,12 +17,11 @@ def visible_findings(user: User) -> ColumnElement[bool]:
     if role == Role.office:
         return true()
     if role == Role.lead:
-        return (
-            Finding.campaign_id.in_(select(Campaign.id).where(Campaign.lead_id == user.id))
-            & _open_or_disclosed()
-        )
+        return Finding.campaign_id.in_(
+            select(Campaign.id).where(Campaign.lead_id == user.id)
+        ) & open_or_disclosed(Finding)
     if role == Role.handler:
-        return (Finding.assigned_unit_id == user.unit_id) & _open_or_disclosed()
+        return (Finding.assigned_unit_id == user.unit_id) & open_or_disclosed(Finding)
     if role in (Role.officer, Role.supervisor):
         return Finding.check_id.in_(select(Check.id).where(Check.author_id == user.id))
     return false()

@@ -101,6 +101,11 @@ def finding_detail_json(detail: Any, language: str) -> dict[str, Any]:
     return body
 
 
+def _finding_out(finding: Any) -> FindingOut:
+    """What each workflow step answers: the finding as it now stands."""
+    return shaped(finding_json(finding, lang()), FindingOut)
+
+
 class FindingApiController(Controller):
     path = "/api/v1"
     guards = [logged_in]
@@ -159,8 +164,9 @@ class FindingApiController(Controller):
         data: SkipValidation[AssignBody],
     ) -> FindingOut:
         body = decode_body(data, AssignBody, workflow_messages, summary=_("The assignment has mistakes."))
-        finding = await workflow.assign(request.user, finding_id, body.unit, body.deadline, body.reason)
-        return shaped(finding_json(finding, lang()), FindingOut)
+        return _finding_out(
+            await workflow.assign(request.user, finding_id, body.unit, body.deadline, body.reason)
+        )
 
     @post("/findings/{finding_id:int}/verify", status_code=200, request_max_body_size=JSON_BODY_LIMIT)
     async def verify(
@@ -171,8 +177,9 @@ class FindingApiController(Controller):
         data: SkipValidation[VerifyBody],
     ) -> FindingOut:
         body = decode_body(data, VerifyBody, workflow_messages, summary=_("The verification has mistakes."))
-        finding = await workflow.verify(request.user, finding_id, body.outcome, body.reason, body.deadline)
-        return shaped(finding_json(finding, lang()), FindingOut)
+        return _finding_out(
+            await workflow.verify(request.user, finding_id, body.outcome, body.reason, body.deadline)
+        )
 
     @post("/findings/{finding_id:int}/merge", status_code=200, request_max_body_size=JSON_BODY_LIMIT)
     async def merge(
@@ -185,8 +192,7 @@ class FindingApiController(Controller):
         body = decode_body(
             data, MergeBody, workflow_messages, summary=_("Say which finding this one duplicates.")
         )
-        finding = await workflow.merge(request.user, finding_id, body.into)
-        return shaped(finding_json(finding, lang()), FindingOut)
+        return _finding_out(await workflow.merge(request.user, finding_id, body.into))
 
     @post("/checks/{check_uuid:str}/disclose", status_code=200)
     async def disclose(

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..audit.chain import AuditLog
-from ..models import Finding, FindingEvent, User, utcnow
+from ..history import add_status_event
+from ..models import Finding, FindingEvent, User
 
 
 def record_event(
@@ -18,16 +19,7 @@ def record_event(
     from_status: str,
     **event: Any,
 ) -> None:
-    finding.updated_at = utcnow()
-    session.add(
-        FindingEvent(
-            finding_id=finding.id,
-            at=finding.updated_at,
-            actor_id=user.id if user else None,
-            action=action,
-            from_status=from_status,
-            to_status=finding.status,
-            **event,
-        )
+    add_status_event(
+        session, FindingEvent, finding, user, action, from_status, finding_id=finding.id, **event
     )
     audit.record(f"finding.{action}", "finding", finding, **{k: v for k, v in event.items() if v is not None})

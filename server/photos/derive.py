@@ -21,6 +21,7 @@ from ..audit.chain import AuditLog
 from ..db import Database
 from ..models import Photo
 from ..settings import Settings
+from ..tasks import cancel_and_wait
 from .limits import DecodeBusy, DecodeLimiter
 from .pipeline import PhotoRejected, ProcessedPhoto, process_photo
 from .queue import Claim, PhotoQueue
@@ -148,13 +149,7 @@ class PhotoDeriver:
 
     async def stop(self) -> None:
         tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(tasks)
         self._wake = None
 
     async def _loop(self) -> None:

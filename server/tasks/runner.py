@@ -25,6 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..db import Database
 from ..models import TaskLease, utcnow
+from .background import cancel_and_wait
 
 log = logging.getLogger("xuncha.tasks")
 
@@ -88,13 +89,8 @@ class TaskRunner:
             self._loop_task = asyncio.get_running_loop().create_task(self._loop(), name="xuncha-tasks")
 
     async def stop(self) -> None:
-        if self._loop_task is not None:
-            self._loop_task.cancel()
-            try:
-                await self._loop_task
-            except asyncio.CancelledError:
-                pass
-            self._loop_task = None
+        await cancel_and_wait([self._loop_task])
+        self._loop_task = None
 
     async def _loop(self) -> None:
         # Look several times per shortest interval, so a task runs soon after its lease
