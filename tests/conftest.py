@@ -143,7 +143,7 @@ def pg_migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
     """This worker's database (created when missing), migrated, loaded with the demo data and
     snapshotted once; each test then starts from the snapshot (RESTORE)."""
     url = worker_database_url(PG_URL, os.environ.get("PYTEST_XDIST_WORKER"))
-    _create_if_missing(url)
+    create_database_if_missing(url)
     _sql(url, f"DROP SCHEMA IF EXISTS {SEED} CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     upgrade(url)
     asyncio.run(load_demo(make_settings(tmp_path_factory.mktemp("seed"), url)))
@@ -151,7 +151,7 @@ def pg_migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-def _create_if_missing(url: str) -> None:
+def create_database_if_missing(url: str) -> None:
     import asyncpg
     from sqlalchemy.engine import make_url
 

@@ -221,8 +221,9 @@ async def test_an_s3_install_with_documents_restores_into_an_empty_bucket(
     archive with their hashes, and all back, the photos in a new empty bucket, served again."""
     import anyio.to_thread
     from litestar.testing import AsyncTestClient
+    from sqlalchemy.engine import make_url
 
-    from conftest import in_a_new_bucket, token_for
+    from conftest import create_database_if_missing, in_a_new_bucket, token_for
     from server.app import create_app
     from server.backup.archive import backup
     from server.backup.databases import OperationError, sqlite_path
@@ -256,14 +257,21 @@ async def test_an_s3_install_with_documents_restores_into_an_empty_bucket(
     assert manifest["documents"]["files"] == {f"{document_sha[:2]}/{document_sha}": document_sha}
     assert list(manifest["duties"]["files"].values()) == [hashlib.sha256(answer_pdf).hexdigest()]
 
-    # The install is lost; the new one has an empty bucket and an empty data directory.
+    # The install is lost; the new one has an empty bucket, an empty data directory and, on
+    # PostgreSQL, an empty database of its own (the test's own database stays as the other tests
+    # of this process expect it).
+    fresh = source.with_(data_dir=tmp_path / "restored")
     if PG_URL:
-        await anyio.to_thread.run_sync(sql, PG_URL, ["DROP SCHEMA public CASCADE", "CREATE SCHEMA public"])
+        url = make_url(source.database_url)
+        restored_url = url.set(database=f"{url.database}_restored").render_as_string(hide_password=False)
+        await anyio.to_thread.run_sync(create_database_if_missing, restored_url)
+        await anyio.to_thread.run_sync(
+            sql, restored_url, ["DROP SCHEMA public CASCADE", "CREATE SCHEMA public"]
+        )
+        fresh = fresh.with_(database_url=restored_url)
     else:
         await anyio.to_thread.run_sync(sqlite_path(source.database_url).unlink)
-    target = await anyio.to_thread.run_sync(
-        in_a_new_bucket, source.with_(data_dir=tmp_path / "restored"), s3_endpoint
-    )
+    target = await anyio.to_thread.run_sync(in_a_new_bucket, fresh, s3_endpoint)
     await anyio.to_thread.run_sync(restore, target, archive)
 
     restored = stores(target)
