@@ -54,6 +54,7 @@ from server.bulletins.xlsx import render_bulletin_xlsx  # noqa: E402
 from server.db import Database, upgrade  # noqa: E402
 from server.demo.loader import load_demo  # noqa: E402
 from server.documents.fonts import cjk_font  # noqa: E402
+from server.photos.store import derived_key  # noqa: E402
 from server.settings import Settings  # noqa: E402
 
 TIMEZONE = "Asia/Shanghai"
@@ -217,9 +218,7 @@ async def add_cases(
     for colour in ((160, 90, 60), (60, 140, 90)):
         data = jpeg(colour)
         sha = hashlib.sha256(data).hexdigest()
-        path = store.derived_path("thumb", sha)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        store.put(derived_key("thumb", sha), data)
         shas.append(sha)
     closed = [row for row in rows if row["status"] == "closed" and not row["covert"]]
     chosen = rng.sample(closed, max(4, int(len(closed) * CASE_SHARE)))
