@@ -151,6 +151,45 @@ def pg_migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
+def recreate_database(url: str) -> None:
+    """An empty database of the URL's name, whatever an earlier run left under that name (a
+    restore into it must find no schema of a previous one)."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    maintenance = parsed.set(drivername="postgresql", database="postgres")
+    name = str(parsed.database).replace('"', '""')
+
+    async def run() -> None:
+        conn = await asyncpg.connect(maintenance.render_as_string(hide_password=False))
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+def drop_database(url: str) -> None:
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    maintenance = parsed.set(drivername="postgresql", database="postgres")
+    name = str(parsed.database).replace('"', '""')
+
+    async def run() -> None:
+        conn = await asyncpg.connect(maintenance.render_as_string(hide_password=False))
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
 def create_database_if_missing(url: str) -> None:
     import asyncpg
     from sqlalchemy.engine import make_url

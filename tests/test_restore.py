@@ -223,7 +223,7 @@ async def test_an_s3_install_with_documents_restores_into_an_empty_bucket(
     from litestar.testing import AsyncTestClient
     from sqlalchemy.engine import make_url
 
-    from conftest import create_database_if_missing, in_a_new_bucket, token_for
+    from conftest import drop_database, in_a_new_bucket, recreate_database, token_for
     from server.app import create_app
     from server.backup.archive import backup
     from server.backup.databases import OperationError, sqlite_path
@@ -264,10 +264,8 @@ async def test_an_s3_install_with_documents_restores_into_an_empty_bucket(
     if PG_URL:
         url = make_url(source.database_url)
         restored_url = url.set(database=f"{url.database}_restored").render_as_string(hide_password=False)
-        await anyio.to_thread.run_sync(create_database_if_missing, restored_url)
-        await anyio.to_thread.run_sync(
-            sql, restored_url, ["DROP SCHEMA public CASCADE", "CREATE SCHEMA public"]
-        )
+        # Dropped first: a database an earlier run left under this name would hold its schemas.
+        await anyio.to_thread.run_sync(recreate_database, restored_url)
         fresh = fresh.with_(database_url=restored_url)
     else:
         await anyio.to_thread.run_sync(sqlite_path(source.database_url).unlink)
@@ -300,6 +298,8 @@ async def test_an_s3_install_with_documents_restores_into_an_empty_bucket(
         assert PG_URL or f"bucket {target.s3_bucket}" in str(exc)
     else:
         raise AssertionError("a restore overwrote a bucket with photos")
+    if PG_URL:
+        await anyio.to_thread.run_sync(drop_database, restored_url)
 
 
 def display_key(response: Any) -> str:
