@@ -99,7 +99,12 @@ class Clock:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.now: datetime | None = None
-        for module in ("server.duties.answers", "server.duties.service"):
+        for module in (
+            "server.duties.answers",
+            "server.duties.service",
+            "server.duties.pages",
+            "server.duties.seed",
+        ):
             monkeypatch.setattr(f"{module}.utcnow", self)
 
     def __call__(self) -> datetime:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
 from conftest import login, token_for
 from tests.helpers_duties import DOCX as DOCX_TYPE
-from tests.helpers_duties import create_duty, docx_bytes, duty_body, in_days, pdf_bytes, upload
+from tests.helpers_duties import Clock, create_duty, docx_bytes, duty_body, in_days, pdf_bytes, upload
 from tests.html_tree import parse
 
 pytestmark = pytest.mark.anyio
@@ -117,12 +117,12 @@ async def test_the_pages_refuse_roles_without_duties(client):
     assert (await client.get(f"/duties/{duty['id']}", follow_redirects=False)).status_code == 403
 
 
-async def test_the_offices_overview_counts_each_duty_of_the_year(client):
-    if in_days(-1).year != in_days(0).year:
-        pytest.skip("yesterday was last year")
-    office = await token_for(client, "office")
-    duty = await create_duty(client, office, code="yesterday", due=in_days(-1))
-    handler = await token_for(client, "handler")
+async def test_the_offices_overview_counts_each_duty_of_the_year(client, monkeypatch):
+    office, handler = await token_for(client, "office"), await token_for(client, "handler")
+    # On a clock held in this year's June, so that yesterday is in the same year whatever the day.
+    clock = Clock(monkeypatch)
+    clock.now = datetime(date.today().year, 6, 15, 4, tzinfo=UTC)
+    duty = await create_duty(client, office, code="yesterday", due=date(clock.now.year, 6, 14))
     await upload(client, handler, duty["id"], "sanitation-office", pdf_bytes(), "a.pdf")
     await login(client, "office")
     html = parse((await client.get("/office", headers={"Accept-Language": "en"})).text)
