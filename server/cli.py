@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import getpass
 import sys
+from collections.abc import Callable
+from typing import Any
 
 from .settings import Settings
 
@@ -165,11 +167,28 @@ def _transfer(args: argparse.Namespace) -> int:
     )
 
 
+def _command(
+    commands: Any, name: str, func: Callable[[argparse.Namespace], int], help: str, **flags: str
+) -> argparse.ArgumentParser:
+    """A subcommand `name` that runs `func`; each keyword is an on/off option and its help
+    (`claimed_too` for `--claimed-too`). Its other arguments are added to what it returns."""
+    command = commands.add_parser(name, help=help)
+    for flag, flag_help in flags.items():
+        command.add_argument("--" + flag.replace("_", "-"), action="store_true", help=flag_help)
+    command.set_defaults(func=func)
+    return command
+
+
+def _group(commands: Any, name: str, help: str) -> Any:
+    """A command whose subcommands are added to what it returns: `xuncha NAME SUBCOMMAND`."""
+    return commands.add_parser(name, help=help).add_subparsers(dest=f"{name}_command", required=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xuncha", description="Xuncha field inspection server")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="serve the app")
+    serve = _command(sub, "serve", _serve, "serve the app")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
@@ -179,74 +198,51 @@ def build_parser() -> argparse.ArgumentParser:
         help="reverse proxies whose X-Forwarded-For is believed (default: XUNCHA_TRUSTED_PROXIES, none)",
     )
     serve.add_argument("--access-log", action="store_true", help="log every request")
-    serve.set_defaults(func=_serve)
+    history = "also record some months of checks, findings and rectifications"
+    _command(sub, "demo", _demo, "load the demo data (idempotent)", history=history)
 
-    demo = sub.add_parser("demo", help="load the demo data (idempotent)")
-    demo.add_argument(
-        "--history",
-        action="store_true",
-        help="also record some months of checks, findings and rectifications",
+    db = _group(sub, "db", "database maintenance")
+    _command(db, "upgrade", _db_upgrade, "apply migrations").add_argument(
+        "revision", nargs="?", default="head"
     )
-    demo.set_defaults(func=_demo)
+    recount = "count the findings again for the desk's figures (after a bulk load or a new time zone)"
+    _command(db, "recount", _db_recount, recount)
 
-    db = sub.add_parser("db", help="database maintenance")
-    db_sub = db.add_subparsers(dest="db_command", required=True)
-    up = db_sub.add_parser("upgrade", help="apply migrations")
-    up.add_argument("revision", nargs="?", default="head")
-    up.set_defaults(func=_db_upgrade)
-    recount_cmd = db_sub.add_parser(
-        "recount",
-        help="count the findings again for the desk's figures (after a bulk load or a new time zone)",
+    photos = _group(sub, "photos", "the photos' display copies and thumbnails")
+    process = "make the copies of every queued photo now (servers also do it in the background)"
+    claimed = (
+        "also take photos claimed by workers that are gone (after a restore, or with every server stopped)"
     )
-    recount_cmd.set_defaults(func=_db_recount)
+    _command(photos, "process", _photos_process, process, claimed_too=claimed)
 
-    photos = sub.add_parser("photos", help="the photos' display copies and thumbnails")
-    photos_sub = photos.add_subparsers(dest="photos_command", required=True)
-    process = photos_sub.add_parser(
-        "process", help="make the copies of every queued photo now (servers also do it in the background)"
-    )
-    process.add_argument(
-        "--claimed-too",
-        action="store_true",
-        help="also take photos claimed by workers that are gone (after a restore, or with every server stopped)",
-    )
-    process.set_defaults(func=_photos_process)
-
-    user = sub.add_parser("user", help="accounts")
-    user_sub = user.add_subparsers(dest="user_command", required=True)
-    create = user_sub.add_parser("create", help="add an account (password from the terminal or stdin)")
+    user = _group(sub, "user", "accounts")
+    create = _command(user, "create", _user_create, "add an account (password from the terminal or stdin)")
     create.add_argument("username")
     create.add_argument(
         "--role", required=True, choices=["officer", "lead", "supervisor", "handler", "office"]
     )
     create.add_argument("--unit", required=True, help="unit code")
     create.add_argument("--name", help="display name")
-    create.set_defaults(func=_user_create)
-    revoke = user_sub.add_parser("revoke", help="log an account out everywhere: every session and token ends")
-    revoke.add_argument("username")
-    revoke.set_defaults(func=_user_revoke)
-    disable = user_sub.add_parser("disable", help="stop an account logging in, and log it out everywhere")
-    disable.add_argument("username")
-    disable.set_defaults(func=_user_revoke)
+    for name, help in (
+        ("revoke", "log an account out everywhere: every session and token ends"),
+        ("disable", "stop an account logging in, and log it out everywhere"),
+    ):
+        _command(user, name, _user_revoke, help).add_argument("username")
 
-    imp = sub.add_parser("import", help="import units, users, sites or checklists from XLSX or CSV")
+    imp = _command(sub, "import", _import, "import units, users, sites or checklists from XLSX or CSV")
     imp.add_argument("kind", choices=["units", "users", "sites", "checklists"])
     imp.add_argument("file")
     imp.add_argument("--dry-run", action="store_true", help="check the file and report, changing nothing")
-    imp.set_defaults(func=_import)
+    backup = "write one archive of the database, the photos and the secret key (server may run)"
+    _command(sub, "backup", _backup, backup).add_argument("dest", help="directory the archive is written to")
+    restore = "restore an archive of 'xuncha backup' into an empty install"
+    _command(sub, "restore", _restore, restore).add_argument("archive")
 
-    backup = sub.add_parser(
-        "backup", help="write one archive of the database, the photos and the secret key (server may run)"
-    )
-    backup.add_argument("dest", help="directory the archive is written to")
-    backup.set_defaults(func=_backup)
-    restore = sub.add_parser("restore", help="restore an archive of 'xuncha backup' into an empty install")
-    restore.add_argument("archive")
-    restore.set_defaults(func=_restore)
-
-    transfer = sub.add_parser(
+    transfer = _command(
+        sub,
         "transfer",
-        help="move a district's database and files into the central one (idempotent, resumable)",
+        _transfer,
+        "move a district's database and files into the central one (idempotent, resumable)",
     )
     transfer.add_argument("--from", dest="from_url", required=True, help="the district's database URL")
     transfer.add_argument("--to", dest="to_url", required=True, help="the central database URL")
@@ -259,16 +255,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--district", default="", help="a name for the district (default: from its audit trail)"
     )
     transfer.add_argument("--stop-after", type=int, default=None, help=argparse.SUPPRESS)
-    transfer.set_defaults(func=_transfer)
 
-    audit = sub.add_parser("audit", help="the audit trail")
-    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
-    verify = audit_sub.add_parser("verify", help="check the hash chain and the audited records")
-    verify.set_defaults(func=_audit_verify)
-    adopt = audit_sub.add_parser(
-        "adopt", help="once after an upgrade: give records made before they were audited an entry"
-    )
-    adopt.set_defaults(func=_audit_adopt)
+    audit = _group(sub, "audit", "the audit trail")
+    _command(audit, "verify", _audit_verify, "check the hash chain and the audited records")
+    adopt = "once after an upgrade: give records made before they were audited an entry"
+    _command(audit, "adopt", _audit_adopt, adopt)
     return parser
 
 

@@ -6,89 +6,99 @@ import ipaddress
 import os
 import re
 import secrets
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    return int(raw) if raw not in (None, "") else default
+def _number(kind: Callable[[str], Any]) -> Callable[[str], Any]:
+    # An empty variable keeps the default, as an unset one does.
+    return lambda raw: kind(raw) if raw != "" else None
 
 
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    return float(raw) if raw not in (None, "") else default
+INT, FLOAT = _number(int), _number(float)
+
+
+def _flag(raw: str) -> bool | None:
+    return raw.strip().lower() in {"1", "true", "yes", "on"} if raw != "" else None
+
+
+def _proxies(raw: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in raw.split(",") if p.strip())
+
+
+def _word(raw: str) -> str:
+    return raw.strip().lower()
 
 
 def _default_password_checks() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
-def _env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw in (None, ""):
-        return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
+def env(variable: str, default: Any = MISSING, read: Callable[[str], Any] = str, **options: Any) -> Any:
+    """A setting that the environment variable `variable` sets, its text read by `read` (which
+    answers None to keep the default); `from_env` reads them all."""
+    return field(default=default, metadata={"env": (variable, read)}, **options)
 
 
 @dataclass(frozen=True)
 class Settings:
-    data_dir: Path = Path("data")
-    database_url: str = ""
-    secret_key: str = ""
-    demo_password: str = "xuncha-demo"  # noqa: S105 - the documented password of the demo accounts
+    data_dir: Path = env("XUNCHA_DATA_DIR", Path("data"), Path)
+    database_url: str = env("XUNCHA_DATABASE_URL", "")
+    secret_key: str = env("XUNCHA_SECRET_KEY", "")
+    demo_password: str = env("XUNCHA_DEMO_PASSWORD", "xuncha-demo")
     # The bureau's clock: naive EXIF times and every page are read in this zone.
-    timezone: str = "Asia/Shanghai"
+    timezone: str = env("XUNCHA_TIMEZONE", "Asia/Shanghai")
     default_language: str = "zh_CN"
-    secure_cookies: bool = False
-    debug: bool = False
+    secure_cookies: bool = env("XUNCHA_SECURE_COOKIES", False, _flag)
+    debug: bool = env("XUNCHA_DEBUG", False, _flag)
 
     session_ttl_hours: int = 14 * 24
     token_ttl_hours: int = 30 * 24
     # Wrong passwords from one source for one username before that pair waits, and from
     # one source over all usernames before the source waits (see accounts/throttle.py).
-    login_max_failures: int = 5
-    login_source_max_failures: int = 30
+    login_max_failures: int = env("XUNCHA_LOGIN_MAX_FAILURES", 5, INT)
+    login_source_max_failures: int = env("XUNCHA_LOGIN_SOURCE_MAX_FAILURES", 30, INT)
     login_lockout_seconds: int = 60
     login_lockout_max_seconds: int = 15 * 60
     # Password checks running at once; more are answered 429 at once. One core fewer
     # than the machine has, so that one is always left to answer everything else.
-    password_checks: int = field(default_factory=lambda: _default_password_checks())
+    password_checks: int = env("XUNCHA_PASSWORD_CHECKS", read=INT, default_factory=_default_password_checks)
     # Reverse proxies whose X-Forwarded-For names the client (addresses or networks, "*": any).
-    trusted_proxies: tuple[str, ...] = ()
+    trusted_proxies: tuple[str, ...] = env("XUNCHA_TRUSTED_PROXIES", (), _proxies)
     # argon2id cost; tests lower it so that hundreds of logins stay quick.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 64 * 1024
 
-    max_photo_bytes: int = 20 * 1024 * 1024
-    max_photo_pixels: int = 40_000_000
+    max_photo_bytes: int = env("XUNCHA_MAX_PHOTO_BYTES", 20 * 1024 * 1024, INT)
+    max_photo_pixels: int = env("XUNCHA_MAX_PHOTO_PIXELS", 40_000_000, INT)
     max_photos_per_check: int = 20
-    photo_far_m: float = 200.0
+    photo_far_m: float = env("XUNCHA_PHOTO_FAR_M", 200.0, FLOAT)
     clock_skew_minutes: int = 10
     # Decoding is bounded by these, whatever arrives (server/photos/limits.py): decodes at once
     # (about the number of cores), the header pixels decoded at once (a 40 MP photo costs
     # 120-300 MB while decoded), uploads that may wait for a turn, and how long they may wait
     # before a 503 asks the phone to retry.
-    photo_decode_slots: int = 2
-    photo_decode_pixels: int = 48_000_000
-    photo_decode_queue: int = 32
-    photo_decode_wait_seconds: float = 30.0
+    photo_decode_slots: int = env("XUNCHA_PHOTO_DECODE_SLOTS", 2, INT)
+    photo_decode_pixels: int = env("XUNCHA_PHOTO_DECODE_PIXELS", 48_000_000, INT)
+    photo_decode_queue: int = env("XUNCHA_PHOTO_DECODE_QUEUE", 32, INT)
+    photo_decode_wait_seconds: float = env("XUNCHA_PHOTO_DECODE_WAIT_SECONDS", 30.0, FLOAT)
     # Photos are acknowledged once their original is stored; their copies are made in the
     # background by this many workers per server process (0: only `xuncha photos process`),
     # which look for queued photos this often, and hold a claimed photo this long before
     # another worker may take it (a worker killed half-way).
-    photo_workers: int = 1
-    photo_queue_poll_seconds: float = 2.0
-    photo_job_lease_seconds: float = 120.0
+    photo_workers: int = env("XUNCHA_PHOTO_WORKERS", 1, INT)
+    photo_queue_poll_seconds: float = env("XUNCHA_PHOTO_QUEUE_POLL_SECONDS", 2.0, FLOAT)
+    photo_job_lease_seconds: float = env("XUNCHA_PHOTO_JOB_LEASE_SECONDS", 120.0, FLOAT)
     # Where photo bytes live: "files" under the data directory, or "s3" (an S3-compatible object
     # store: MinIO, Ceph, a cloud's OSS), which several app machines can share.
-    photo_store: str = "files"
-    s3_endpoint_url: str = ""
-    s3_bucket: str = ""
-    s3_access_key: str = ""
-    s3_secret_key: str = field(default="", repr=False)
-    s3_region: str = ""
+    photo_store: str = env("XUNCHA_PHOTO_STORE", "files", _word)
+    s3_endpoint_url: str = env("XUNCHA_S3_ENDPOINT_URL", "", str.strip)
+    s3_bucket: str = env("XUNCHA_S3_BUCKET", "", str.strip)
+    s3_access_key: str = env("XUNCHA_S3_ACCESS_KEY", "", str.strip)
+    s3_secret_key: str = env("XUNCHA_S3_SECRET_KEY", "", str.strip, repr=False)
+    s3_region: str = env("XUNCHA_S3_REGION", "", str.strip)
     # Parts of a plain (no-JavaScript) form: fields, one per checklist item and kind, and photos.
     max_form_parts: int = 500
     # A photo's own time further ahead of its arrival than this, or older than this, cannot be
@@ -97,18 +107,18 @@ class Settings:
     photo_time_max_age_days: int = 3653
 
     # The lead's desk (rectification workflow).
-    rectification_far_m: float = 50.0
-    duplicate_radius_m: float = 30.0
-    duplicate_days: int = 7
-    tile_url: str = ""
-    tile_attribution: str = ""
-    tile_crs: str = "wgs84"
+    rectification_far_m: float = env("XUNCHA_RECTIFICATION_FAR_M", 50.0, FLOAT)
+    duplicate_radius_m: float = env("XUNCHA_DUPLICATE_RADIUS_M", 30.0, FLOAT)
+    duplicate_days: int = env("XUNCHA_DUPLICATE_DAYS", 7, INT)
+    tile_url: str = env("XUNCHA_TILE_URL", "")
+    tile_attribution: str = env("XUNCHA_TILE_ATTRIBUTION", "")
+    tile_crs: str = env("XUNCHA_TILE_CRS", "wgs84", str.lower)
     map_center: tuple[float, float] = (32.6293, 110.7981)
-    deadline_sweep_seconds: int = 60
-    token_purge_seconds: int = 3600
+    deadline_sweep_seconds: int = env("XUNCHA_DEADLINE_SWEEP_SECONDS", 60, INT)
+    token_purge_seconds: int = env("XUNCHA_TOKEN_PURGE_SECONDS", 3600, INT)
     # Complaints: a call-back is late this many days after the unit's investigation; a rating
     # link answers at most this many requests per client address per minute.
-    callback_days: int = 3
+    callback_days: int = env("XUNCHA_CALLBACK_DAYS", 3, INT)
     rating_requests_per_minute: int = 20
     # The unit assessment: the most votes one democratic evaluation of a unit may hold (the size
     # of the largest panel that votes), so a typing slip is refused rather than scored.
@@ -121,18 +131,18 @@ class Settings:
     rating_bands: tuple[int, int] = (90, 70)
     late_finding_penalty: float = 5.0
     # The largest document a unit may attach to its answer to a rectification notice.
-    max_document_bytes: int = 10 * 1024 * 1024
+    max_document_bytes: int = env("XUNCHA_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024, INT)
     # The year's calendar of duties: the largest document a unit may answer a duty with.
-    max_duty_file_bytes: int = 20 * 1024 * 1024
+    max_duty_file_bytes: int = env("XUNCHA_MAX_DUTY_FILE_BYTES", 20 * 1024 * 1024, INT)
 
     # Printed documents: the CJK TrueType font embedded in PDFs ("" searches the usual places) and
     # the address people reach the system at, printed with a QR code on every notice.
-    pdf_font: str = ""
-    public_url: str = ""
+    pdf_font: str = env("XUNCHA_PDF_FONT", "", str.strip)
+    public_url: str = env("XUNCHA_PUBLIC_URL", "", str.strip)
 
     # Login throttling and rate limits are counted in the database; a Redis URL here counts
     # them in Redis instead (several app machines, or to spare the database the writes).
-    redis_url: str = ""
+    redis_url: str = env("XUNCHA_REDIS_URL", "", str.strip)
 
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -169,54 +179,13 @@ class Settings:
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
-        data_dir = Path(os.environ.get("XUNCHA_DATA_DIR", "data"))
-        values: dict[str, Any] = {
-            "data_dir": data_dir,
-            "database_url": os.environ.get("XUNCHA_DATABASE_URL", ""),
-            "secret_key": os.environ.get("XUNCHA_SECRET_KEY", ""),
-            "demo_password": os.environ.get("XUNCHA_DEMO_PASSWORD", "xuncha-demo"),
-            "timezone": os.environ.get("XUNCHA_TIMEZONE", "Asia/Shanghai"),
-            "secure_cookies": _env_bool("XUNCHA_SECURE_COOKIES", False),
-            "debug": _env_bool("XUNCHA_DEBUG", False),
-            "max_photo_bytes": _env_int("XUNCHA_MAX_PHOTO_BYTES", 20 * 1024 * 1024),
-            "max_photo_pixels": _env_int("XUNCHA_MAX_PHOTO_PIXELS", 40_000_000),
-            "photo_far_m": _env_float("XUNCHA_PHOTO_FAR_M", 200.0),
-            "photo_decode_slots": _env_int("XUNCHA_PHOTO_DECODE_SLOTS", 2),
-            "photo_decode_pixels": _env_int("XUNCHA_PHOTO_DECODE_PIXELS", 48_000_000),
-            "photo_decode_queue": _env_int("XUNCHA_PHOTO_DECODE_QUEUE", 32),
-            "photo_decode_wait_seconds": _env_float("XUNCHA_PHOTO_DECODE_WAIT_SECONDS", 30.0),
-            "photo_workers": _env_int("XUNCHA_PHOTO_WORKERS", 1),
-            "photo_queue_poll_seconds": _env_float("XUNCHA_PHOTO_QUEUE_POLL_SECONDS", 2.0),
-            "photo_job_lease_seconds": _env_float("XUNCHA_PHOTO_JOB_LEASE_SECONDS", 120.0),
-            "photo_store": os.environ.get("XUNCHA_PHOTO_STORE", "files").strip().lower(),
-            "s3_endpoint_url": os.environ.get("XUNCHA_S3_ENDPOINT_URL", "").strip(),
-            "s3_bucket": os.environ.get("XUNCHA_S3_BUCKET", "").strip(),
-            "s3_access_key": os.environ.get("XUNCHA_S3_ACCESS_KEY", "").strip(),
-            "s3_secret_key": os.environ.get("XUNCHA_S3_SECRET_KEY", "").strip(),
-            "s3_region": os.environ.get("XUNCHA_S3_REGION", "").strip(),
-            "rectification_far_m": _env_float("XUNCHA_RECTIFICATION_FAR_M", 50.0),
-            "duplicate_radius_m": _env_float("XUNCHA_DUPLICATE_RADIUS_M", 30.0),
-            "duplicate_days": _env_int("XUNCHA_DUPLICATE_DAYS", 7),
-            "tile_url": os.environ.get("XUNCHA_TILE_URL", ""),
-            "tile_attribution": os.environ.get("XUNCHA_TILE_ATTRIBUTION", ""),
-            "tile_crs": os.environ.get("XUNCHA_TILE_CRS", "wgs84").lower(),
-            "deadline_sweep_seconds": _env_int("XUNCHA_DEADLINE_SWEEP_SECONDS", 60),
-            "callback_days": _env_int("XUNCHA_CALLBACK_DAYS", 3),
-            "max_document_bytes": _env_int("XUNCHA_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024),
-            "max_duty_file_bytes": _env_int("XUNCHA_MAX_DUTY_FILE_BYTES", 20 * 1024 * 1024),
-            "pdf_font": os.environ.get("XUNCHA_PDF_FONT", "").strip(),
-            "public_url": os.environ.get("XUNCHA_PUBLIC_URL", "").strip(),
-            "redis_url": os.environ.get("XUNCHA_REDIS_URL", "").strip(),
-            "token_purge_seconds": _env_int("XUNCHA_TOKEN_PURGE_SECONDS", 3600),
-            "password_checks": _env_int("XUNCHA_PASSWORD_CHECKS", _default_password_checks()),
-            "login_max_failures": _env_int("XUNCHA_LOGIN_MAX_FAILURES", 5),
-            "login_source_max_failures": _env_int("XUNCHA_LOGIN_SOURCE_MAX_FAILURES", 30),
-            "trusted_proxies": tuple(
-                p.strip() for p in os.environ.get("XUNCHA_TRUSTED_PROXIES", "").split(",") if p.strip()
-            ),
-        }
-        values.update(overrides)
-        return cls(**values).resolved()
+        values: dict[str, Any] = {}
+        for setting in fields(cls):
+            variable, read = setting.metadata.get("env", (None, str))
+            raw = os.environ.get(variable) if variable else None
+            if raw is not None and (value := read(raw)) is not None:
+                values[setting.name] = value
+        return cls(**(values | overrides)).resolved()
 
     def resolved(self) -> Settings:
         """Fill in what depends on the data dir: the SQLite URL and the kept secret key."""

@@ -1,24 +1,30 @@
-"""Rendering pages: the Jinja environment, its helpers, and the context every page gets."""
+"""Rendering pages: the Jinja environment, its helpers, the context every page gets, and what a
+posted form does."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, pass_context
 from litestar import Request
 from litestar.enums import MediaType
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from . import i18n
 from .errors import AppError
 from .forms import field_errors
 from .labels import label
+from .models import User
 from .security import JS_CLASS_SCRIPT
+
+# The request of a page or API call behind a login: `request.user` is the account.
+UserRequest = Request[User, Any, Any]
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_DIR = ROOT / "web"
@@ -65,16 +71,15 @@ def configure_environment(env: Environment, timezone: str, *, reload: bool = Fal
         return author_name(check, context.get("user"), i18n.lang())
 
     env.filters.update(local=local, iso=iso, metres=i18n.format_distance)
-    env.globals["check_author"] = check_author
     env.globals.update(
+        {
+            name: getattr(i18n, name)
+            for name in ("lang", "html_lang", "current_locale", "LOCALES", "locale_name")
+        },
+        check_author=check_author,
         js_class_script=JS_CLASS_SCRIPT,
         asset=asset,
         label=label,
-        lang=i18n.lang,
-        html_lang=i18n.html_lang,
-        current_locale=i18n.current_locale,
-        LOCALES=i18n.LOCALES,
-        locale_name=i18n.locale_name,
     )
 
 
@@ -110,3 +115,18 @@ def form_page(
         field_errors=field_errors(error),
         **extra,
     )
+
+
+T = TypeVar("T")
+
+
+async def form_step(
+    act: Awaitable[T], done: str | Callable[[T], str], refused: Callable[[AppError], Awaitable[Any]]
+) -> Any:
+    """What a posted form does: `act`, then a 303 to the page `done` names (a string, or made of what
+    `act` returned); a refusal answers `refused(error)`, which shows the form again with it."""
+    try:
+        result = await act
+    except AppError as exc:
+        return await refused(exc)
+    return Redirect(done if isinstance(done, str) else done(result), status_code=303)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 from litestar.response import Redirect, Template
@@ -13,8 +13,7 @@ from ..accounts.controller import home_of
 from ..accounts.guards import logged_in
 from ..errors import Forbidden, Invalid
 from ..i18n import gettext as _
-from ..models import User
-from ..web import page
+from ..web import UserRequest, page
 from .api import AdminDep
 
 # What a person with a one-time password may still reach.
@@ -48,11 +47,11 @@ class PasswordController(Controller):
     guards = [logged_in]
 
     @get("/account/password")
-    async def form(self, request: Request[User, Any, Any]) -> Template:
+    async def form(self, request: UserRequest) -> Template:
         return page(request, "admin/password.html", errors={})
 
     @post("/account/password", status_code=303)
-    async def submit(self, request: Request[User, Any, Any], admin: AdminDep) -> Any:
+    async def submit(self, request: UserRequest, admin: AdminDep) -> Any:
         form = await request.form()
         try:
             await admin.change_own_password(
@@ -68,7 +67,7 @@ class PasswordController(Controller):
         return Redirect(home_of(request.user), status_code=303)
 
     @post("/api/v1/account/password", status_code=200)
-    async def api(self, request: Request[User, Any, Any], admin: AdminDep) -> dict[str, Any]:
+    async def api(self, request: UserRequest, admin: AdminDep) -> dict[str, Any]:
         try:
             body = await request.json()
         except Exception:

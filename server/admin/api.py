@@ -13,7 +13,8 @@ from ..api import TopicId
 from ..errors import Invalid, NotFound
 from ..i18n import gettext as _
 from ..i18n import lang
-from ..models import Role, User
+from ..models import Role
+from ..web import UserRequest
 from .imports import KINDS, MAX_IMPORT_BYTES, template_xlsx
 from .presenters import campaign_json, site_json, unit_json, user_json
 from .service import AdminService
@@ -37,10 +38,18 @@ def _status(outcome: str) -> int:
     return 201 if outcome == "created" else 200
 
 
-async def _upsert(request: Request[User, Any, Any], put: Any, key: str, name: str = "code") -> Response[Any]:
-    """Create or update the record `key` from the JSON body: 201 when created, 200 otherwise."""
-    outcome = await put(request.user, key, await _json(request))
-    return Response({name: key, "result": outcome}, status_code=_status(outcome))
+def _upsert(path: str, action: str, name: str = "code") -> Any:
+    """PUT `path`: AdminService.`action` creates or updates the record its path parameter names
+    from the JSON body; 201 when created, 200 otherwise."""
+    param = path.rsplit("{", 1)[1].split(":", 1)[0]
+
+    async def handler(self, request: UserRequest, admin: AdminDep) -> Response[Any]:
+        key = request.path_params[param]
+        outcome = await getattr(admin, action)(request.user, key, await _json(request))
+        return Response({name: key, "result": outcome}, status_code=_status(outcome))
+
+    handler.__name__ = action
+    return put(path)(handler)
 
 
 def _kind(kind: str) -> str:
@@ -61,20 +70,14 @@ class AdminApiController(Controller):
         users = {u.id: u for u in await admin.users()}
         return [unit_json(u, by_id, users, lang()) for u in units]
 
-    @put("/units/{code:str}")
-    async def put_unit(
-        self, request: Request[User, Any, Any], code: FromPath[str], admin: AdminDep
-    ) -> Response[Any]:
-        return await _upsert(request, admin.put_unit, code)
+    put_unit = _upsert("/units/{code:str}", "put_unit")
 
     @get("/users")
     async def users(self, admin: AdminDep) -> list[dict[str, Any]]:
         return [user_json(u, lang()) for u in await admin.users()]
 
     @put("/users/{username:str}")
-    async def put_user(
-        self, request: Request[User, Any, Any], username: FromPath[str], admin: AdminDep
-    ) -> Response[Any]:
+    async def put_user(self, request: UserRequest, username: FromPath[str], admin: AdminDep) -> Response[Any]:
         outcome, secret = await admin.put_user(request.user, username, await _json(request))
         body: dict[str, Any] = {"username": username, "result": outcome}
         if secret:
@@ -83,7 +86,7 @@ class AdminApiController(Controller):
 
     @post("/users/{username:str}/reset-password", status_code=200)
     async def reset_password(
-        self, request: Request[User, Any, Any], username: FromPath[str], admin: AdminDep
+        self, request: UserRequest, username: FromPath[str], admin: AdminDep
     ) -> Response[Any]:
         secret = await admin.reset_password(request.user, username)
         return Response(secret, headers={"Cache-Control": "no-store"})
@@ -92,15 +95,11 @@ class AdminApiController(Controller):
     async def campaigns(self, admin: AdminDep) -> list[dict[str, Any]]:
         return [campaign_json(c, v, lang()) for c, v in await admin.campaign_list()]
 
-    @put("/campaigns/{code:str}")
-    async def put_campaign(
-        self, request: Request[User, Any, Any], code: FromPath[str], admin: AdminDep
-    ) -> Response[Any]:
-        return await _upsert(request, admin.put_campaign, code)
+    put_campaign = _upsert("/campaigns/{code:str}", "put_campaign")
 
     @put("/campaigns/{code:str}/checklist")
     async def put_checklist(
-        self, request: Request[User, Any, Any], code: FromPath[str], admin: AdminDep
+        self, request: UserRequest, code: FromPath[str], admin: AdminDep
     ) -> Response[Any]:
         outcome, version = await admin.put_checklist(request.user, code, await _json(request))
         return Response(
@@ -111,11 +110,7 @@ class AdminApiController(Controller):
     async def sites(self, admin: AdminDep) -> list[dict[str, Any]]:
         return [site_json(s, lang()) for s in await admin.sites()]
 
-    @put("/sites/{code:str}")
-    async def put_site(
-        self, request: Request[User, Any, Any], code: FromPath[str], admin: AdminDep
-    ) -> Response[Any]:
-        return await _upsert(request, admin.put_site, code)
+    put_site = _upsert("/sites/{code:str}", "put_site")
 
     @get("/contact-points")
     async def contact_points(self, admin: AdminDep) -> list[dict[str, Any]]:
@@ -125,19 +120,11 @@ class AdminApiController(Controller):
             for leader, points in (await admin.contact_points()).items()
         ]
 
-    @put("/contact-points/{username:str}")
-    async def put_contact_points(
-        self, request: Request[User, Any, Any], username: FromPath[str], admin: AdminDep
-    ) -> Response[Any]:
-        return await _upsert(request, admin.put_contact_points, username, "leader")
+    put_contact_points = _upsert("/contact-points/{username:str}", "put_contact_points", "leader")
 
     @post("/import/{kind:str}", status_code=200)
     async def import_file(
-        self,
-        request: Request[User, Any, Any],
-        kind: FromPath[str],
-        admin: AdminDep,
-        dry_run: FromQuery[bool] = False,
+        self, request: UserRequest, kind: FromPath[str], admin: AdminDep, dry_run: FromQuery[bool] = False
     ) -> Response[Any]:
         content = await request.body()
         result = await admin.import_file(request.user.id, _kind(kind), content, dry_run=dry_run)
@@ -152,6 +139,18 @@ class AdminApiController(Controller):
         )
 
 
+def _on_topic(route: Any, name: str, action: str, *, reads_body: bool = True) -> Any:
+    """`route` under /{topic_id}: TopicService.`action`, with the JSON body when `reads_body`;
+    answers the topic as it now is."""
+
+    async def handler(self, request: UserRequest, topic_id: TopicId, topics: TopicsDep) -> dict[str, Any]:
+        body = (await _json(request),) if reads_body else ()
+        return topic_json(await getattr(topics, action)(request.user, topic_id, *body), lang())
+
+    handler.__name__ = name
+    return route(handler)
+
+
 class TopicApiController(Controller):
     """Topic supervision (点题监督): leaders set, units answer, leaders accept or send back."""
 
@@ -159,27 +158,13 @@ class TopicApiController(Controller):
     guards = [roles(Role.lead, Role.handler, Role.office)]
 
     @get("/")
-    async def list_topics(self, request: Request[User, Any, Any], topics: TopicsDep) -> list[dict[str, Any]]:
+    async def list_topics(self, request: UserRequest, topics: TopicsDep) -> list[dict[str, Any]]:
         return [topic_json(t, lang()) for t in await topics.list_for(request.user)]
 
     @post("/", status_code=201)
-    async def set_topic(self, request: Request[User, Any, Any], topics: TopicsDep) -> dict[str, Any]:
+    async def set_topic(self, request: UserRequest, topics: TopicsDep) -> dict[str, Any]:
         return topic_json(await topics.set_topic(request.user, await _json(request)), lang())
 
-    @get("/{topic_id:int}")
-    async def topic(
-        self, request: Request[User, Any, Any], topic_id: TopicId, topics: TopicsDep
-    ) -> dict[str, Any]:
-        return topic_json(await topics.get(request.user, topic_id), lang())
-
-    @post("/{topic_id:int}/answer", status_code=200)
-    async def answer(
-        self, request: Request[User, Any, Any], topic_id: TopicId, topics: TopicsDep
-    ) -> dict[str, Any]:
-        return topic_json(await topics.answer(request.user, topic_id, await _json(request)), lang())
-
-    @post("/{topic_id:int}/decide", status_code=200)
-    async def decide(
-        self, request: Request[User, Any, Any], topic_id: TopicId, topics: TopicsDep
-    ) -> dict[str, Any]:
-        return topic_json(await topics.decide(request.user, topic_id, await _json(request)), lang())
+    topic = _on_topic(get("/{topic_id:int}"), "topic", "get", reads_body=False)
+    answer = _on_topic(post("/{topic_id:int}/answer", status_code=200), "answer", "answer")
+    decide = _on_topic(post("/{topic_id:int}/decide", status_code=200), "decide", "decide")

@@ -73,28 +73,24 @@ async def put_user(reg: Registry, username: str, data: Any) -> tuple[str, dict[s
             "username",
             _("A username is 2-40 characters: lowercase letters, digits, dot, underscore, hyphen."),
         )
-    name = body.text("name", 80, required=True)
-    name_en = body.text("name_en", 120)
-    role = body.choice("role", [r.value for r in Role])
+    values: dict[str, Any] = {
+        "display_name": body.text("name", 80, required=True),
+        "display_name_en": body.text("name_en", 120),
+        "role": body.choice("role", [r.value for r in Role]),
+    }
     unit_code = body.ref("unit", required=True)
-    active = body.flag("active")
+    values["active"] = body.flag("active")
     unit = await reg.active_unit(unit_code, errors, "unit")
     users = await reg.users()
     user = users.get(username)
     if user is not None and user.id == reg.actor_id:
-        if not active:
+        if not values["active"]:
             errors.add("active", _("You cannot retire your own account; ask another office member."))
-        if role and role != user.role:
+        if values["role"] and values["role"] != user.role:
             errors.add("role", _("You cannot change your own role; ask another office member."))
     errors.raise_if_any(_("The account has mistakes; nothing was saved."))
-    assert unit is not None and role is not None
-    values = {
-        "display_name": name,
-        "display_name_en": name_en,
-        "role": role,
-        "unit_id": unit.id,
-        "active": active,
-    }
+    assert unit is not None and values["role"] is not None
+    values["unit_id"] = unit.id
     if user is None:
         secret = one_time_password()
         now = utcnow()
@@ -120,7 +116,7 @@ async def put_user(reg: Registry, username: str, data: Any) -> tuple[str, dict[s
     if user.unit_id == unit.id:
         user.unit = unit
     reg.touched_users.add(user.id)
-    if not active:
+    if not values["active"]:
         reg.revoke_users.add(user.id)
     return "updated", None
 

@@ -16,9 +16,9 @@ from ..forms import typed_values
 from ..i18n import gettext as _
 from ..i18n import lang
 from ..labels import N_
-from ..models import Role, User
+from ..models import Role
 from ..settings import Settings
-from ..web import page
+from ..web import UserRequest, form_page, form_step, page
 from . import forms
 from .api import AdminDep
 from .imports import KINDS, MAX_IMPORT_BYTES
@@ -32,22 +32,14 @@ ENTITIES = {
 }
 
 
-def _errors(exc: AppError) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for e in exc.errors:
-        found.setdefault(str(e.get("field", "")), str(e.get("message", "")))
-    return found
-
-
 async def _entity_page(
-    request: Request[User, Any, Any],
+    request: UserRequest,
     admin: Any,
     settings: Settings,
     entity: str,
     *,
     values: dict[str, Any] | None = None,
     error: AppError | None = None,
-    status_code: int = 200,
     secret: dict[str, Any] | None = None,
 ) -> Template:
     language = lang()
@@ -78,19 +70,17 @@ async def _entity_page(
     editing = request.query_params.get("edit")
     if values is None and editing:
         values = next((r for r in rows if r["code"] == editing), None)
-    return page(
+    return form_page(
         request,
         "admin/entity.html",
-        status_code=status_code,
+        error,
         entity=entity,
         entities=ENTITIES,
         title=ENTITIES[entity],
         rows=rows,
         fields=fields,
         values=values or {"active": "true"},
-        editing=bool(editing) or bool(values and values.get("code") and status_code == 200),
-        error=error,
-        field_errors=_errors(error) if error else {},
+        editing=bool(editing) or bool(values and values.get("code") and error is None),
         done=request.query_params.get("done"),
         secret=secret,
         **extra,
@@ -103,7 +93,7 @@ class AdminPages(Controller):
     include_in_schema = False
 
     @get("/")
-    async def home(self, request: Request[User, Any, Any], admin: AdminDep) -> Template:
+    async def home(self, request: UserRequest, admin: AdminDep) -> Template:
         counts = {
             "units": len(await admin.units()),
             "users": len(await admin.users()),
@@ -114,13 +104,11 @@ class AdminPages(Controller):
 
     # Spelled out: a path parameter here would lose to /users/... and /campaigns/... below.
     @get(["/units", "/users", "/campaigns", "/sites"])
-    async def entity(
-        self, request: Request[User, Any, Any], admin: AdminDep, settings: SettingsDep
-    ) -> Template:
+    async def entity(self, request: UserRequest, admin: AdminDep, settings: SettingsDep) -> Template:
         return await _entity_page(request, admin, settings, _entity_of(request))
 
     @post(["/units", "/users", "/campaigns", "/sites"], status_code=303)
-    async def save(self, request: Request[User, Any, Any], admin: AdminDep, settings: SettingsDep) -> Any:
+    async def save(self, request: UserRequest, admin: AdminDep, settings: SettingsDep) -> Any:
         entity = _entity_of(request)
         values = typed_values(await request.form())
         code = (values.get("code") or "").strip()
@@ -136,9 +124,7 @@ class AdminPages(Controller):
             else:
                 await admin.put_site(request.user, code, body)
         except AppError as exc:
-            return await _entity_page(
-                request, admin, settings, entity, values=values, error=exc, status_code=exc.status_code
-            )
+            return await _entity_page(request, admin, settings, entity, values=values, error=exc)
         if secret:
             # Shown once, on this answer only: never in a URL, never again.
             return await _entity_page(request, admin, settings, entity, secret=secret)
@@ -146,11 +132,7 @@ class AdminPages(Controller):
 
     @post("/users/{username:str}/reset-password", status_code=200)
     async def reset(
-        self,
-        request: Request[User, Any, Any],
-        username: FromPath[str],
-        admin: AdminDep,
-        settings: SettingsDep,
+        self, request: UserRequest, username: FromPath[str], admin: AdminDep, settings: SettingsDep
     ) -> Template:
         secret = await admin.reset_password(request.user, username)
         response = await _entity_page(
@@ -160,58 +142,30 @@ class AdminPages(Controller):
         return response
 
     @get("/campaigns/{code:str}/checklist")
-    async def checklist(
-        self, request: Request[User, Any, Any], code: FromPath[str], admin: AdminDep
-    ) -> Template:
+    async def checklist(self, request: UserRequest, code: FromPath[str], admin: AdminDep) -> Template:
         campaign, version = await _campaign(admin, code)
-        items = [i for i in campaign.items if i.active]
-        return page(
-            request,
-            "admin/checklist.html",
-            campaign=campaign,
-            version=version,
-            text=forms.checklist_text(items),
-            error=None,
-            done=request.query_params.get("done"),
-        )
+        text = forms.checklist_text([i for i in campaign.items if i.active])
+        return _checklist_page(request, campaign, version, text)
 
     @post("/campaigns/{code:str}/checklist", status_code=303)
-    async def save_checklist(
-        self, request: Request[User, Any, Any], code: FromPath[str], admin: AdminDep
-    ) -> Any:
+    async def save_checklist(self, request: UserRequest, code: FromPath[str], admin: AdminDep) -> Any:
         campaign, version = await _campaign(admin, code)
         text = str((await request.form()).get("items") or "")
-        try:
-            _outcome, number = await admin.put_checklist(
-                request.user, code, {"items": forms.checklist_items(text)}
-            )
-        except AppError as exc:
-            return page(
-                request,
-                "admin/checklist.html",
-                status_code=exc.status_code,
-                campaign=campaign,
-                version=version,
-                text=text,
-                error=exc,
-                done=None,
-            )
-        return Redirect(f"/admin/campaigns/{code}/checklist?done={number}", status_code=303)
+        saved = admin.put_checklist(request.user, code, {"items": forms.checklist_items(text)})
 
-    @get("/import")
-    async def import_page(self, request: Request[User, Any, Any]) -> Template:
-        return page(
-            request,
-            "admin/import.html",
-            kinds=KINDS,
-            result=None,
-            error=None,
-            kind=None,
-            limit_mb=MAX_IMPORT_BYTES // 2**20,
+        async def refused(exc: AppError) -> Template:
+            return _checklist_page(request, campaign, version, text, exc)
+
+        return await form_step(
+            saved, lambda result: f"/admin/campaigns/{code}/checklist?done={result[1]}", refused
         )
 
+    @get("/import")
+    async def import_page(self, request: UserRequest) -> Template:
+        return _import_page(request)
+
     @post("/import", status_code=200, request_max_body_size=MAX_IMPORT_BYTES + 64 * 1024)
-    async def import_submit(self, request: Request[User, Any, Any], admin: AdminDep) -> Response[Any]:
+    async def import_submit(self, request: UserRequest, admin: AdminDep) -> Response[Any]:
         form = await request.form()
         kind = str(form.get("kind") or "")
         upload = form.get("file")
@@ -225,34 +179,53 @@ class AdminPages(Controller):
             )
         except AppError as exc:
             error = exc
-        response = page(
-            request,
-            "admin/import.html",
-            status_code=error.status_code if error else 200,
-            kinds=KINDS,
-            result=result,
-            error=error,
-            kind=kind,
-            limit_mb=MAX_IMPORT_BYTES // 2**20,
-        )
+        response = _import_page(request, kind, result, error)
         response.headers["Cache-Control"] = "no-store"
         return response
 
     @get("/contact-points")
-    async def contact_points(self, request: Request[User, Any, Any], admin: AdminDep) -> Template:
+    async def contact_points(self, request: UserRequest, admin: AdminDep) -> Template:
         return await _contact_page(request, admin)
 
     @post("/contact-points/{username:str}", status_code=303)
     async def save_contact_points(
-        self, request: Request[User, Any, Any], username: FromPath[str], admin: AdminDep
+        self, request: UserRequest, username: FromPath[str], admin: AdminDep
     ) -> Any:
         form = await request.form()
         units = [v for v in form.getall("units", []) if isinstance(v, str)]
-        try:
-            await admin.put_contact_points(request.user, username, {"units": units})
-        except AppError as exc:
-            return await _contact_page(request, admin, error=exc, leader=username)
-        return Redirect(f"/admin/contact-points?done={username}", status_code=303)
+        return await form_step(
+            admin.put_contact_points(request.user, username, {"units": units}),
+            f"/admin/contact-points?done={username}",
+            lambda exc: _contact_page(request, admin, error=exc, leader=username),
+        )
+
+
+def _checklist_page(
+    request: UserRequest, campaign: Any, version: int, text: str, error: AppError | None = None
+) -> Template:
+    return form_page(
+        request,
+        "admin/checklist.html",
+        error,
+        campaign=campaign,
+        version=version,
+        text=text,
+        done=request.query_params.get("done"),
+    )
+
+
+def _import_page(
+    request: UserRequest, kind: str | None = None, result: Any = None, error: AppError | None = None
+) -> Template:
+    return form_page(
+        request,
+        "admin/import.html",
+        error,
+        kinds=KINDS,
+        result=result,
+        kind=kind,
+        limit_mb=MAX_IMPORT_BYTES // 2**20,
+    )
 
 
 def _entity_of(request: Request[Any, Any, Any]) -> str:
@@ -267,7 +240,7 @@ async def _campaign(admin: Any, code: str) -> tuple[Any, int]:
 
 
 async def _contact_page(
-    request: Request[User, Any, Any], admin: Any, *, error: AppError | None = None, leader: str | None = None
+    request: UserRequest, admin: Any, *, error: AppError | None = None, leader: str | None = None
 ) -> Template:
     users = await admin.users()
     points = await admin.contact_points()

@@ -110,6 +110,7 @@ class ConsequenceService:
         self.db = db
         self.rules = rules
         self.notices = notices
+        self.scores = rules.scores  # the ratings the records follow from, shown beside them
 
     async def _save(
         self, user: User, row: Any, action: str, object_type: str, duplicate: Any = None, message: str = ""

@@ -6,20 +6,23 @@ those of the units of their campaigns; anyone else 403, and a record of a unit o
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from operator import attrgetter
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import FromQuery, PathParameter
 from msgspec import Meta, Struct
 
 from ..accounts.guards import logged_in, roles
 from ..api import MAX_ROW_ID, read_json, shaped
-from ..deps import ConsequencesDep, SettingsDep, UnitNoticesDep
+from ..deps import ConsequencesDep, UnitNoticesDep
 from ..documents.download import PDF, PDF_RESPONSES, download
 from ..documents.uploads import document_response
 from ..i18n import lang
-from ..models import Role, User
+from ..models import Role
 from ..photos.forms import FORM_BODY_LIMIT
+from ..web import UserRequest
 from .consequences import eligibility_json, interview_json, notice_json, praise_json
 from .notice_pdf import unit_notice_pdf
 from .notices import answer_document
@@ -31,19 +34,23 @@ NoticeId = Annotated[
 JSON_LIMIT = 64 * 1024
 
 
-class UnitRef(Struct, forbid_unknown_fields=True):
+class _Out(Struct, forbid_unknown_fields=True):
+    """What the API answers (a key the presenter adds but the schema lacks fails in `shaped`)."""
+
+
+class UnitRef(_Out):
     code: str
     name: str
 
 
-class DocumentOut(Struct, forbid_unknown_fields=True):
+class DocumentOut(_Out):
     name: str
     media_type: str
     size: int
     url: str
 
 
-class UnitNoticeOut(Struct, forbid_unknown_fields=True):
+class UnitNoticeOut(_Out):
     """A unit rectification notice (整改通知书) and the unit's answer."""
 
     id: int
@@ -68,7 +75,7 @@ class UnitNoticeOut(Struct, forbid_unknown_fields=True):
     pdf: str
 
 
-class InterviewOut(Struct, forbid_unknown_fields=True):
+class InterviewOut(_Out):
     """An interview with the unit's head (约谈)."""
 
     id: int
@@ -83,7 +90,7 @@ class InterviewOut(Struct, forbid_unknown_fields=True):
     recorded_at: str
 
 
-class EligibilityOut(Struct, forbid_unknown_fields=True):
+class EligibilityOut(_Out):
     """The loss of award eligibility for a year (取消评先资格)."""
 
     id: int
@@ -97,7 +104,7 @@ class EligibilityOut(Struct, forbid_unknown_fields=True):
     recorded_at: str
 
 
-class PraiseOut(Struct, forbid_unknown_fields=True):
+class PraiseOut(_Out):
     """Praise in a bulletin (通报表彰)."""
 
     id: int
@@ -110,7 +117,7 @@ class PraiseOut(Struct, forbid_unknown_fields=True):
     recorded_at: str
 
 
-class ConsequencesOut(Struct, forbid_unknown_fields=True):
+class ConsequencesOut(_Out):
     period: str
     notices: list[UnitNoticeOut]
     interviews: list[InterviewOut]
@@ -118,7 +125,7 @@ class ConsequencesOut(Struct, forbid_unknown_fields=True):
     praises: list[PraiseOut]
 
 
-async def answer_body(request: Request[User, Any, Any], limit: int) -> tuple[Any, Any]:
+async def answer_body(request: UserRequest, limit: int) -> tuple[Any, Any]:
     """The answer's fields and document: JSON `{"answer"}`, or a multipart form with `answer` and
     an optional file `document`."""
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
@@ -128,12 +135,25 @@ async def answer_body(request: Request[User, Any, Any], limit: int) -> tuple[Any
     return await read_json(request), None
 
 
-async def decided(
-    request: Request[User, Any, Any], unit_notices: Any, notice_id: int, outcome: str
-) -> UnitNoticeOut:
+async def decided(request: UserRequest, unit_notices: Any, notice_id: int, outcome: str) -> UnitNoticeOut:
     body = await read_json(request) if await request.body() else {}
     notice = await unit_notices.decide(request.user, notice_id, outcome, body)
     return shaped(notice_json(notice, lang()), UnitNoticeOut)
+
+
+def _recorded(
+    name: str, path: str, action: str, present: Callable[[Any, str], dict[str, Any]], out: type[Any], doc: str
+) -> Any:
+    """POST `path`, for the office: the record ConsequenceService.`action` makes of the JSON body,
+    answered as `out` (201)."""
+
+    async def handler(self, request: UserRequest, consequences: ConsequencesDep) -> Any:
+        row = await attrgetter(action)(consequences)(request.user, await read_json(request))
+        return shaped(present(row, lang()), out)
+
+    handler.__name__, handler.__doc__ = name, doc
+    handler.__annotations__["return"] = out
+    return post(path, guards=[roles(Role.office)], status_code=201)(handler)
 
 
 class ConsequenceApiController(Controller):
@@ -142,16 +162,19 @@ class ConsequenceApiController(Controller):
     tags = ["assessment"]
     request_max_body_size = JSON_LIMIT
 
-    @post("/notices", guards=[roles(Role.office)], status_code=201)
-    async def issue(self, request: Request[User, Any, Any], unit_notices: UnitNoticesDep) -> UnitNoticeOut:
-        """Issue a unit rectification notice: `{"period", "unit", "deadline", "problems"?, "override_reason"?}`."""
-        notice = await unit_notices.issue(request.user, await read_json(request))
-        return shaped(notice_json(notice, lang()), UnitNoticeOut)
+    issue = _recorded(
+        "issue",
+        "/notices",
+        "notices.issue",
+        notice_json,
+        UnitNoticeOut,
+        """Issue a unit rectification notice: `{"period", "unit", "deadline", "problems"?, "override_reason"?}`.""",
+    )
 
     @get("/notices")
     async def notices(
         self,
-        request: Request[User, Any, Any],
+        request: UserRequest,
         unit_notices: UnitNoticesDep,
         period: FromQuery[str | None] = None,
         unit: FromQuery[str | None] = None,
@@ -163,31 +186,23 @@ class ConsequenceApiController(Controller):
 
     @get("/notices/{notice_id:int}")
     async def notice(
-        self, request: Request[User, Any, Any], notice_id: NoticeId, unit_notices: UnitNoticesDep
+        self, request: UserRequest, notice_id: NoticeId, unit_notices: UnitNoticesDep
     ) -> UnitNoticeOut:
         return shaped(notice_json(await unit_notices.get(request.user, notice_id), lang()), UnitNoticeOut)
 
-    @get(
-        "/notices/{notice_id:int}/notice.pdf",
-        media_type=PDF,
-        responses=PDF_RESPONSES,
-    )
+    @get("/notices/{notice_id:int}/notice.pdf", media_type=PDF, responses=PDF_RESPONSES)
     async def notice_pdf(
-        self,
-        request: Request[User, Any, Any],
-        notice_id: NoticeId,
-        unit_notices: UnitNoticesDep,
-        settings: SettingsDep,
+        self, request: UserRequest, notice_id: NoticeId, unit_notices: UnitNoticesDep
     ) -> Response[bytes]:
         notice = await unit_notices.get(request.user, notice_id)
-        pdf = await unit_notice_pdf(notice, settings)
+        pdf = await unit_notice_pdf(notice, unit_notices.settings)
         return download(
             pdf, f"整改通知书{notice.number}.pdf", PDF, inline=True, ascii_name=f"unit-notice-{notice_id}.pdf"
         )
 
     @get("/notices/{notice_id:int}/document", media_type="application/octet-stream")
     async def document(
-        self, request: Request[User, Any, Any], notice_id: NoticeId, unit_notices: UnitNoticesDep
+        self, request: UserRequest, notice_id: NoticeId, unit_notices: UnitNoticesDep
     ) -> Response[bytes]:
         """The document the unit sent with its answer, with the type its bytes showed."""
         data, name, media_type = await unit_notices.document(request.user, notice_id)
@@ -197,60 +212,56 @@ class ConsequenceApiController(Controller):
         "/notices/{notice_id:int}/answer", guards=[roles(Role.handler)], request_max_body_size=FORM_BODY_LIMIT
     )
     async def answer(
-        self,
-        request: Request[User, Any, Any],
-        notice_id: NoticeId,
-        unit_notices: UnitNoticesDep,
-        settings: SettingsDep,
+        self, request: UserRequest, notice_id: NoticeId, unit_notices: UnitNoticesDep
     ) -> UnitNoticeOut:
         """The unit's answer: JSON `{"answer"}`, or multipart with `answer` and a file `document`
         (PDF, JPEG, PNG or DOCX, by content)."""
-        data, document = await answer_body(request, settings.max_document_bytes)
+        data, document = await answer_body(request, unit_notices.settings.max_document_bytes)
         notice = await unit_notices.answer(request.user, notice_id, data, document)
         return shaped(notice_json(notice, lang()), UnitNoticeOut)
 
     @post("/notices/{notice_id:int}/accept", guards=[roles(Role.office)])
     async def accept(
-        self, request: Request[User, Any, Any], notice_id: NoticeId, unit_notices: UnitNoticesDep
+        self, request: UserRequest, notice_id: NoticeId, unit_notices: UnitNoticesDep
     ) -> UnitNoticeOut:
         """Accept the unit's answer: `{"note"?}`."""
         return await decided(request, unit_notices, notice_id, "accept")
 
     @post("/notices/{notice_id:int}/return", guards=[roles(Role.office)])
     async def send_back(
-        self, request: Request[User, Any, Any], notice_id: NoticeId, unit_notices: UnitNoticesDep
+        self, request: UserRequest, notice_id: NoticeId, unit_notices: UnitNoticesDep
     ) -> UnitNoticeOut:
         """Return the answer to the unit: `{"note"}` says what is missing."""
         return await decided(request, unit_notices, notice_id, "return")
 
-    @post("/interviews", guards=[roles(Role.office)], status_code=201)
-    async def interview(
-        self, request: Request[User, Any, Any], consequences: ConsequencesDep
-    ) -> InterviewOut:
-        """Record an interview: `{"period", "unit", "held_at", "interviewee", "interviewers", "summary", "follow_up"?}`."""
-        row = await consequences.interview(request.user, await read_json(request))
-        return shaped(interview_json(row, lang()), InterviewOut)
-
-    @post("/eligibility", guards=[roles(Role.office)], status_code=201)
-    async def eligibility(
-        self, request: Request[User, Any, Any], consequences: ConsequencesDep
-    ) -> EligibilityOut:
-        """Remove a unit's award eligibility for the period's year: `{"period", "unit", "reason", "override_reason"?}`."""
-        row = await consequences.remove_eligibility(request.user, await read_json(request))
-        return shaped(eligibility_json(row, lang()), EligibilityOut)
-
-    @post("/praise", guards=[roles(Role.office)], status_code=201)
-    async def praise(self, request: Request[User, Any, Any], consequences: ConsequencesDep) -> PraiseOut:
-        """Praise an excellent unit: `{"period", "unit", "text", "override_reason"?}`."""
-        row = await consequences.praise(request.user, await read_json(request))
-        return shaped(praise_json(row, lang()), PraiseOut)
+    interview = _recorded(
+        "interview",
+        "/interviews",
+        "interview",
+        interview_json,
+        InterviewOut,
+        """Record an interview: `{"period", "unit", "held_at", "interviewee", "interviewers", "summary", "follow_up"?}`.""",
+    )
+    eligibility = _recorded(
+        "eligibility",
+        "/eligibility",
+        "remove_eligibility",
+        eligibility_json,
+        EligibilityOut,
+        """Remove a unit's award eligibility for the period's year: `{"period", "unit", "reason", "override_reason"?}`.""",
+    )
+    praise = _recorded(
+        "praise",
+        "/praise",
+        "praise",
+        praise_json,
+        PraiseOut,
+        """Praise an excellent unit: `{"period", "unit", "text", "override_reason"?}`.""",
+    )
 
     @get("/consequences")
     async def consequences(
-        self,
-        request: Request[User, Any, Any],
-        consequences: ConsequencesDep,
-        period: FromQuery[str | None] = None,
+        self, request: UserRequest, consequences: ConsequencesDep, period: FromQuery[str | None] = None
     ) -> ConsequencesOut:
         """Every record of the period (and the quarters and months within it) the caller may read."""
         return shaped(await consequences.visible_for_period(request.user, period, lang()), ConsequencesOut)

@@ -3,16 +3,18 @@ unit, and the notices with the unit's answer form (docs/consequences.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from ..accounts.guards import roles
-from ..deps import ConsequencesDep, ScoresDep, SettingsDep, UnitNoticesDep
+from ..deps import ConsequencesDep, UnitNoticesDep
 from ..documents.dates import format_date
 from ..documents.qr import qr_svg
 from ..errors import AppError, Invalid, NotFound
@@ -20,20 +22,31 @@ from ..findings.notice_pdf import NO_PUBLIC_URL
 from ..forms import typed_values
 from ..i18n import gettext as _
 from ..i18n import lang
-from ..models import Role, User, utcnow
+from ..models import Role, utcnow
 from ..photos.forms import FORM_BODY_LIMIT
-from ..web import form_page, page
+from ..web import UserRequest, form_page, form_step, page
 from .consequences_api import NoticeId
 from .notice_pdf import opening, unit_notice_data
 from .notices import NOTICE_DOCUMENTS, answer_document
 from .periods import parse_period
 
-ACTIONS = ("notice", "interview", "eligibility", "praise")
+# The office's forms on a unit's results: the ConsequenceService call each makes its record with.
+RECORDS = {
+    "notice": "notices.issue",
+    "interview": "interview",
+    "eligibility": "remove_eligibility",
+    "praise": "praise",
+}
+ACTIONS = tuple(RECORDS)
 READERS = (Role.office, Role.lead, Role.handler)
 
 
 def _default_period() -> str:
     return str(utcnow().year)
+
+
+def _notice_url(notice: Any) -> str:
+    return f"/assessment/notices/{notice.id}"
 
 
 def _with_zone(value: str, zone: ZoneInfo) -> str:
@@ -47,10 +60,9 @@ def _with_zone(value: str, zone: ZoneInfo) -> str:
     return parsed.replace(tzinfo=zone).isoformat()
 
 
-async def _results_page(
-    request: Request[User, Any, Any], scores: Any, consequences: Any, unit_notices: Any, period_key: str
-) -> Template:
+async def _results_page(request: UserRequest, consequences: Any, period_key: str) -> Template:
     period = parse_period(period_key)
+    scores = consequences.scores
     rows = await scores.scores(await scores.visible_units(request.user) or [], period)
     records = await consequences.for_period(period, lang=lang())
     by_unit: dict[str, dict[str, list[Any]]] = {}
@@ -63,8 +75,76 @@ async def _results_page(
         period=period.key,
         rows=rows,
         records=by_unit,
-        overdue=await unit_notices.list_for(request.user, overdue=True),
+        overdue=await consequences.notices.list_for(request.user, overdue=True),
     )
+
+
+async def _unit_page(
+    request: UserRequest,
+    consequences: Any,
+    period_key: str,
+    unit_code: str,
+    *,
+    error: AppError | None = None,
+    action: str | None = None,
+    values: dict[str, str] | None = None,
+) -> Template:
+    period = parse_period(period_key)
+    unit = await consequences.scores.scored_unit(unit_code)
+    if unit is None:
+        raise NotFound(_("There is no unit %(code)s that the assessment scores.", code=unit_code[:40]))
+    (score,) = await consequences.scores.scores([unit], period)
+    return form_page(
+        request,
+        "assessment/unit.html",
+        error,
+        period=period.key,
+        unit=unit,
+        score=score,
+        records=await consequences.for_period(period, {unit.id}, lang()),
+        problems=await consequences.notices.prefill(period.key, unit.code),
+        action=action,
+        values=values or {},
+    )
+
+
+async def _notice_page(
+    request: UserRequest,
+    unit_notices: Any,
+    notice_id: int,
+    *,
+    error: AppError | None = None,
+    values: dict[str, str] | None = None,
+) -> Template:
+    notice = await unit_notices.get(request.user, notice_id)
+    data = unit_notice_data(notice, unit_notices.settings)
+    return form_page(
+        request,
+        "assessment/notice.html",
+        error,
+        notice=notice,
+        data=data,
+        opening=opening(data),
+        date_text=format_date,
+        verify_qr=qr_svg(data.verify_url, "核验二维码") if data.verify_url else None,
+        no_public_url=NO_PUBLIC_URL,
+        values=values or {},
+        now=utcnow(),
+        accept=NOTICE_DOCUMENTS.attribute,
+    )
+
+
+async def _on_notice(
+    request: UserRequest, unit_notices: Any, notice_id: int, act: Callable[[Any], Awaitable[Any]]
+) -> Any:
+    """Do `act` with the posted form, then show the notice again; a refusal shows it with the
+    errors and what was typed."""
+    form = await request.form()
+
+    async def refused(exc: AppError) -> Template:
+        return await _notice_page(request, unit_notices, notice_id, error=exc, values=typed_values(form))
+
+    return await form_step(act(form), f"/assessment/notices/{notice_id}", refused)
 
 
 class ConsequencePages(Controller):
@@ -72,175 +152,57 @@ class ConsequencePages(Controller):
 
     @get("/assessment/results", guards=[roles(Role.office)])
     async def results(
-        self,
-        request: Request[User, Any, Any],
-        scores: ScoresDep,
-        consequences: ConsequencesDep,
-        unit_notices: UnitNoticesDep,
-        period: FromQuery[str | None] = None,
+        self, request: UserRequest, consequences: ConsequencesDep, period: FromQuery[str | None] = None
     ) -> Template:
         """The ratings of a period with what follows from each, and the notices past their deadline."""
-        return await _results_page(request, scores, consequences, unit_notices, period or _default_period())
-
-    async def _unit_page(
-        self,
-        request: Request[User, Any, Any],
-        scores: Any,
-        consequences: Any,
-        unit_notices: Any,
-        period_key: str,
-        unit_code: str,
-        *,
-        error: AppError | None = None,
-        action: str | None = None,
-        values: dict[str, str] | None = None,
-    ) -> Template:
-        period = parse_period(period_key)
-        unit = await scores.scored_unit(unit_code)
-        if unit is None:
-            raise NotFound(_("There is no unit %(code)s that the assessment scores.", code=unit_code[:40]))
-        (score,) = await scores.scores([unit], period)
-        return form_page(
-            request,
-            "assessment/unit.html",
-            error,
-            period=period.key,
-            unit=unit,
-            score=score,
-            records=await consequences.for_period(period, {unit.id}, lang()),
-            problems=await unit_notices.prefill(period.key, unit.code),
-            action=action,
-            values=values or {},
-        )
+        return await _results_page(request, consequences, period or _default_period())
 
     @get("/assessment/results/{period:str}/{unit:str}", guards=[roles(Role.office)])
     async def unit_results(
-        self,
-        request: Request[User, Any, Any],
-        period: FromPath[str],
-        unit: FromPath[str],
-        scores: ScoresDep,
-        consequences: ConsequencesDep,
-        unit_notices: UnitNoticesDep,
+        self, request: UserRequest, period: FromPath[str], unit: FromPath[str], consequences: ConsequencesDep
     ) -> Template:
         """One unit's rating for the period, its records, and the office's four forms."""
-        return await self._unit_page(request, scores, consequences, unit_notices, period, unit)
+        return await _unit_page(request, consequences, period, unit)
 
     @post(
         "/assessment/results/{period:str}/{unit:str}/{action:str}",
         guards=[roles(Role.office)],
         status_code=303,
     )
-    async def act(
-        self,
-        request: Request[User, Any, Any],
-        period: FromPath[str],
-        unit: FromPath[str],
-        action: FromPath[str],
-        scores: ScoresDep,
-        consequences: ConsequencesDep,
-        unit_notices: UnitNoticesDep,
-        settings: SettingsDep,
-    ) -> Any:
+    async def act(self, request: UserRequest, action: FromPath[str], consequences: ConsequencesDep) -> Any:
         if action not in ACTIONS:
             raise NotFound(_("There is no such action."))
+        period, unit = request.path_params["period"], request.path_params["unit"]
         values = typed_values(await request.form())
         body = {k: v for k, v in values.items() if v.strip()}
         body.update(period=period, unit=unit)
         if "held_at" in body:
-            body["held_at"] = _with_zone(body["held_at"], ZoneInfo(settings.timezone))
-        try:
-            if action == "notice":
-                notice = await unit_notices.issue(request.user, body)
-                return Redirect(f"/assessment/notices/{notice.id}", status_code=303)
-            if action == "interview":
-                await consequences.interview(request.user, body)
-            elif action == "eligibility":
-                await consequences.remove_eligibility(request.user, body)
-            else:
-                await consequences.praise(request.user, body)
-        except AppError as exc:
-            return await self._unit_page(
-                request,
-                scores,
-                consequences,
-                unit_notices,
-                period,
-                unit,
-                error=exc,
-                action=action,
-                values=values,
+            body["held_at"] = _with_zone(body["held_at"], consequences.rules.zone)
+        record = attrgetter(RECORDS[action])(consequences)(request.user, body)
+        # A notice is shown on its own page; the other records on the unit's.
+        done = _notice_url if action == "notice" else f"/assessment/results/{period}/{unit}"
+
+        async def refused(exc: AppError) -> Template:
+            return await _unit_page(
+                request, consequences, period, unit, error=exc, action=action, values=values
             )
-        return Redirect(f"/assessment/results/{period}/{unit}", status_code=303)
+
+        return await form_step(record, done, refused)
 
     @get("/assessment/notices", guards=[roles(*READERS)])
     async def notice_list(
-        self,
-        request: Request[User, Any, Any],
-        unit_notices: UnitNoticesDep,
-        period: FromQuery[str | None] = None,
+        self, request: UserRequest, unit_notices: UnitNoticesDep, period: FromQuery[str | None] = None
     ) -> Template:
         """The notices the reader may see: a unit its own, with those to answer first."""
         rows = await unit_notices.list_for(request.user, period=period or None)
         return page(request, "assessment/notices.html", notices=rows, period=period or "", now_utc=utcnow())
 
-    async def _notice_page(
-        self,
-        request: Request[User, Any, Any],
-        unit_notices: Any,
-        settings: Any,
-        notice_id: int,
-        *,
-        error: AppError | None = None,
-        values: dict[str, str] | None = None,
-    ) -> Template:
-        notice = await unit_notices.get(request.user, notice_id)
-        data = unit_notice_data(notice, settings)
-        return form_page(
-            request,
-            "assessment/notice.html",
-            error,
-            notice=notice,
-            data=data,
-            opening=opening(data),
-            date_text=format_date,
-            verify_qr=qr_svg(data.verify_url, "核验二维码") if data.verify_url else None,
-            no_public_url=NO_PUBLIC_URL,
-            values=values or {},
-            now=utcnow(),
-            accept=NOTICE_DOCUMENTS.attribute,
-        )
-
-    async def _on_notice(
-        self,
-        request: Request[User, Any, Any],
-        unit_notices: Any,
-        settings: Any,
-        notice_id: int,
-        act: Any,
-    ) -> Any:
-        """Do `act` with the posted form, then show the notice again; a refusal shows it with the
-        errors and what was typed."""
-        form = await request.form()
-        try:
-            await act(form)
-        except AppError as exc:
-            values = typed_values(form)
-            return await self._notice_page(
-                request, unit_notices, settings, notice_id, error=exc, values=values
-            )
-        return Redirect(f"/assessment/notices/{notice_id}", status_code=303)
-
     @get("/assessment/notices/{notice_id:int}", guards=[roles(*READERS)])
     async def notice(
-        self,
-        request: Request[User, Any, Any],
-        notice_id: NoticeId,
-        unit_notices: UnitNoticesDep,
-        settings: SettingsDep,
+        self, request: UserRequest, notice_id: NoticeId, unit_notices: UnitNoticesDep
     ) -> Template:
         """The printable notice, the unit's answer, and the form the reader may use on it."""
-        return await self._notice_page(request, unit_notices, settings, notice_id)
+        return await _notice_page(request, unit_notices, notice_id)
 
     @post(
         "/assessment/notices/{notice_id:int}/answer",
@@ -248,27 +210,15 @@ class ConsequencePages(Controller):
         status_code=303,
         request_max_body_size=FORM_BODY_LIMIT,
     )
-    async def answer(
-        self,
-        request: Request[User, Any, Any],
-        notice_id: NoticeId,
-        unit_notices: UnitNoticesDep,
-        settings: SettingsDep,
-    ) -> Any:
+    async def answer(self, request: UserRequest, notice_id: NoticeId, unit_notices: UnitNoticesDep) -> Any:
         async def act(form: Any) -> None:
-            document = await answer_document(form.get("document"), settings.max_document_bytes)
+            document = await answer_document(form.get("document"), unit_notices.settings.max_document_bytes)
             await unit_notices.answer(request.user, notice_id, {"answer": form.get("answer") or ""}, document)
 
-        return await self._on_notice(request, unit_notices, settings, notice_id, act)
+        return await _on_notice(request, unit_notices, notice_id, act)
 
     @post("/assessment/notices/{notice_id:int}/decide", guards=[roles(Role.office)], status_code=303)
-    async def decide(
-        self,
-        request: Request[User, Any, Any],
-        notice_id: NoticeId,
-        unit_notices: UnitNoticesDep,
-        settings: SettingsDep,
-    ) -> Any:
+    async def decide(self, request: UserRequest, notice_id: NoticeId, unit_notices: UnitNoticesDep) -> Any:
         async def act(form: Any) -> None:
             outcome = form.get("outcome") or ""
             if outcome not in ("accept", "return"):
@@ -281,4 +231,4 @@ class ConsequencePages(Controller):
                 request.user, notice_id, outcome, {"note": note} if note.strip() else {}
             )
 
-        return await self._on_notice(request, unit_notices, settings, notice_id, act)
+        return await _on_notice(request, unit_notices, notice_id, act)

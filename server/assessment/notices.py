@@ -53,6 +53,7 @@ class UnitNoticeService:
     def __init__(self, db: Database, rules: Rules, store: DocumentStore) -> None:
         self.db = db
         self.rules = rules
+        self.settings = rules.settings
         self.store = store
 
     async def prefill(self, period_key: str, unit_code: str) -> str:

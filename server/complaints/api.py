@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post, put
+from litestar import Controller, Response, get, post, put
 from litestar.params import FromPath, FromQuery, QueryParameter
 from msgspec import Struct
 
@@ -16,6 +16,7 @@ from ..deps import CampaignsDep, ChecksDep, ComplaintIndicatorsDep, ComplaintsDe
 from ..errors import Forbidden, Invalid
 from ..i18n import gettext as _
 from ..models import ComplaintStatus, Role, User
+from ..web import UserRequest
 from .indicators import DEFINITIONS
 from .linking import open_finding
 from .presenters import complaint_json, event_json
@@ -81,6 +82,21 @@ class RatingLink(Struct, forbid_unknown_fields=True):
     qr_svg: str
 
 
+def _step(name: str) -> Any:
+    """POST /complaints/{uuid}/`name`: ComplaintService.`name` with the JSON body; the complaint
+    as it now stands."""
+
+    async def handler(
+        self, request: UserRequest, uuid: FromPath[str], complaints: ComplaintsDep
+    ) -> dict[str, Any]:
+        complaint = await getattr(complaints, name)(request.user, uuid, await read_json(request))
+        return complaint_json(complaint, request.user, finding_visible=request.user.role == Role.office)
+
+    handler.__name__ = name
+    path = f"/complaints/{{uuid:str}}/{name.replace('_', '-')}"
+    return post(path, status_code=200, request_max_body_size=BODY_LIMIT)(handler)
+
+
 class ComplaintApiController(Controller):
     path = "/api/v1"
     guards = [logged_in]
@@ -88,7 +104,7 @@ class ComplaintApiController(Controller):
 
     @put("/complaints/{uuid:str}", request_max_body_size=BODY_LIMIT, status_code=200)
     async def put_complaint(
-        self, request: Request[User, Any, Any], uuid: FromPath[str], complaints: ComplaintsDep
+        self, request: UserRequest, uuid: FromPath[str], complaints: ComplaintsDep
     ) -> Response[dict[str, Any]]:
         status, complaint = await complaints.put(
             request.user, uuid_or_404(uuid, "The complaint UUID"), await read_json(request)
@@ -98,9 +114,8 @@ class ComplaintApiController(Controller):
     @get("/complaints")
     async def list_complaints(
         self,
-        request: Request[User, Any, Any],
+        request: UserRequest,
         complaints: ComplaintsDep,
-        campaigns: CampaignsDep,
         status: FromQuery[str | None] = None,
         unit: FromQuery[str | None] = None,
         campaign: FromQuery[str | None] = None,
@@ -108,7 +123,7 @@ class ComplaintApiController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 200,
     ) -> dict[str, Any]:
         filters = filters_from_query(
-            await campaigns.reference(), status=status, unit=unit, campaign=campaign, late=late
+            await complaints.campaigns.reference(), status=status, unit=unit, campaign=campaign, late=late
         )
         rows = await complaints.list(request.user, filters, limit=limit)
         office = request.user.role == Role.office
@@ -116,38 +131,21 @@ class ComplaintApiController(Controller):
 
     @get("/complaints/{uuid:str}")
     async def get_complaint(
-        self, request: Request[User, Any, Any], uuid: FromPath[str], complaints: ComplaintsDep
+        self, request: UserRequest, uuid: FromPath[str], complaints: ComplaintsDep
     ) -> dict[str, Any]:
         detail = await complaints.detail(request.user, uuid)
         body = complaint_json(detail.complaint, request.user, finding_visible=detail.finding_visible)
         body["history"] = [event_json(e) for e in detail.events]
         return body
 
-    async def _step(self, request: Request[User, Any, Any], uuid: str, step: Any) -> dict[str, Any]:
-        complaint = await step(request.user, uuid, await read_json(request))
-        return complaint_json(complaint, request.user, finding_visible=request.user.role == Role.office)
-
-    @post("/complaints/{uuid:str}/assign", status_code=200, request_max_body_size=BODY_LIMIT)
-    async def assign(
-        self, request: Request[User, Any, Any], uuid: FromPath[str], complaints: ComplaintsDep
-    ) -> dict[str, Any]:
-        return await self._step(request, uuid, complaints.assign)
-
-    @post("/complaints/{uuid:str}/investigate", status_code=200, request_max_body_size=BODY_LIMIT)
-    async def investigate(
-        self, request: Request[User, Any, Any], uuid: FromPath[str], complaints: ComplaintsDep
-    ) -> dict[str, Any]:
-        return await self._step(request, uuid, complaints.investigate)
+    assign = _step("assign")
+    investigate = _step("investigate")
 
     @put(
         "/complaints/{uuid:str}/answers/{answer_uuid:str}", status_code=200, request_max_body_size=BODY_LIMIT
     )
     async def answer(
-        self,
-        request: Request[User, Any, Any],
-        uuid: FromPath[str],
-        answer_uuid: FromPath[str],
-        complaints: ComplaintsDep,
+        self, request: UserRequest, uuid: FromPath[str], answer_uuid: FromPath[str], complaints: ComplaintsDep
     ) -> Response[dict[str, Any]]:
         """The unit's answer from a phone's outbox: idempotent by the answer's UUID."""
         status, receipt = await complaints.answer(
@@ -155,38 +153,24 @@ class ComplaintApiController(Controller):
         )
         return Response(receipt, status_code=status)
 
-    @post("/complaints/{uuid:str}/return-visit", status_code=200, request_max_body_size=BODY_LIMIT)
-    async def return_visit(
-        self, request: Request[User, Any, Any], uuid: FromPath[str], complaints: ComplaintsDep
-    ) -> dict[str, Any]:
-        return await self._step(request, uuid, complaints.return_visit)
+    return_visit = _step("return_visit")
 
     @post("/complaints/{uuid:str}/close", status_code=200)
     async def close(
-        self,
-        request: Request[User, Any, Any],
-        uuid: FromPath[str],
-        complaints: ComplaintsDep,
-        ratings: RatingsDep,
+        self, request: UserRequest, uuid: FromPath[str], complaints: ComplaintsDep
     ) -> dict[str, Any]:
-        complaint = await complaints.close(request.user, uuid, ratings)
+        complaint = await complaints.close(request.user, uuid)
         body = complaint_json(complaint, request.user, finding_visible=True)
-        body["rating_url"] = ratings.link(f"complaint:{complaint.uuid}", str(request.base_url)).path
+        body["rating_url"] = complaints.ratings.link(
+            f"complaint:{complaint.uuid}", str(request.base_url)
+        ).path
         return body
 
-    @post("/complaints/{uuid:str}/link", status_code=200, request_max_body_size=BODY_LIMIT)
-    async def link(
-        self, request: Request[User, Any, Any], uuid: FromPath[str], complaints: ComplaintsDep
-    ) -> dict[str, Any]:
-        return await self._step(request, uuid, complaints.link)
+    link = _step("link")
 
     @post("/complaints/{uuid:str}/findings", status_code=200, request_max_body_size=BODY_LIMIT)
     async def open_finding(
-        self,
-        request: Request[User, Any, Any],
-        uuid: FromPath[str],
-        complaints: ComplaintsDep,
-        checks: ChecksDep,
+        self, request: UserRequest, uuid: FromPath[str], complaints: ComplaintsDep, checks: ChecksDep
     ) -> Response[dict[str, Any]]:
         """Open a finding from the complaint: {"check": UUID, "item": CODE, "severity"}."""
         status, complaint = await open_finding(
@@ -196,7 +180,7 @@ class ComplaintApiController(Controller):
 
     @get("/findings/{finding_id:int}/rating-link")
     async def finding_rating_link(
-        self, request: Request[User, Any, Any], finding_id: FindingId, ratings: RatingsDep
+        self, request: UserRequest, finding_id: FindingId, ratings: RatingsDep
     ) -> RatingLink:
         link = await ratings.finding_link(request.user, finding_id, str(request.base_url))
         return shaped({"url": link.path, "qr_svg": link.qr_svg}, RatingLink)
@@ -204,7 +188,7 @@ class ComplaintApiController(Controller):
     @get("/indicators/complaints")
     async def indicators(
         self,
-        request: Request[User, Any, Any],
+        request: UserRequest,
         complaint_indicators: ComplaintIndicatorsDep,
         campaigns: CampaignsDep,
         month: FromQuery[str | None] = None,

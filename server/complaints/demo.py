@@ -53,8 +53,7 @@ async def record_history(
     db = database or Database(settings)
     try:
         campaigns = CampaignService(db)
-        complaints = ComplaintService(db, settings, campaigns)
-        ratings = RatingService(db, settings)
+        complaints = ComplaintService(db, settings, campaigns, RatingService(db, settings))
         async with db.read() as session:
             office = await session.scalar(
                 select(User).where(User.role == Role.office.value, User.active).limit(1)
@@ -94,13 +93,7 @@ async def record_history(
                 await complaints.put(office, uuid, body)
                 added += 1
             await _advance(
-                complaints,
-                ratings,
-                office,
-                handlers.get(unit_code or ""),
-                uuid,
-                unit_code,
-                PATHS[number % len(PATHS)],
+                complaints, office, handlers.get(unit_code or ""), uuid, unit_code, PATHS[number % len(PATHS)]
             )
         return added
     finally:
@@ -116,7 +109,6 @@ async def record_complaints_history(history: History) -> str:
 
 async def _advance(
     complaints: ComplaintService,
-    ratings: RatingService,
     office: User,
     handler: User | None,
     uuid: str,
@@ -149,4 +141,4 @@ async def _advance(
         outcome = "satisfied" if int(uuid[:8], 16) % 3 else "basically_satisfied"
         current = await complaints.return_visit(office, uuid, {"outcome": outcome, "note": "电话回访"})
     if path == "closed" and current.status == ComplaintStatus.visited:
-        await complaints.close(office, uuid, ratings)
+        await complaints.close(office, uuid)

@@ -5,7 +5,7 @@ ComplaintService and RatingService; a plain form goes through the same calls as 
 from __future__ import annotations
 
 import uuid as uuidlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,12 +16,11 @@ from litestar.response import Redirect, Template
 
 from ..accounts.guards import roles
 from ..api import canonical_uuid
-from ..deps import CampaignsDep, ComplaintsDep, RatingsDep, SettingsDep
+from ..deps import ComplaintsDep, RatingsDep
 from ..errors import Invalid
 from ..i18n import gettext as _
-from ..models import ComplaintSource, ComplaintStatus, Role, User, VisitOutcome, utcnow
-from ..settings import Settings
-from ..web import page
+from ..models import ComplaintSource, ComplaintStatus, Role, VisitOutcome, utcnow
+from ..web import UserRequest, page
 from .presenters import complaint_json
 from .reading import ComplaintFilters
 
@@ -50,14 +49,22 @@ def _number(value: str | None) -> float | str | None:
         return value
 
 
+# The office's steps whose form carries a deadline: the service's call and its other fields.
+_DATED_STEPS: dict[str, tuple[str, Callable[[Any], dict[str, Any]]]] = {
+    "assign": ("assign", lambda form: {"unit": form.get("unit")}),
+    "return-visit": (
+        "return_visit",
+        lambda form: {"outcome": form.get("outcome"), "note": form.get("note") or ""},
+    ),
+}
+
+
 class ComplaintPages(Controller):
     guards = [roles(*READERS)]
     include_in_schema = False
 
     @get("/complaints")
-    async def complaints_page(
-        self, request: Request[User, Any, Any], complaints: ComplaintsDep, campaigns: CampaignsDep
-    ) -> Template:
+    async def complaints_page(self, request: UserRequest, complaints: ComplaintsDep) -> Template:
         user = request.user
         rows = await complaints.list(user, ComplaintFilters())
         now = utcnow()
@@ -66,7 +73,7 @@ class ComplaintPages(Controller):
             waiting = [c for c in rows if c.status == ComplaintStatus.assigned]
             done = [c for c in rows if c.status != ComplaintStatus.assigned][:30]
             return page(request, "complaints/unit.html", waiting=waiting, done=done, urgency=urgency)
-        ref = await campaigns.reference()
+        ref = await complaints.campaigns.reference()
         return page(
             request,
             "complaints/office.html",
@@ -78,9 +85,7 @@ class ComplaintPages(Controller):
         )
 
     @get("/api/v1/unit/complaints", tags=["complaints"], include_in_schema=True)
-    async def unit_complaints(
-        self, request: Request[User, Any, Any], complaints: ComplaintsDep
-    ) -> dict[str, Any]:
+    async def unit_complaints(self, request: UserRequest, complaints: ComplaintsDep) -> dict[str, Any]:
         """The unit's complaints waiting for its answer, and the pages a phone keeps for them."""
         rows = await complaints.list(request.user, ComplaintFilters(status=ComplaintStatus.assigned.value))
         return {
@@ -92,16 +97,14 @@ class ComplaintPages(Controller):
         }
 
     @post("/complaints", guards=[roles(Role.office)])
-    async def record(
-        self, request: Request[User, Any, Any], complaints: ComplaintsDep, settings: SettingsDep
-    ) -> Redirect:
+    async def record(self, request: UserRequest, complaints: ComplaintsDep) -> Redirect:
         form = await request.form()
         uuid = canonical_uuid(form.get("uuid")) or str(uuidlib.uuid4())
         contact = {"name": form.get("name") or "", "phone": form.get("phone") or ""}
         lat, lon = _number(form.get("lat")), _number(form.get("lon"))
         body = {
             "source": form.get("source"),
-            "received_at": local_input(form.get("received_at"), settings.timezone),
+            "received_at": local_input(form.get("received_at"), complaints.settings.timezone),
             "content": form.get("content") or "",
             "campaign": form.get("campaign") or None,
             "location": {"lat": lat, "lon": lon} if lat is not None or lon is not None else None,
@@ -113,20 +116,15 @@ class ComplaintPages(Controller):
 
     @get("/complaints/{uuid:str}")
     async def complaint_page(
-        self,
-        request: Request[User, Any, Any],
-        uuid: FromPath[str],
-        complaints: ComplaintsDep,
-        campaigns: CampaignsDep,
-        ratings: RatingsDep,
+        self, request: UserRequest, uuid: FromPath[str], complaints: ComplaintsDep
     ) -> Template:
         user = request.user
         detail = await complaints.detail(user, uuid)
         complaint = detail.complaint
         rating = None
         if complaint.status == ComplaintStatus.closed and user.role in (Role.office, Role.lead):
-            rating = ratings.link(f"complaint:{complaint.uuid}", str(request.base_url))
-        ref = await campaigns.reference()
+            rating = complaints.ratings.link(f"complaint:{complaint.uuid}", str(request.base_url))
+        ref = await complaints.campaigns.reference()
         return page(
             request,
             "complaints/detail.html",
@@ -140,22 +138,22 @@ class ComplaintPages(Controller):
             answer_uuid=str(uuidlib.uuid4()),
         )
 
-    @post("/complaints/{uuid:str}/assign", guards=[roles(Role.office)])
-    async def assign(
-        self,
-        request: Request[User, Any, Any],
-        uuid: FromPath[str],
-        complaints: ComplaintsDep,
-        settings: SettingsDep,
+    @post(
+        ["/complaints/{uuid:str}/assign", "/complaints/{uuid:str}/return-visit"], guards=[roles(Role.office)]
+    )
+    async def dated_step(
+        self, request: UserRequest, uuid: FromPath[str], complaints: ComplaintsDep
     ) -> Redirect:
-        return await _dated_step(
-            request, uuid, complaints.assign, settings, lambda form: {"unit": form.get("unit")}
-        )
+        """An office step from the complaint's page whose form carries a deadline in the bureau's
+        local time: the step gets its fields of the form and the deadline with its offset."""
+        step, fields = _DATED_STEPS[request.url.path.rstrip("/").rsplit("/", 1)[1]]
+        form = await request.form()
+        body = {**fields(form), "deadline": local_input(form.get("deadline"), complaints.settings.timezone)}
+        await getattr(complaints, step)(request.user, uuid, body)
+        return Redirect(f"/complaints/{uuid}", status_code=303)
 
     @post("/complaints/{uuid:str}/answer", guards=[roles(Role.office, Role.handler)])
-    async def answer(
-        self, request: Request[User, Any, Any], uuid: FromPath[str], complaints: ComplaintsDep
-    ) -> Redirect:
+    async def answer(self, request: UserRequest, uuid: FromPath[str], complaints: ComplaintsDep) -> Redirect:
         """Without JavaScript; with it, the phone's outbox PUTs the same answer to the API."""
         form = await request.form()
         answer_uuid = canonical_uuid(form.get("uuid"))
@@ -167,47 +165,10 @@ class ComplaintPages(Controller):
         await complaints.answer(request.user, uuid, answer_uuid, {"result": form.get("result") or ""})
         return Redirect(f"/complaints/{uuid}", status_code=303)
 
-    @post("/complaints/{uuid:str}/return-visit", guards=[roles(Role.office)])
-    async def return_visit(
-        self,
-        request: Request[User, Any, Any],
-        uuid: FromPath[str],
-        complaints: ComplaintsDep,
-        settings: SettingsDep,
-    ) -> Redirect:
-        return await _dated_step(
-            request,
-            uuid,
-            complaints.return_visit,
-            settings,
-            lambda form: {"outcome": form.get("outcome"), "note": form.get("note") or ""},
-        )
-
     @post("/complaints/{uuid:str}/close", guards=[roles(Role.office)])
-    async def close(
-        self,
-        request: Request[User, Any, Any],
-        uuid: FromPath[str],
-        complaints: ComplaintsDep,
-        ratings: RatingsDep,
-    ) -> Redirect:
-        await complaints.close(request.user, uuid, ratings)
+    async def close(self, request: UserRequest, uuid: FromPath[str], complaints: ComplaintsDep) -> Redirect:
+        await complaints.close(request.user, uuid)
         return Redirect(f"/complaints/{uuid}", status_code=303)
-
-
-async def _dated_step(
-    request: Request[User, Any, Any],
-    uuid: str,
-    step: Callable[[User, str, dict[str, Any]], Awaitable[Any]],
-    settings: Settings,
-    fields: Callable[[Any], dict[str, Any]],
-) -> Redirect:
-    """An office step from the complaint's page whose form carries a deadline in local time:
-    the step gets `fields` of the form and the deadline with its offset, then the page again."""
-    form = await request.form()
-    body = {**fields(form), "deadline": local_input(form.get("deadline"), settings.timezone)}
-    await step(request.user, uuid, body)
-    return Redirect(f"/complaints/{uuid}", status_code=303)
 
 
 class RatingPages(Controller):

@@ -22,6 +22,7 @@ from ..models import Complaint, ComplaintEvent, ComplaintStatus, Finding, User, 
 from ..settings import Settings
 from .access import visible_complaints
 from .queues import Urgency, urgency
+from .ratings import RatingService
 
 LIST_LIMIT = 200
 
@@ -41,12 +42,16 @@ class ComplaintDetail:
     finding_visible: bool
 
 
+@dataclass(eq=False)
 class ComplaintReads:
-    def __init__(self, db: Database, settings: Settings, campaigns: CampaignService) -> None:
-        self.db = db
-        self.settings = settings
-        self.campaigns = campaigns
-        self.zone = ZoneInfo(settings.timezone)
+    db: Database
+    settings: Settings
+    campaigns: CampaignService
+    # The one-time rating links of closed complaints: each close opens one.
+    ratings: RatingService
+
+    def __post_init__(self) -> None:
+        self.zone = ZoneInfo(self.settings.timezone)
 
     # ---- clocks ---------------------------------------------------------------------------
 

@@ -17,9 +17,10 @@ ROUTES = [ComplaintApiController, ComplaintPages, RatingPages, RoundApiControlle
 
 def providers(services: dict[str, Any]) -> dict[str, Any]:
     db, settings = services["db"], services["settings"]
+    ratings = RatingService(db, settings, services["counters"])
     return {
-        "complaints": ComplaintService(db, settings, services["campaigns"]),
+        "complaints": ComplaintService(db, settings, services["campaigns"], ratings),
         "complaint_indicators": ComplaintIndicatorService(db, settings.timezone),
-        "ratings": RatingService(db, settings, services["counters"]),
+        "ratings": ratings,
         "rounds": RoundService(db, services["campaigns"]),
     }

@@ -6,6 +6,7 @@ Every change is one transaction with its event and its audit entry. A refused tr
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -85,17 +86,8 @@ class ComplaintService(ComplaintReads):
                 return 200, existing
             complaint = Complaint(
                 uuid=uuid,
-                source=data.source,
-                received_at=data.received_at,
-                content=data.content,
-                campaign_id=data.campaign_id,
-                lat=data.lat,
-                lon=data.lon,
-                address=data.address,
-                complainant_name=data.complainant_name,
-                complainant_phone=data.complainant_phone,
+                **asdict(data),
                 status=ComplaintStatus.received.value,
-                body_sha256=data.body_sha256,
                 created_by_id=user.id,
                 reopen_count=0,
                 result="",
@@ -268,7 +260,7 @@ class ComplaintService(ComplaintReads):
             await audit.write(session)
         return await self._reload(user, uuid)
 
-    async def close(self, user: User, uuid: str, ratings: Any) -> Complaint:
+    async def close(self, user: User, uuid: str) -> Complaint:
         self._office_only(user)
         async with self.db.write() as session:
             complaint = await self._visible(session, user, uuid, lock=True)
@@ -279,7 +271,7 @@ class ComplaintService(ComplaintReads):
             complaint.closed_at = utcnow()
             audit = AuditLog(actor_id=user.id)
             self._record(session, audit, complaint, user, "closed", before)
-            ratings.add_for_complaint(session, complaint)
+            self.ratings.add_for_complaint(session, complaint)
             await audit.write(session)
         return await self._reload(user, uuid)
 

@@ -3,9 +3,9 @@ whoever may see a unit's answer downloads it (docs/duties.md)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, Response, get, post, put
+from litestar import Controller, Response, get, post, put
 from litestar.params import FromPath, FromQuery, PathParameter, QueryParameter, SkipValidation
 
 from ..accounts.guards import roles
@@ -13,7 +13,8 @@ from ..api import MAX_ROW_ID, JsonRequest, shaped
 from ..deps import DutiesDep, DutyAnswersDep
 from ..documents.uploads import document_response, read_body
 from ..i18n import lang
-from ..models import Role, User
+from ..models import Role
+from ..web import UserRequest
 from .presenters import AnswerOut, DutyIn, DutyOut, duty_json, version_json
 from .service import FIRST_YEAR, LAST_YEAR
 
@@ -34,9 +35,7 @@ class DutyApiController(Controller):
     request_class = JsonRequest
 
     @post("/", guards=[roles(Role.office)], status_code=201, request_max_body_size=64 * 1024)
-    async def create(
-        self, request: Request[User, Any, Any], duties: DutiesDep, data: SkipValidation[DutyIn]
-    ) -> DutyOut:
+    async def create(self, request: UserRequest, duties: DutiesDep, data: SkipValidation[DutyIn]) -> DutyOut:
         """A duty of the year (office): `{"year", "code", "title_zh", "title_en", "description_zh",
         "description_en", "deadline": "YYYY-MM-DD", "units": "all" | [CODE, ...]}`; 422 names each
         field that is wrong, 409 when the year has a duty of that code already."""
@@ -44,16 +43,14 @@ class DutyApiController(Controller):
         return shaped(duty_json(await duties.view(request.user, duty.id), lang()), DutyOut)
 
     @get("/", guards=[READERS])
-    async def list_duties(
-        self, request: Request[User, Any, Any], duties: DutiesDep, year: Year = None
-    ) -> list[DutyOut]:
+    async def list_duties(self, request: UserRequest, duties: DutiesDep, year: Year = None) -> list[DutyOut]:
         """The year's duties by deadline, with the answers of the units the reader may see: all for
         the office, a lead's campaigns' units, a handler's own unit (and only the duties it is asked for)."""
         views = await duties.views(request.user, year=year or duties.current_year())
         return [shaped(duty_json(view, lang()), DutyOut) for view in views]
 
     @get("/{duty_id:int}", guards=[READERS])
-    async def duty(self, request: Request[User, Any, Any], duty_id: DutyId, duties: DutiesDep) -> DutyOut:
+    async def duty(self, request: UserRequest, duty_id: DutyId, duties: DutiesDep) -> DutyOut:
         return shaped(duty_json(await duties.view(request.user, duty_id), lang()), DutyOut)
 
     # The body is the document itself, its size limited by XUNCHA_MAX_DUTY_FILE_BYTES as it streams.
@@ -65,7 +62,7 @@ class DutyApiController(Controller):
     )
     async def put_answer(
         self,
-        request: Request[User, Any, Any],
+        request: UserRequest,
         duty_id: DutyId,
         unit: FromPath[str],
         duty_answers: DutyAnswersDep,
@@ -90,7 +87,7 @@ class DutyApiController(Controller):
     @get("/{duty_id:int}/answers/{unit:str}/file", guards=[READERS])
     async def answer_file(
         self,
-        request: Request[User, Any, Any],
+        request: UserRequest,
         duty_id: DutyId,
         unit: FromPath[str],
         duty_answers: DutyAnswersDep,

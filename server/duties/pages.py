@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
@@ -14,9 +14,9 @@ from ..deps import DutiesDep, DutyAnswersDep
 from ..documents.uploads import read_part
 from ..errors import AppError
 from ..forms import form_values
-from ..models import Role, Unit, User, utcnow
+from ..models import Role, Unit, utcnow
 from ..photos.forms import FORM_BODY_LIMIT
-from ..web import form_page
+from ..web import UserRequest, form_page, form_step
 from .answers import DUTY_DOCUMENTS
 from .api import DutyId, Year
 from .presenters import BULLETINS, file_url
@@ -39,7 +39,7 @@ def matrix(views: list[DutyView], late_only: bool) -> list[tuple[Unit, list[Any]
 
 
 async def calendar_page(
-    request: Request[User, Any, Any],
+    request: UserRequest,
     duties: DutyService,
     year: int | None,
     late: bool,
@@ -67,7 +67,7 @@ async def calendar_page(
 
 
 async def duty_page(
-    request: Request[User, Any, Any],
+    request: UserRequest,
     duties: DutyService,
     duty_id: int,
     *,
@@ -104,32 +104,28 @@ class DutyPages(Controller):
 
     @get("/", guards=[roles(Role.office, Role.lead, Role.handler)])
     async def calendar(
-        self,
-        request: Request[User, Any, Any],
-        duties: DutiesDep,
-        year: Year = None,
-        late: FromQuery[str] = "",
+        self, request: UserRequest, duties: DutiesDep, year: Year = None, late: FromQuery[str] = ""
     ) -> Template:
         return await calendar_page(request, duties, year, late == "1")
 
     @post("/", guards=[roles(Role.office)], status_code=303)
-    async def create(self, request: Request[User, Any, Any], duties: DutiesDep) -> Any:
+    async def create(self, request: UserRequest, duties: DutiesDep) -> Any:
         form = await request.form()
         values: dict[str, Any] = form_values(form)
         chosen = [v for v in form.getall("units", []) if isinstance(v, str)]
         body = {k: v for k, v in values.items() if k not in ("_csrf", "scope", "units")}
         body["units"] = chosen if values.get("scope") == "chosen" else "all"
-        try:
-            duty = await duties.create(request.user, body)
-        except AppError as exc:
+
+        async def refused(exc: AppError) -> Template:
             values["chosen"] = chosen
             year = int(values["year"]) if values.get("year", "").isdigit() else None
             return await calendar_page(request, duties, year, False, error=exc, values=values)
-        return Redirect(f"/duties/{duty.id}", status_code=303)
+
+        return await form_step(duties.create(request.user, body), lambda duty: f"/duties/{duty.id}", refused)
 
     @get("/{duty_id:int}", guards=[roles(Role.office, Role.lead, Role.handler)])
     async def duty(
-        self, request: Request[User, Any, Any], duty_id: DutyId, duties: DutiesDep, saved: FromQuery[str] = ""
+        self, request: UserRequest, duty_id: DutyId, duties: DutiesDep, saved: FromQuery[str] = ""
     ) -> Template:
         return await duty_page(request, duties, duty_id, saved=saved == "1")
 
@@ -141,19 +137,19 @@ class DutyPages(Controller):
         request_max_body_size=FORM_BODY_LIMIT,
     )
     async def answer(
-        self,
-        request: Request[User, Any, Any],
-        duty_id: DutyId,
-        duties: DutiesDep,
-        duty_answers: DutyAnswersDep,
+        self, request: UserRequest, duty_id: DutyId, duty_answers: DutyAnswersDep
     ) -> Template | Redirect:
         user = request.user
-        try:
+
+        async def upload() -> None:
             target = await duty_answers.target(user, duty_id, user.unit.code)
             form = await request.form()
             part = await read_part(form.get("file"), duty_answers.settings.max_duty_file_bytes)
             data, filename = part or (b"", None)
             await duty_answers.answer(user, target, data, filename)
-        except AppError as exc:
-            return await duty_page(request, duties, duty_id, error=exc)
-        return Redirect(f"/duties/{duty_id}?saved=1", status_code=303)
+
+        return await form_step(
+            upload(),
+            f"/duties/{duty_id}?saved=1",
+            lambda exc: duty_page(request, duty_answers.duties, duty_id, error=exc),
+        )

@@ -13,6 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..audit.chain import AuditLog
 from ..models import Duty, DutyUnit, Unit, utcnow
 
+# What a duty takes from its spec as it is.
+COPIED = ("code", "title_zh", "title_en", "description_zh", "description_en")
+
 
 def current_year(timezone: str) -> int:
     return utcnow().astimezone(ZoneInfo(timezone)).year
@@ -28,11 +31,7 @@ async def seed_duties(session: AsyncSession, audit: AuditLog, year: int, specs: 
             continue
         duty = Duty(
             year=year,
-            code=spec.code,
-            title_zh=spec.title_zh,
-            title_en=spec.title_en,
-            description_zh=spec.description_zh,
-            description_en=spec.description_en,
+            **{name: getattr(spec, name) for name in COPIED},
             due_on=date(year, spec.month, spec.day),
             scope="chosen" if spec.units else "all",
             created_by_id=None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, String
+from sqlalchemy import DateTime, ForeignKey, MetaData, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -66,3 +66,23 @@ class CodedNamed:
 
     def name(self, lang: str) -> str:
         return self.name_en if lang == "en" else self.name_zh
+
+
+class StatusEvent:
+    """The columns every step in the history of a finding or a complaint has: when, by whom, what,
+    and the unit and deadline it set. Each history adds its subject, its statuses and its detail."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-1)  # first, as in the migrations
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(20))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ChosenUnit:
+    """A unit its owner chose, once (a duty's chosen units, a leader's contact points): the owner's
+    column, and the pair's uniqueness, are the table's own."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-1)  # first, as in the migrations
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, UTCDateTime, UUIDStr, utcnow
+from .base import Base, StatusEvent, UTCDateTime, UUIDStr, utcnow
 from .campaigns import Campaign, Site
 from .enums import ComplaintSource, ComplaintStatus, VisitOutcome, values
 from .org import Unit, User
@@ -63,21 +63,15 @@ class Complaint(Base):
     assigned_unit: Mapped[Unit | None] = relationship(lazy="joined")
 
 
-class ComplaintEvent(Base):
+class ComplaintEvent(StatusEvent, Base):
     """One step of a complaint's history. A unit's answer sent from a phone carries its own UUID,
     so the same answer arriving twice is recognised."""
 
     __tablename__ = "complaint_events"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    action: Mapped[str] = mapped_column(String(20))
     from_status: Mapped[str | None] = mapped_column(String(14))
     to_status: Mapped[str | None] = mapped_column(String(14))
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
-    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     note: Mapped[str] = mapped_column(Text, default="")
     answer_uuid: Mapped[str | None] = mapped_column(UUIDStr, unique=True)
     body_sha256: Mapped[str | None] = mapped_column(String(64))

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, UTCDateTime, utcnow
+from .base import Base, ChosenUnit, UTCDateTime, utcnow
 from .org import Unit
 
 
@@ -43,15 +43,13 @@ class Duty(Base):
         return (self.description_en or self.description_zh) if lang == "en" else self.description_zh
 
 
-class DutyUnit(Base):
+class DutyUnit(ChosenUnit, Base):
     """A unit chosen to answer a duty whose scope is "chosen"."""
 
     __tablename__ = "duty_units"
     __table_args__ = (UniqueConstraint("duty_id", "unit_id", name="uq_duty_units_duty_unit"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     duty_id: Mapped[int] = mapped_column(ForeignKey("duties.id"), index=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
 
 
 class DutyAnswer(Base):

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, UTCDateTime, UUIDStr, utcnow
+from .base import Base, StatusEvent, UTCDateTime, UUIDStr, utcnow
 from .campaigns import Campaign, ChecklistItem, Site
 from .checks import Answer, Check
 from .enums import CheckStatus, FindingStatus, Severity, values
@@ -65,22 +65,16 @@ class Finding(Base):
     assigned_unit: Mapped[Unit | None] = relationship(lazy="joined")
 
 
-class FindingEvent(Base):
+class FindingEvent(StatusEvent, Base):
     """One step of a finding's history: who did what, when, and why."""
 
     __tablename__ = "finding_events"
     # The desk's feed looks for the latest disclosures (migration 0006).
     __table_args__ = (Index("ix_finding_events_action_id", "action", "id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    action: Mapped[str] = mapped_column(String(20))
     from_status: Mapped[str | None] = mapped_column(String(12))
     to_status: Mapped[str | None] = mapped_column(String(12))
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
-    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(Text, default="")
     rectification_id: Mapped[int | None] = mapped_column(ForeignKey("rectifications.id"))
     related_finding_id: Mapped[int | None] = mapped_column(ForeignKey("findings.id"))

@@ -7,21 +7,19 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, UTCDateTime, utcnow
+from .base import Base, ChosenUnit, UTCDateTime, utcnow
 from .org import Unit, User
 
 TOPIC_STATUSES = ("open", "answered", "accepted", "returned")
 
 
-class ContactPoint(Base):
+class ContactPoint(ChosenUnit, Base):
     """A unit a bureau leader follows. Never deleted: a dropped one is inactive."""
 
     __tablename__ = "contact_points"
     __table_args__ = (UniqueConstraint("leader_id", "unit_id", name="uq_contact_points_leader_unit"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     leader_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
