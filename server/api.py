@@ -1,5 +1,5 @@
 """What every JSON route shares: body limits, reading a JSON body, UUID path parameters,
-next-page links and the digest that tells a replay from a different body."""
+paging and next-page links, receipts and the digest that tells a replay from a different body."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ import json
 import re
 import unicodedata
 import uuid as uuidlib
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
 import msgspec
 from litestar import Request, Response, put
+from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
 from litestar.params import PathParameter, QueryParameter
 from litestar.types import Empty
@@ -49,6 +51,23 @@ PageCursor = Annotated[
     int | None,
     QueryParameter(ge=1, le=MAX_ROW_ID, description="The `next` link's cursor: rows older than this one."),
 ]
+
+
+@dataclass(frozen=True)
+class Paging:
+    """Where a listing newest first starts (`before`, a row id) and how many rows it answers."""
+
+    before: int | None
+    limit: int
+
+
+def _paging(before: PageCursor = None, limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50) -> Paging:
+    return Paging(before, limit)
+
+
+# A controller's `dependencies` entry: a handler's `paging: PagingDep` reads `before` and `limit`.
+PAGING = {"paging": Provide(_paging, sync_to_thread=False)}
+PagingDep = NamedDependency[Paging]
 
 
 class BadBody(AppError):
@@ -282,6 +301,11 @@ def uuid_or_404(value: str, what: str, message: str | None = None) -> str:
     return canonical
 
 
+def page_of(request: Request[Any, Any, Any], items: Sequence[Any], cursor: int | None, schema: type[T]) -> T:
+    """A page of a listing as its schema: the items and the link to the next page (null on the last)."""
+    return shaped({"items": items, "next": next_page_url(request, cursor)}, schema)
+
+
 def next_page_url(request: Request[Any, Any, Any], cursor: int | None, key: str = "before") -> str | None:
     """The same request with the cursor of the next page, or None on the last page.
 
@@ -323,12 +347,21 @@ def photo_put(path: str, receipt: type[Any]) -> Any:
     )
 
 
+def receipt(stored: tuple[int, Mapping[str, Any]], schema: type[T]) -> Response[T]:
+    """What a sync PUT's store answered, as its receipt with its status (201 new, 200 again)."""
+    status, body = stored
+    return Response(shaped(body, schema), status_code=status)
+
+
+# How a service keeps a photo: (user, the UUID of what it belongs to, its UUID, type, bytes).
+PutPhoto = Callable[[Any, str, str, str | None, bytes], Awaitable[tuple[int, Mapping[str, Any]]]]
+
+
 async def stored_photo(
-    request: Request[Any, Any, Any],
-    receipt: type[T],
-    store: Callable[[str | None, bytes], Awaitable[tuple[int, Mapping[str, Any]]]],
+    request: Request[Any, Any, Any], put_photo: PutPhoto, owner: str, photo_uuid: str, schema: type[T]
 ) -> Response[T]:
-    """Reads the photo's bytes, has `store` keep them, and answers its receipt with its status."""
+    """Reads the photo's bytes (after its UUID and type are checked), has `put_photo` keep them
+    for `owner` (a canonical UUID), and answers its receipt with its status."""
+    photo_uuid = uuid_or_404(photo_uuid, "The photo UUID")
     content_type, data = await read_photo_body(request)
-    status, body = await store(content_type, data)
-    return Response(shaped(body, receipt), status_code=status)
+    return receipt(await put_photo(request.user, owner, photo_uuid, content_type, data), schema)

@@ -80,17 +80,7 @@ class IndicatorApiController(Controller):
         month: FromQuery[str | None] = None,
     ) -> IndicatorsOut:
         """Rates with their numerators and denominators; `value` is null when there is no data."""
-        filters = await filters_from_query(
-            campaigns,
-            campaign=campaign,
-            status=None,
-            unit=unit,
-            site=None,
-            severity=None,
-            since=None,
-            until=None,
-            overdue=False,
-        )
+        filters = await filters_from_query(campaigns, {"campaign": campaign, "unit": unit})
         may_read_indicators(request.user, await campaigns.reference(), filters)
         period = None
         if month:
