@@ -17,7 +17,7 @@ import msgspec
 from litestar import Request, Response, put
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
-from litestar.params import PathParameter, QueryParameter
+from litestar.params import FromPath, PathParameter, QueryParameter
 from litestar.types import Empty
 
 from .errors import AppError, Invalid, NotFound
@@ -337,31 +337,52 @@ def event_json(event: Any) -> dict[str, Any]:
     }
 
 
+def sync_put(path: str, receipt: type[Any], what: str) -> Any:
+    """The route of a sync PUT of a JSON body (a check, a rectification): its limit and receipts."""
+    return put(
+        path,
+        request_max_body_size=JSON_BODY_LIMIT,
+        status_code=200,
+        responses=receipt_responses(receipt, what),
+    )
+
+
 def photo_put(path: str, receipt: type[Any]) -> Any:
-    """The route of a PUT of a photo's bytes: the photo body limit, and its receipts documented."""
+    """The route of a PUT of a photo's bytes: the photo body limit, its receipts documented, and
+    the handler's `upload: PhotoUploadDep`."""
     return put(
         path,
         request_max_body_size=PHOTO_BODY_LIMIT,
         status_code=200,
         responses=receipt_responses(receipt, "photo"),
+        dependencies={"upload": Provide(PhotoUpload, sync_to_thread=False)},
     )
 
 
-def receipt(stored: tuple[int, Mapping[str, Any]], schema: type[T]) -> Response[T]:
-    """What a sync PUT's store answered, as its receipt with its status (201 new, 200 again)."""
+def receipt(stored: tuple[int, Mapping[str, Any]], schema: type[Any] | None = None) -> Response[Any]:
+    """What an idempotent PUT's store answered, with its status (201 new, 200 again): as its
+    receipt schema when it has one."""
     status, body = stored
-    return Response(shaped(body, schema), status_code=status)
+    return Response(shaped(body, schema) if schema else body, status_code=status)
 
 
 # How a service keeps a photo: (user, the UUID of what it belongs to, its UUID, type, bytes).
 PutPhoto = Callable[[Any, str, str, str | None, bytes], Awaitable[tuple[int, Mapping[str, Any]]]]
 
 
-async def stored_photo(
-    request: Request[Any, Any, Any], put_photo: PutPhoto, owner: str, photo_uuid: str, schema: type[T]
-) -> Response[T]:
-    """Reads the photo's bytes (after its UUID and type are checked), has `put_photo` keep them
-    for `owner` (a canonical UUID), and answers its receipt with its status."""
-    photo_uuid = uuid_or_404(photo_uuid, "The photo UUID")
-    content_type, data = await read_photo_body(request)
-    return receipt(await put_photo(request.user, owner, photo_uuid, content_type, data), schema)
+@dataclass(frozen=True)
+class PhotoUpload:
+    """The photo a PUT's path names and its bytes, read only when `store` is called."""
+
+    request: Request[Any, Any, Any]
+    photo_uuid: FromPath[str]
+
+    async def store(self, put_photo: PutPhoto, owner: str, schema: type[T]) -> Response[T]:
+        """Has `put_photo` keep the photo for `owner` (a canonical UUID, checked first), once the
+        photo's UUID and type are checked, and answers its receipt with its status."""
+        photo_uuid = uuid_or_404(self.photo_uuid, "The photo UUID")
+        content_type, data = await read_photo_body(self.request)
+        return receipt(await put_photo(self.request.user, owner, photo_uuid, content_type, data), schema)
+
+
+PhotoUploadDep = NamedDependency[PhotoUpload]

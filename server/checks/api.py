@@ -6,22 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, put
+from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter, SkipValidation
 
 from ..accounts.guards import logged_in
-from ..api import (
-    JSON_BODY_LIMIT,
-    JsonRequest,
-    page_of,
-    photo_put,
-    receipt,
-    receipt_responses,
-    shaped,
-    stored_photo,
-    uuid_or_404,
-)
+from ..api import JsonRequest, PhotoUploadDep, page_of, photo_put, receipt, shaped, sync_put, uuid_or_404
 from ..deps import CampaignsDep, ChecksDep
 from ..errors import Invalid
 from ..i18n import gettext as _
@@ -80,12 +70,7 @@ class CheckApiController(Controller):
     request_class = JsonRequest
     dependencies = {"listing": Provide(_check_query)}
 
-    @put(
-        "/checks/{check_uuid:str}",
-        request_max_body_size=JSON_BODY_LIMIT,
-        status_code=200,
-        responses=receipt_responses(CheckReceipt, "check"),
-    )
+    @sync_put("/checks/{check_uuid:str}", CheckReceipt, "check")
     async def put_check(
         self,
         request: Request[User, Any, Any],
@@ -94,19 +79,16 @@ class CheckApiController(Controller):
         data: SkipValidation[CheckBody],
     ) -> Response[CheckReceipt]:
         # The body is decoded by the service, which also needs it as sent for its digest.
-        stored = await checks.put_check(request.user, uuid_or_404(check_uuid, "The check UUID"), data)
-        return receipt(stored, CheckReceipt)
+        check_uuid = uuid_or_404(check_uuid, "The check UUID")
+        return receipt(await checks.put_check(request.user, check_uuid, data), CheckReceipt)
 
     @photo_put("/checks/{check_uuid:str}/photos/{photo_uuid:str}", CheckPhotoReceipt)
     async def put_photo(
-        self,
-        request: Request[User, Any, Any],
-        check_uuid: FromPath[str],
-        photo_uuid: FromPath[str],
-        checks: ChecksDep,
+        self, check_uuid: FromPath[str], checks: ChecksDep, upload: PhotoUploadDep
     ) -> Response[CheckPhotoReceipt]:
-        owner = uuid_or_404(check_uuid, "The check UUID")
-        return await stored_photo(request, checks.put_photo, owner, photo_uuid, CheckPhotoReceipt)
+        return await upload.store(
+            checks.put_photo, uuid_or_404(check_uuid, "The check UUID"), CheckPhotoReceipt
+        )
 
     @get("/checks")
     async def list_checks(

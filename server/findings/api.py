@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post, put
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, SkipValidation
 
@@ -18,13 +18,13 @@ from ..api import (
     FindingId,
     JsonRequest,
     PagingDep,
+    PhotoUploadDep,
     decode_body,
     page_of,
     photo_put,
     receipt,
-    receipt_responses,
     shaped,
-    stored_photo,
+    sync_put,
     uuid_or_404,
 )
 from ..api import event_json as workflow_event_json
@@ -190,10 +190,8 @@ class FindingApiController(Controller):
         count = await workflow.disclose(request.user, uuid_or_404(check_uuid, "The check UUID"))
         return Disclosure(uuid=check_uuid, disclosed_findings=count)
 
-    @put(
-        "/findings/{finding_id:int}/rectifications/{rect_uuid:str}",
-        status_code=200,
-        responses=receipt_responses(RectificationReceipt, "rectification"),
+    @sync_put(
+        "/findings/{finding_id:int}/rectifications/{rect_uuid:str}", RectificationReceipt, "rectification"
     )
     async def put_rectification(
         self,
@@ -203,20 +201,17 @@ class FindingApiController(Controller):
         rectifications: RectificationsDep,
         data: SkipValidation[RectificationBody],
     ) -> Response[RectificationReceipt]:
-        stored = await rectifications.put(request.user, finding_id, rect_uuid_or_404(rect_uuid), data)
-        return receipt(stored, RectificationReceipt)
+        rect_uuid = rect_uuid_or_404(rect_uuid)
+        return receipt(
+            await rectifications.put(request.user, finding_id, rect_uuid, data), RectificationReceipt
+        )
 
     @photo_put("/rectifications/{rect_uuid:str}/photos/{photo_uuid:str}", RectificationPhotoReceipt)
     async def put_rectification_photo(
-        self,
-        request: Request[User, Any, Any],
-        rect_uuid: FromPath[str],
-        photo_uuid: FromPath[str],
-        rectifications: RectificationsDep,
+        self, rect_uuid: FromPath[str], rectifications: RectificationsDep, upload: PhotoUploadDep
     ) -> Response[RectificationPhotoReceipt]:
-        owner = rect_uuid_or_404(rect_uuid)
-        return await stored_photo(
-            request, rectifications.put_photo, owner, photo_uuid, RectificationPhotoReceipt
+        return await upload.store(
+            rectifications.put_photo, rect_uuid_or_404(rect_uuid), RectificationPhotoReceipt
         )
 
     @get("/findings/{finding_id:int}/notice.pdf", media_type=PDF, responses=PDF_RESPONSES)
