@@ -24,6 +24,7 @@ from ..errors import Forbidden, NotFound
 from ..i18n import gettext as _
 from ..labels import N_
 from ..models import Unit, User
+from ..page_views import PageView, provided_view
 from ..web import page
 from .composite import ranked
 from .periods import Period, parse_period
@@ -80,19 +81,25 @@ DRILL_DOWN = {"drill": Provide(DrillDown, sync_to_thread=False)}
 DrillDownDep = NamedDependency[DrillDown]
 
 
+@dataclass(frozen=True)
+class ScoreView(PageView):
+    """What the ranking and a unit's report read (a handler's `view: ScoreViewDep`)."""
+
+    scores: ScoresDep
+    responsibility: ResponsibilityDep
+
+
+ScoreViewDep = NamedDependency[ScoreView]
+
+
 class ScorePages(Controller):
     guards = [logged_in]
-    dependencies = DRILL_DOWN
+    dependencies = {**DRILL_DOWN, **provided_view(ScoreView)}
 
     @get("/scores")
-    async def ranking(
-        self,
-        request: Request[User, Any, Any],
-        scores: ScoresDep,
-        responsibility: ResponsibilityDep,
-        period: FromQuery[str | None] = None,
-    ) -> Template:
-        this_year = datetime.now(ZoneInfo(scores.settings.timezone)).year
+    async def ranking(self, view: ScoreViewDep, period: FromQuery[str | None] = None) -> Template:
+        request, scores, responsibility = view.request, view.scores, view.responsibility
+        this_year = datetime.now(ZoneInfo(view.settings.timezone)).year
         chosen = parse_period(period or str(this_year))
         units = _refuse_none(await scores.visible_units(request.user))
         assessed = await responsibility.assess(chosen)
@@ -102,8 +109,7 @@ class ScorePages(Controller):
         report_units = await responsibility.report_units(request.user) or []
         year = chosen.first_month.year
         trend = await monthly_trend(scores, units, year)
-        return page(
-            request,
+        return view.template(
             "assessment/ranking.html",
             period=chosen,
             choices=period_choices(chosen, this_year),
@@ -119,22 +125,15 @@ class ScorePages(Controller):
         )
 
     @get("/scores/{period:str}/{unit:str}")
-    async def report(
-        self,
-        request: Request[User, Any, Any],
-        scores: ScoresDep,
-        responsibility: ResponsibilityDep,
-        period: FromPath[str],
-        unit: FromPath[str],
-    ) -> Template:
+    async def report(self, view: ScoreViewDep, period: FromPath[str], unit: FromPath[str]) -> Template:
         """A unit's three results, for the unit and the unit above it."""
+        request, responsibility = view.request, view.responsibility
         chosen = parse_period(period)
         shown = _one_of(_refuse_none(await responsibility.report_units(request.user)), unit)
         assessed = await responsibility.assess(chosen)
-        visible = {u.code for u in await scores.visible_units(request.user) or []}
+        visible = {u.code for u in await view.scores.visible_units(request.user) or []}
         result = assessed.unit_json(shown)
-        return page(
-            request,
+        return view.template(
             "assessment/report.html",
             period=chosen,
             unit=shown,

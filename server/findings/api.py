@@ -111,7 +111,7 @@ async def query_filters(
     until: FromQuery[datetime | None] = None,
     overdue: FromQuery[bool] = False,
 ) -> FindingFilters:
-    """GET /api/v1/findings's filters (a handler's `filters: FindingFilters`); the indicators API
+    """GET /api/v1/findings's filters (a handler's `filters: FiltersDep`); the indicators API
     names only the campaign and the unit."""
     values = {"campaign": campaign, "status": status, "unit": unit, "site": site, "severity": severity}
     return await filters_from_query(campaigns, {**values, "since": since, "until": until, "overdue": overdue})
@@ -119,7 +119,7 @@ async def query_filters(
 
 @dataclass(frozen=True)
 class Step:
-    """A workflow step by the caller on the finding the path names (a handler's `step: Step`)."""
+    """A workflow step by the caller on the finding the path names (a handler's `step: StepDep`)."""
 
     workflow: Workflow
     user: User

@@ -114,7 +114,7 @@ def notice_data(
 @dataclass(frozen=True)
 class FindingNotice:
     """The notice of the finding a route's path names, as the reader may see it (a handler's
-    `notice: FindingNotice`, see NOTICE): as a page or as a PDF."""
+    `notice: NoticeDep`, see NOTICE): as a page or as a PDF."""
 
     detail: FindingDetail
     photos: PhotoService

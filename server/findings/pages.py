@@ -11,19 +11,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from ..accounts.guards import logged_in
 from ..api import FindingId
-from ..deps import CampaignsDep, FindingsDep, SettingsDep, WorkflowDep
+from ..deps import FindingsDep, WorkflowDep
 from ..desk.filters import deadline_mark, render, whole_number
 from ..errors import AppError, NotFound
 from ..i18n import gettext as _
 from ..i18n import ngettext
 from ..labels import label
 from ..models import FindingStatus, Role, User, utcnow
+from ..page_views import PageView, provided_view
 from ..web import page
 from .audit_text import audit_sentences
 from .display import (
@@ -42,17 +43,19 @@ from .display import (
 from .notice import NOTICE, NoticeDep
 from .notice_pdf import format_date, format_datetime
 from .proposals import proposed_deadline, proposed_unit, rectifying_units
+from .service import FindingDetail
 
 
 @dataclass(frozen=True)
-class FindingView:
+class FindingView(PageView):
     """The finding the path names, with what its page is built from (a handler's `view: FindingViewDep`)."""
 
-    request: Request[User, Any, Any]
     finding_id: FindingId
     findings: FindingsDep
-    campaigns: CampaignsDep
-    settings: SettingsDep
+
+    async def detail(self) -> FindingDetail:
+        """The finding with its check, history and rectifications; 404 for one the reader may not see."""
+        return await self.findings.detail(self.request.user, self.finding_id)
 
     async def page(
         self, *, form: Any = None, error: AppError | None = None, status_code: int = 200
@@ -60,7 +63,7 @@ class FindingView:
         """The page; after a refused step, with the message and the form as it was filled in."""
         request, findings, campaigns, settings = self.request, self.findings, self.campaigns, self.settings
         user = request.user
-        detail = await findings.detail(user, self.finding_id)
+        detail = await self.detail()
         finding = detail.finding
         zone = ZoneInfo(settings.timezone)
         lead = detail.can_act_as_lead
@@ -125,7 +128,7 @@ FindingViewDep = NamedDependency[FindingView]
 
 class FindingPages(Controller):
     guards = [logged_in]
-    dependencies = {**NOTICE, "view": Provide(FindingView, sync_to_thread=False)}
+    dependencies = {**NOTICE, **provided_view(FindingView)}
 
     @get("/findings/{finding_id:int}")
     async def finding(self, view: FindingViewDep) -> Template:
@@ -184,6 +187,5 @@ async def take_step(step: str, view: FindingView, form: Any, workflow: Any) -> s
         into = str(form.get("into") or "").strip().lstrip("#")
         await workflow.merge(user, finding_id, whole_number(into) or into or None)
         return "merged"
-    detail = await view.findings.detail(user, finding_id)
-    await workflow.disclose(user, detail.check.uuid)
+    await workflow.disclose(user, (await view.detail()).check.uuid)
     return "disclosed"
