@@ -1,4 +1,6 @@
-"""The indicators API: a campaign's or a unit's rates, for those who answer for them."""
+"""The indicators API (a campaign's or a unit's rates, for those who answer for them), and the
+assessment API: the democratic evaluation's votes, the scores with their drill-down, the three
+assessments."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, put
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from msgspec import Meta, Struct
 
 from ..accounts.guards import logged_in
@@ -19,7 +21,7 @@ from ..findings.filters import FindingFilters, filters_from_query
 from ..i18n import gettext as _
 from ..models import Role, User
 from .indicators import DEFINITIONS
-from .pages import DRILL_DOWN, DrillDownDep, _refuse_none
+from .pages import DRILL_DOWN, DrillDownDep, UnitPeriod, UnitPeriodDep, refuse_none
 from .periods import Period, parse_period
 
 MIN_YEAR, MAX_YEAR = 2, 9998
@@ -176,21 +178,22 @@ class AssessmentApiController(Controller):
     path = "/api/v1"
     guards = [logged_in]
     tags = ["assessment"]
-    dependencies = {**DRILL_DOWN, "chosen": Provide(_period, sync_to_thread=False)}
+    dependencies = {
+        **DRILL_DOWN,
+        "at": Provide(UnitPeriod, sync_to_thread=False),
+        "chosen": Provide(_period, sync_to_thread=False),
+    }
 
     @put("/evaluations/{period:str}/{unit:str}", status_code=200, request_max_body_size=4096)
     async def put_evaluation(
-        self,
-        request: Request[User, Any, Any],
-        period: FromPath[str],
-        unit: FromPath[str],
-        evaluations: EvaluationsDep,
+        self, at: UnitPeriodDep, evaluations: EvaluationsDep
     ) -> Response[dict[str, Any]]:
         """The votes of the collective democratic evaluation of a unit for a period (office only)."""
-        if request.user.role != Role.office:
+        user = at.request.user
+        if user.role != Role.office:
             raise Forbidden(_("The supervision office enters the votes of the democratic evaluation."))
         return receipt(
-            await evaluations.put(request.user, parse_period(period), unit, await read_json(request))
+            await evaluations.put(user, parse_period(at.period), at.unit, await read_json(at.request))
         )
 
     @get("/scores")
@@ -207,7 +210,7 @@ class AssessmentApiController(Controller):
     @get("/scores/{period:str}/{unit:str}")
     async def records(self, drill: DrillDownDep) -> dict[str, Any]:
         """The unit's score for the period and, for each part, the records it rests on."""
-        _period, _unit, row, found = await drill.load()
+        _chosen, _shown, row, found = await drill.load()
         return {"score": row, **found}
 
     @get("/responsibility")
@@ -216,6 +219,6 @@ class AssessmentApiController(Controller):
     ) -> dict[str, Any]:
         """Three assessments (三考核): each unit's own result, its overseeing department's and its
         contact-point leaders'; the office sees all units, others the units whose report they read."""
-        units = _refuse_none(await responsibility.report_units(request.user))
+        units = refuse_none(await responsibility.report_units(request.user))
         assessed = await responsibility.assess(chosen)
         return assessed.as_json({u.id for u in units})

@@ -34,7 +34,7 @@ from .trend import bars, monthly_trend
 NOT_YOURS = N_("There is no unit %(code)s whose scores you may see.")
 
 
-def _refuse_none(units: list[Unit] | None) -> list[Unit]:
+def refuse_none(units: list[Unit] | None) -> list[Unit]:
     if units is None:
         raise Forbidden(_("The scores are for lead leaders, the responsible units and the office."))
     return units
@@ -60,25 +60,32 @@ def period_choices(period: Period, this_year: int) -> list[tuple[str, str]]:
 
 
 @dataclass(frozen=True)
-class DrillDown:
-    """The unit and period a drill-down's path names (a handler's `drill: DrillDownDep`)."""
+class UnitPeriod:
+    """The period and the unit (by code) a route's path names, and who asks (a handler's `at: UnitPeriodDep`)."""
 
     request: Request[User, Any, Any]
     period: FromPath[str]
     unit: FromPath[str]
+
+
+@dataclass(frozen=True)
+class DrillDown(UnitPeriod):
+    """The unit and period a drill-down's path names (a handler's `drill: DrillDownDep`)."""
+
     scores: ScoresDep
     records: RecordsDep
 
     async def load(self) -> tuple[Period, Unit, dict[str, Any], dict[str, Any]]:
         """The unit's score row and the records behind it, or 404 when the reader may not see them."""
         reader, period = self.request.user, parse_period(self.period)
-        unit = _one_of(_refuse_none(await self.scores.visible_units(reader)), self.unit)
+        unit = _one_of(refuse_none(await self.scores.visible_units(reader)), self.unit)
         (row,) = await self.scores.scores([unit], period)
         return period, unit, row, await self.records.records(reader, unit, period)
 
 
 DRILL_DOWN = {"drill": Provide(DrillDown, sync_to_thread=False)}
 DrillDownDep = NamedDependency[DrillDown]
+UnitPeriodDep = NamedDependency[UnitPeriod]
 
 
 @dataclass(frozen=True)
@@ -101,7 +108,7 @@ class ScorePages(Controller):
         request, scores, responsibility = view.request, view.scores, view.responsibility
         this_year = datetime.now(ZoneInfo(view.settings.timezone)).year
         chosen = parse_period(period or str(this_year))
-        units = _refuse_none(await scores.visible_units(request.user))
+        units = refuse_none(await scores.visible_units(request.user))
         assessed = await responsibility.assess(chosen)
         # Every unit is scored once, for the three assessments; the reader's units are ranked among themselves.
         rows = ranked([dict(assessed.rows[unit.code]) for unit in units])
@@ -129,7 +136,7 @@ class ScorePages(Controller):
         """A unit's three results, for the unit and the unit above it."""
         request, responsibility = view.request, view.responsibility
         chosen = parse_period(period)
-        shown = _one_of(_refuse_none(await responsibility.report_units(request.user)), unit)
+        shown = _one_of(refuse_none(await responsibility.report_units(request.user)), unit)
         assessed = await responsibility.assess(chosen)
         visible = {u.code for u in await view.scores.visible_units(request.user) or []}
         result = assessed.unit_json(shown)
