@@ -1,5 +1,5 @@
 """What every JSON route shares: body limits, reading a JSON body, UUID path parameters,
-next-page links and the digest that tells a replay from a different body."""
+paging and next-page links, receipts and the digest that tells a replay from a different body."""
 
 from __future__ import annotations
 
@@ -8,14 +8,16 @@ import json
 import re
 import unicodedata
 import uuid as uuidlib
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
 import msgspec
 from litestar import Request, Response, put
+from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
-from litestar.params import PathParameter, QueryParameter
+from litestar.params import FromPath, PathParameter, QueryParameter
 from litestar.types import Empty
 
 from .errors import AppError, Invalid, NotFound
@@ -49,6 +51,23 @@ PageCursor = Annotated[
     int | None,
     QueryParameter(ge=1, le=MAX_ROW_ID, description="The `next` link's cursor: rows older than this one."),
 ]
+
+
+@dataclass(frozen=True)
+class Paging:
+    """Where a listing newest first starts (`before`, a row id) and how many rows it answers."""
+
+    before: int | None
+    limit: int
+
+
+def _paging(before: PageCursor = None, limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50) -> Paging:
+    return Paging(before, limit)
+
+
+# A controller's `dependencies` entry: a handler's `paging: PagingDep` reads `before` and `limit`.
+PAGING = {"paging": Provide(_paging, sync_to_thread=False)}
+PagingDep = NamedDependency[Paging]
 
 
 class BadBody(AppError):
@@ -282,6 +301,11 @@ def uuid_or_404(value: str, what: str, message: str | None = None) -> str:
     return canonical
 
 
+def page_of(request: Request[Any, Any, Any], items: Sequence[Any], cursor: int | None, schema: type[T]) -> T:
+    """A page of a listing as its schema: the items and the link to the next page (null on the last)."""
+    return shaped({"items": items, "next": next_page_url(request, cursor)}, schema)
+
+
 def next_page_url(request: Request[Any, Any, Any], cursor: int | None, key: str = "before") -> str | None:
     """The same request with the cursor of the next page, or None on the last page.
 
@@ -313,22 +337,52 @@ def event_json(event: Any) -> dict[str, Any]:
     }
 
 
+def sync_put(path: str, receipt: type[Any], what: str) -> Any:
+    """The route of a sync PUT of a JSON body (a check, a rectification): its limit and receipts."""
+    return put(
+        path,
+        request_max_body_size=JSON_BODY_LIMIT,
+        status_code=200,
+        responses=receipt_responses(receipt, what),
+    )
+
+
 def photo_put(path: str, receipt: type[Any]) -> Any:
-    """The route of a PUT of a photo's bytes: the photo body limit, and its receipts documented."""
+    """The route of a PUT of a photo's bytes: the photo body limit, its receipts documented, and
+    the handler's `upload: PhotoUploadDep`."""
     return put(
         path,
         request_max_body_size=PHOTO_BODY_LIMIT,
         status_code=200,
         responses=receipt_responses(receipt, "photo"),
+        dependencies={"upload": Provide(PhotoUpload, sync_to_thread=False)},
     )
 
 
-async def stored_photo(
-    request: Request[Any, Any, Any],
-    receipt: type[T],
-    store: Callable[[str | None, bytes], Awaitable[tuple[int, Mapping[str, Any]]]],
-) -> Response[T]:
-    """Reads the photo's bytes, has `store` keep them, and answers its receipt with its status."""
-    content_type, data = await read_photo_body(request)
-    status, body = await store(content_type, data)
-    return Response(shaped(body, receipt), status_code=status)
+def receipt(stored: tuple[int, Mapping[str, Any]], schema: type[Any] | None = None) -> Response[Any]:
+    """What an idempotent PUT's store answered, with its status (201 new, 200 again): as its
+    receipt schema when it has one."""
+    status, body = stored
+    return Response(shaped(body, schema) if schema else body, status_code=status)
+
+
+# How a service keeps a photo: (user, the UUID of what it belongs to, its UUID, type, bytes).
+PutPhoto = Callable[[Any, str, str, str | None, bytes], Awaitable[tuple[int, Mapping[str, Any]]]]
+
+
+@dataclass(frozen=True)
+class PhotoUpload:
+    """The photo a PUT's path names and its bytes, read only when `store` is called."""
+
+    request: Request[Any, Any, Any]
+    photo_uuid: FromPath[str]
+
+    async def store(self, put_photo: PutPhoto, owner: str, schema: type[T]) -> Response[T]:
+        """Has `put_photo` keep the photo for `owner` (a canonical UUID, checked first), once the
+        photo's UUID and type are checked, and answers its receipt with its status."""
+        photo_uuid = uuid_or_404(self.photo_uuid, "The photo UUID")
+        content_type, data = await read_photo_body(self.request)
+        return receipt(await put_photo(self.request.user, owner, photo_uuid, content_type, data), schema)
+
+
+PhotoUploadDep = NamedDependency[PhotoUpload]

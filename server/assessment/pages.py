@@ -1,6 +1,5 @@
 """The ranking page (/scores), a unit's report (/scores/{period}/{unit}) and the drill-down from
-each figure to the records behind it (/scores/{period}/{unit}/{part}); and the same drill-down
-and the three assessments for programs.
+each figure to the records behind it (/scores/{period}/{unit}/{part}), which the API shares.
 
 Who sees what: the office every unit; a lead the units of their campaigns; a unit its own. A
 unit's report (its three results) is also read by the unit above it and, for a bureau leader,
@@ -9,11 +8,13 @@ by the leader who follows it. Another unit's drill-down or report is 404, as if 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
@@ -23,17 +24,17 @@ from ..errors import Forbidden, NotFound
 from ..i18n import gettext as _
 from ..labels import N_
 from ..models import Unit, User
+from ..page_views import PageView, provided_view
 from ..web import page
 from .composite import ranked
 from .periods import Period, parse_period
-from .records import RecordService
-from .scores import PARTS, ScoreService
+from .scores import PARTS
 from .trend import bars, monthly_trend
 
 NOT_YOURS = N_("There is no unit %(code)s whose scores you may see.")
 
 
-def _refuse_none(units: list[Unit] | None) -> list[Unit]:
+def refuse_none(units: list[Unit] | None) -> list[Unit]:
     if units is None:
         raise Forbidden(_("The scores are for lead leaders, the responsible units and the office."))
     return units
@@ -58,30 +59,56 @@ def period_choices(period: Period, this_year: int) -> list[tuple[str, str]]:
     return choices
 
 
-async def drill_down(
-    reader: User, period_text: str, code: str, scores: ScoreService, records: RecordService
-) -> tuple[Period, Unit, dict[str, Any], dict[str, Any]]:
-    """The unit's score row and the records behind it, or 404 when the reader may not see them."""
-    period = parse_period(period_text)
-    unit = _one_of(_refuse_none(await scores.visible_units(reader)), code)
-    (row,) = await scores.scores([unit], period)
-    return period, unit, row, await records.records(reader, unit, period)
+@dataclass(frozen=True)
+class UnitPeriod:
+    """The period and the unit (by code) a route's path names, and who asks (a handler's `at: UnitPeriodDep`)."""
+
+    request: Request[User, Any, Any]
+    period: FromPath[str]
+    unit: FromPath[str]
+
+
+@dataclass(frozen=True)
+class DrillDown(UnitPeriod):
+    """The unit and period a drill-down's path names (a handler's `drill: DrillDownDep`)."""
+
+    scores: ScoresDep
+    records: RecordsDep
+
+    async def load(self) -> tuple[Period, Unit, dict[str, Any], dict[str, Any]]:
+        """The unit's score row and the records behind it, or 404 when the reader may not see them."""
+        reader, period = self.request.user, parse_period(self.period)
+        unit = _one_of(refuse_none(await self.scores.visible_units(reader)), self.unit)
+        (row,) = await self.scores.scores([unit], period)
+        return period, unit, row, await self.records.records(reader, unit, period)
+
+
+DRILL_DOWN = {"drill": Provide(DrillDown, sync_to_thread=False)}
+DrillDownDep = NamedDependency[DrillDown]
+UnitPeriodDep = NamedDependency[UnitPeriod]
+
+
+@dataclass(frozen=True)
+class ScoreView(PageView):
+    """What the ranking and a unit's report read (a handler's `view: ScoreViewDep`)."""
+
+    scores: ScoresDep
+    responsibility: ResponsibilityDep
+
+
+ScoreViewDep = NamedDependency[ScoreView]
 
 
 class ScorePages(Controller):
     guards = [logged_in]
+    dependencies = {**DRILL_DOWN, **provided_view(ScoreView)}
 
     @get("/scores")
-    async def ranking(
-        self,
-        request: Request[User, Any, Any],
-        scores: ScoresDep,
-        responsibility: ResponsibilityDep,
-        period: FromQuery[str | None] = None,
-    ) -> Template:
-        this_year = datetime.now(ZoneInfo(scores.settings.timezone)).year
+    async def ranking(self, view: ScoreViewDep, period: FromQuery[str | None] = None) -> Template:
+        request, scores, responsibility = view.request, view.scores, view.responsibility
+        this_year = datetime.now(ZoneInfo(view.settings.timezone)).year
         chosen = parse_period(period or str(this_year))
-        units = _refuse_none(await scores.visible_units(request.user))
+        units = refuse_none(await scores.visible_units(request.user))
         assessed = await responsibility.assess(chosen)
         # Every unit is scored once, for the three assessments; the reader's units are ranked among themselves.
         rows = ranked([dict(assessed.rows[unit.code]) for unit in units])
@@ -89,8 +116,7 @@ class ScorePages(Controller):
         report_units = await responsibility.report_units(request.user) or []
         year = chosen.first_month.year
         trend = await monthly_trend(scores, units, year)
-        return page(
-            request,
+        return view.template(
             "assessment/ranking.html",
             period=chosen,
             choices=period_choices(chosen, this_year),
@@ -106,22 +132,15 @@ class ScorePages(Controller):
         )
 
     @get("/scores/{period:str}/{unit:str}")
-    async def report(
-        self,
-        request: Request[User, Any, Any],
-        scores: ScoresDep,
-        responsibility: ResponsibilityDep,
-        period: FromPath[str],
-        unit: FromPath[str],
-    ) -> Template:
+    async def report(self, view: ScoreViewDep, period: FromPath[str], unit: FromPath[str]) -> Template:
         """A unit's three results, for the unit and the unit above it."""
+        request, responsibility = view.request, view.responsibility
         chosen = parse_period(period)
-        shown = _one_of(_refuse_none(await responsibility.report_units(request.user)), unit)
+        shown = _one_of(refuse_none(await responsibility.report_units(request.user)), unit)
         assessed = await responsibility.assess(chosen)
-        visible = {u.code for u in await scores.visible_units(request.user) or []}
+        visible = {u.code for u in await view.scores.visible_units(request.user) or []}
         result = assessed.unit_json(shown)
-        return page(
-            request,
+        return view.template(
             "assessment/report.html",
             period=chosen,
             unit=shown,
@@ -135,18 +154,12 @@ class ScorePages(Controller):
 
     @get("/scores/{period:str}/{unit:str}/{part:str}")
     async def part(
-        self,
-        request: Request[User, Any, Any],
-        scores: ScoresDep,
-        records: RecordsDep,
-        period: FromPath[str],
-        unit: FromPath[str],
-        part: FromPath[str],
+        self, request: Request[User, Any, Any], drill: DrillDownDep, part: FromPath[str]
     ) -> Template:
         """The records behind one part of a unit's score."""
         if part not in PARTS:
             raise NotFound(_("There is nothing here."))
-        chosen, shown, row, found = await drill_down(request.user, period, unit, scores, records)
+        chosen, shown, row, found = await drill.load()
         return page(
             request,
             "assessment/part.html",
@@ -156,36 +169,3 @@ class ScorePages(Controller):
             row=row,
             records=found[part],
         )
-
-
-class DrillDownApiController(Controller):
-    path = "/api/v1"
-    guards = [logged_in]
-    tags = ["assessment"]
-
-    @get("/scores/{period:str}/{unit:str}")
-    async def records(
-        self,
-        request: Request[User, Any, Any],
-        scores: ScoresDep,
-        records: RecordsDep,
-        period: FromPath[str],
-        unit: FromPath[str],
-    ) -> dict[str, Any]:
-        """The unit's score for the period and, for each part, the records it rests on."""
-        _period, _unit, row, found = await drill_down(request.user, period, unit, scores, records)
-        return {"score": row, **found}
-
-    @get("/responsibility")
-    async def responsibility(
-        self,
-        request: Request[User, Any, Any],
-        responsibility: ResponsibilityDep,
-        period: FromQuery[str | None] = None,
-    ) -> dict[str, Any]:
-        """Three assessments (三考核): each unit's own result, its overseeing department's and its
-        contact-point leaders'; the office sees all units, others the units whose report they read."""
-        chosen = parse_period(period)
-        units = _refuse_none(await responsibility.report_units(request.user))
-        assessed = await responsibility.assess(chosen)
-        return assessed.as_json({u.id for u in units})

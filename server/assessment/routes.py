@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..documents.uploads import DocumentStore
-from .api import EvaluationApiController, IndicatorApiController, ScoreApiController
+from .api import AssessmentApiController, IndicatorApiController
 from .consequence_rules import Rules
 from .consequences import ConsequenceService
 from .consequences_api import ConsequenceApiController
@@ -15,18 +15,16 @@ from .consequences_pages import ConsequencePages
 from .evaluations import EvaluationService
 from .indicators import IndicatorService
 from .notices import UnitNoticeService
-from .pages import DrillDownApiController, ScorePages
+from .pages import ScorePages
 from .records import RecordService
 from .responsibility import ResponsibilityService
 from .scores import ScoreService
 
 ROUTES = [
     IndicatorApiController,
-    EvaluationApiController,
-    ScoreApiController,
+    AssessmentApiController,
     ConsequenceApiController,
     ConsequencePages,
-    DrillDownApiController,
     ScorePages,
 ]
 

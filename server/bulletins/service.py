@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -56,28 +57,19 @@ def _field(name: str, message: str) -> dict[str, str]:
     return {"field": name, "message": message}
 
 
+@dataclass(eq=False)
 class BulletinService:
-    def __init__(
-        self,
-        db: Database,
-        settings: Settings,
-        scores: ScoreService,
-        complaints: ComplaintIndicatorService,
-        clock: Callable[[], datetime] = utcnow,
-        *,
-        responsibility: Any = None,
-        consequences: Any = None,
-    ) -> None:
-        self.db = db
-        self.settings = settings
-        self.scores = scores
-        self.complaints = complaints
-        # The three assessments (ResponsibilityService) and the records that followed from the
-        # ratings (ConsequenceService); a bulletin without them leaves those sections out.
-        self.responsibility = responsibility
-        self.consequences = consequences
-        # The moment "now" is read from: whether a period has ended, what is overdue.
-        self.clock = clock
+    db: Database
+    settings: Settings
+    scores: ScoreService
+    complaints: ComplaintIndicatorService
+    # The moment "now" is read from: whether a period has ended, what is overdue.
+    clock: Callable[[], datetime] = utcnow
+    _: KW_ONLY
+    # The three assessments (ResponsibilityService) and the records that followed from the
+    # ratings (ConsequenceService); a bulletin without them leaves those sections out.
+    responsibility: Any = None
+    consequences: Any = None
 
     # --- input -------------------------------------------------------------------------
 

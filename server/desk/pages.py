@@ -7,21 +7,25 @@ live feed. The filters live in filters.py, the queries in service.py and notific
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.response import Redirect, Response, Template
 
 from ..assessment.indicators import DEFINITIONS
-from ..deps import CampaignsDep, DeskDep, IndicatorsDep, NotificationsDep, SettingsDep
+from ..campaigns.service import CampaignRef, Reference
+from ..deps import DeskDep, IndicatorsDep, NotificationsDep
 from ..errors import AppError, Invalid
 from ..findings.service import WAITING_FOR_UNIT
 from ..i18n import gettext as _
 from ..i18n import lang
 from ..labels import N_, label
 from ..models import FindingStatus, User, utcnow
+from ..page_views import PageView, provided_view
 from .filters import (
     DESK,
     MAP_LIMIT,
@@ -50,25 +54,41 @@ def notification_kinds() -> dict[str, str]:
     return {kind: _(text) for kind, text in NOTIFICATION_KINDS.items()}
 
 
+@dataclass(frozen=True)
+class DeskView(PageView):
+    """What the desk's pages read (a handler's `view: DeskViewDep`)."""
+
+    desk: DeskDep
+    notifications: NotificationsDep
+    indicators: IndicatorsDep
+
+    async def mine(self) -> tuple[Reference, list[CampaignRef]]:
+        """The reference data, and the campaigns on the caller's desk."""
+        ref = await self.campaigns.reference()
+        return ref, desk_campaigns(ref, self.request.user)
+
+    def campaign(self, mine: list[CampaignRef]) -> CampaignRef:
+        """The campaign the query names, or the first on the desk; 404 for one not on it."""
+        return pick_campaign(mine, self.request.query_params.get("campaign"))
+
+
+DeskViewDep = NamedDependency[DeskView]
+
+
 class DeskPages(Controller):
-    @get("/desk", guards=[DESK])
-    async def desk(
-        self,
-        request: Request[User, Any, Any],
-        desk: DeskDep,
-        notifications: NotificationsDep,
-        campaigns: CampaignsDep,
-        indicators: IndicatorsDep,
-        settings: SettingsDep,
-    ) -> Template:
+    guards = [DESK]
+    dependencies = provided_view(DeskView)
+
+    @get("/desk")
+    async def desk(self, view: DeskViewDep) -> Template:
+        request, settings = view.request, view.settings
         user = request.user
-        ref = await campaigns.reference()
-        mine = desk_campaigns(ref, user)
+        ref, mine = await view.mine()
         if not mine:
             return render(request, "desk/home.html", campaign=None, campaigns=[])
-        campaign = pick_campaign(mine, request.query_params.get("campaign"))
+        campaign = view.campaign(mine)
         zone = ZoneInfo(settings.timezone)
-        units = await campaigns.units()
+        units = await view.campaigns.units()
         values = raw_filters(request.query_params)
         error: AppError | None = None
         results: list[ListedFinding] = []
@@ -79,7 +99,7 @@ class DeskPages(Controller):
         except Invalid as exc:
             error = exc
         if query is not None:
-            results, more = await desk.results(user, query)
+            results, more = await view.desk.results(user, query)
         context: dict[str, Any] = {
             "campaign": campaign,
             "values": values,
@@ -102,12 +122,12 @@ class DeskPages(Controller):
         # each reads in its own connection, so they run side by side rather than one after
         # the other (SQLite's readers do not block each other in WAL mode).
         figures, counts, (notes, unread), state, sites, (event_mark, note_mark) = await asyncio.gather(
-            indicators.compute(campaign_id=campaign.id, month=month),
-            indicators.status_counts(campaign_id=campaign.id),
-            notifications.latest(user),
-            desk.campaign_state(user, campaign.id),
-            campaigns.sites(),
-            desk.marks(user, campaign.id),
+            view.indicators.compute(campaign_id=campaign.id, month=month),
+            view.indicators.status_counts(campaign_id=campaign.id),
+            view.notifications.latest(user),
+            view.desk.campaign_state(user, campaign.id),
+            view.campaigns.sites(),
+            view.desk.marks(user, campaign.id),
         )
         center = map_point(settings, *settings.map_center)
         context.update(
@@ -140,21 +160,13 @@ class DeskPages(Controller):
         )
         return render(request, "desk/home.html", status, **context)
 
-    @get("/desk/feed", guards=[DESK])
-    async def feed(
-        self,
-        request: Request[User, Any, Any],
-        desk: DeskDep,
-        campaigns: CampaignsDep,
-        indicators: IndicatorsDep,
-        notifications: NotificationsDep,
-    ) -> Template | Response[None]:
+    @get("/desk/feed")
+    async def feed(self, view: DeskViewDep) -> Template | Response[None]:
         """What changed since the desk last asked: the findings newer than the last one it has
         (one query on the primary key) and, when any finding moved or a notification came, the
         counters and the notifications; 204 when nothing did."""
-        campaign = pick_campaign(
-            desk_campaigns(await campaigns.reference(), request.user), request.query_params.get("campaign")
-        )
+        request, desk = view.request, view.desk
+        campaign = view.campaign((await view.mine())[1])
         seen = {}
         for name in ("after", "disclosed", "events", "notes"):
             value = whole_number(request.query_params.get(name) or "0", 15)
@@ -182,13 +194,13 @@ class DeskPages(Controller):
         }
         if moved:
             counts, (overdue_count, due_soon_count) = await asyncio.gather(
-                indicators.status_counts(campaign_id=campaign.id), desk.deadline_counts(campaign.id)
+                view.indicators.status_counts(campaign_id=campaign.id), desk.deadline_counts(campaign.id)
             )
             context.update(
                 counts=counts, overdue_count=overdue_count, due_soon_count=due_soon_count, live_counts=True
             )
         if noted:
-            notes, unread = await notifications.latest(request.user)
+            notes, unread = await view.notifications.latest(request.user)
             context.update(
                 notifications=notes, unread=unread, notification_kinds=notification_kinds(), live_notes=True
             )
@@ -198,20 +210,15 @@ class DeskPages(Controller):
             response.headers["HX-Trigger"] = "desk-changed"
         return response
 
-    @get("/desk/map.json", guards=[DESK])
-    async def map_points(
-        self,
-        request: Request[User, Any, Any],
-        desk: DeskDep,
-        campaigns: CampaignsDep,
-        settings: SettingsDep,
-    ) -> Response[dict[str, Any]]:
+    @get("/desk/map.json")
+    async def map_points(self, view: DeskViewDep) -> Response[dict[str, Any]]:
         """The filtered findings as points, in the coordinates of the configured tiles."""
-        ref = await campaigns.reference()
-        units = await campaigns.units()
+        request, settings = view.request, view.settings
+        ref, mine = await view.mine()
+        units = await view.campaigns.units()
         values = raw_filters(request.query_params)
         try:
-            campaign = pick_campaign(desk_campaigns(ref, request.user), request.query_params.get("campaign"))
+            campaign = view.campaign(mine)
             query = parse_desk_query(
                 values,
                 campaign,
@@ -229,7 +236,7 @@ class DeskPages(Controller):
             return Response(body, status_code=exc.status_code)
         english = lang() == "en"
         now = utcnow()
-        rows = await desk.map_rows(request.user, query, english)
+        rows = await view.desk.map_rows(request.user, query, english)
         points = []
         for row in rows[:MAP_LIMIT]:
             lat, lon = map_point(settings, row[1], row[2])
@@ -249,7 +256,7 @@ class DeskPages(Controller):
         crs = "gcj02" if settings.tile_url and settings.tile_crs == "gcj02" else "wgs84"
         return Response({"crs": crs, "points": points, "truncated": len(rows) > MAP_LIMIT})
 
-    @post("/desk/notifications/read", guards=[DESK])
+    @post("/desk/notifications/read")
     async def notifications_read(
         self, request: Request[User, Any, Any], notifications: NotificationsDep
     ) -> Redirect:

@@ -2,42 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from litestar import Controller, Request, Response, get, post, put
-from litestar.params import FromPath, FromQuery, QueryParameter, SkipValidation
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, SkipValidation
 
 from ..accounts.guards import logged_in
 from ..api import (
     JSON_BODY_LIMIT,
+    PAGING,
     FindingId,
     JsonRequest,
-    PageCursor,
+    PagingDep,
+    PhotoUploadDep,
     decode_body,
-    next_page_url,
+    page_of,
     photo_put,
-    receipt_responses,
+    receipt,
     shaped,
-    stored_photo,
+    sync_put,
     uuid_or_404,
 )
 from ..api import event_json as workflow_event_json
-from ..deps import (
-    CampaignsDep,
-    FindingsDep,
-    PhotosDep,
-    RectificationsDep,
-    SettingsDep,
-    WorkflowDep,
-)
+from ..deps import CampaignsDep, FindingsDep, RectificationsDep, WorkflowDep
 from ..documents.download import PDF, PDF_RESPONSES, download
 from ..i18n import gettext as _
 from ..i18n import lang
 from ..models import User
 from ..photos.presenters import photo_json
-from .filters import filters_from_query
-from .notice import notice_pdf
+from .filters import FindingFilters, filters_from_query
+from .notice import NOTICE, NoticeDep
 from .proposals import deadline_rule
 from .rectifications import rect_uuid_or_404
 from .schemas import (
@@ -54,6 +52,7 @@ from .schemas import (
     workflow_messages,
 )
 from .service import finding_json
+from .workflow import Workflow
 
 
 def event_json(event: Any, language: str) -> dict[str, Any]:
@@ -101,9 +100,42 @@ def finding_detail_json(detail: Any, language: str) -> dict[str, Any]:
     return body
 
 
-def _finding_out(finding: Any) -> FindingOut:
-    """What each workflow step answers: the finding as it now stands."""
-    return shaped(finding_json(finding, lang()), FindingOut)
+async def query_filters(
+    campaigns: CampaignsDep,
+    campaign: FromQuery[str | None] = None,
+    status: FromQuery[str | None] = None,
+    unit: FromQuery[str | None] = None,
+    site: FromQuery[str | None] = None,
+    severity: FromQuery[str | None] = None,
+    since: FromQuery[datetime | None] = None,
+    until: FromQuery[datetime | None] = None,
+    overdue: FromQuery[bool] = False,
+) -> FindingFilters:
+    """GET /api/v1/findings's filters (a handler's `filters: FiltersDep`); the indicators API
+    names only the campaign and the unit."""
+    values = {"campaign": campaign, "status": status, "unit": unit, "site": site, "severity": severity}
+    return await filters_from_query(campaigns, {**values, "since": since, "until": until, "overdue": overdue})
+
+
+@dataclass(frozen=True)
+class Step:
+    """A workflow step by the caller on the finding the path names (a handler's `step: StepDep`)."""
+
+    workflow: Workflow
+    user: User
+    finding_id: int
+
+    async def answer(self, action: Callable[..., Awaitable[Any]], *args: Any) -> FindingOut:
+        """Takes the step (`action`, one of the workflow's) and answers the finding as it now stands."""
+        return shaped(finding_json(await action(self.user, self.finding_id, *args), lang()), FindingOut)
+
+
+StepDep = NamedDependency[Step]
+FiltersDep = NamedDependency[FindingFilters]
+
+
+def _step(request: Request[User, Any, Any], finding_id: FindingId, workflow: WorkflowDep) -> Step:
+    return Step(workflow, request.user, finding_id)
 
 
 class FindingApiController(Controller):
@@ -111,42 +143,21 @@ class FindingApiController(Controller):
     guards = [logged_in]
     tags = ["findings"]
     request_class = JsonRequest
+    request_max_body_size = JSON_BODY_LIMIT
+    dependencies = {
+        **PAGING,
+        **NOTICE,
+        "filters": Provide(query_filters),
+        "step": Provide(_step, sync_to_thread=False),
+    }
 
     @get("/findings")
     async def list_findings(
-        self,
-        request: Request[User, Any, Any],
-        findings: FindingsDep,
-        campaigns: CampaignsDep,
-        campaign: FromQuery[str | None] = None,
-        status: FromQuery[str | None] = None,
-        unit: FromQuery[str | None] = None,
-        site: FromQuery[str | None] = None,
-        severity: FromQuery[str | None] = None,
-        since: FromQuery[datetime | None] = None,
-        until: FromQuery[datetime | None] = None,
-        overdue: FromQuery[bool] = False,
-        before: PageCursor = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        self, request: Request[User, Any, Any], findings: FindingsDep, filters: FiltersDep, paging: PagingDep
     ) -> FindingPage:
-        filters = await filters_from_query(
-            campaigns,
-            campaign=campaign,
-            status=status,
-            unit=unit,
-            site=site,
-            severity=severity,
-            since=since,
-            until=until,
-            overdue=overdue,
-        )
-        rows, next_cursor = await findings.list(request.user, filters, before_id=before, limit=limit)
+        rows, cursor = await findings.list(request.user, filters, before_id=paging.before, limit=paging.limit)
         language = lang()
-        page = {
-            "items": [finding_json(f, language) for f in rows],
-            "next": next_page_url(request, next_cursor),
-        }
-        return shaped(page, FindingPage)
+        return page_of(request, [finding_json(f, language) for f in rows], cursor, FindingPage)
 
     @get("/findings/{finding_id:int}")
     async def get_finding(
@@ -155,44 +166,22 @@ class FindingApiController(Controller):
         detail = await findings.detail(request.user, finding_id)
         return shaped(finding_detail_json(detail, lang()), FindingDetail)
 
-    @post("/findings/{finding_id:int}/assign", status_code=200, request_max_body_size=JSON_BODY_LIMIT)
-    async def assign(
-        self,
-        request: Request[User, Any, Any],
-        finding_id: FindingId,
-        workflow: WorkflowDep,
-        data: SkipValidation[AssignBody],
-    ) -> FindingOut:
+    @post("/findings/{finding_id:int}/assign", status_code=200)
+    async def assign(self, step: StepDep, data: SkipValidation[AssignBody]) -> FindingOut:
         body = decode_body(data, AssignBody, workflow_messages, summary=_("The assignment has mistakes."))
-        return _finding_out(
-            await workflow.assign(request.user, finding_id, body.unit, body.deadline, body.reason)
-        )
+        return await step.answer(step.workflow.assign, body.unit, body.deadline, body.reason)
 
-    @post("/findings/{finding_id:int}/verify", status_code=200, request_max_body_size=JSON_BODY_LIMIT)
-    async def verify(
-        self,
-        request: Request[User, Any, Any],
-        finding_id: FindingId,
-        workflow: WorkflowDep,
-        data: SkipValidation[VerifyBody],
-    ) -> FindingOut:
+    @post("/findings/{finding_id:int}/verify", status_code=200)
+    async def verify(self, step: StepDep, data: SkipValidation[VerifyBody]) -> FindingOut:
         body = decode_body(data, VerifyBody, workflow_messages, summary=_("The verification has mistakes."))
-        return _finding_out(
-            await workflow.verify(request.user, finding_id, body.outcome, body.reason, body.deadline)
-        )
+        return await step.answer(step.workflow.verify, body.outcome, body.reason, body.deadline)
 
-    @post("/findings/{finding_id:int}/merge", status_code=200, request_max_body_size=JSON_BODY_LIMIT)
-    async def merge(
-        self,
-        request: Request[User, Any, Any],
-        finding_id: FindingId,
-        workflow: WorkflowDep,
-        data: SkipValidation[MergeBody],
-    ) -> FindingOut:
-        body = decode_body(
-            data, MergeBody, workflow_messages, summary=_("Say which finding this one duplicates.")
+    @post("/findings/{finding_id:int}/merge", status_code=200)
+    async def merge(self, step: StepDep, data: SkipValidation[MergeBody]) -> FindingOut:
+        summary = _("Say which finding this one duplicates.")
+        return await step.answer(
+            step.workflow.merge, decode_body(data, MergeBody, workflow_messages, summary=summary).into
         )
-        return _finding_out(await workflow.merge(request.user, finding_id, body.into))
 
     @post("/checks/{check_uuid:str}/disclose", status_code=200)
     async def disclose(
@@ -201,11 +190,8 @@ class FindingApiController(Controller):
         count = await workflow.disclose(request.user, uuid_or_404(check_uuid, "The check UUID"))
         return Disclosure(uuid=check_uuid, disclosed_findings=count)
 
-    @put(
-        "/findings/{finding_id:int}/rectifications/{rect_uuid:str}",
-        request_max_body_size=JSON_BODY_LIMIT,
-        status_code=200,
-        responses=receipt_responses(RectificationReceipt, "rectification"),
+    @sync_put(
+        "/findings/{finding_id:int}/rectifications/{rect_uuid:str}", RectificationReceipt, "rectification"
     )
     async def put_rectification(
         self,
@@ -215,45 +201,22 @@ class FindingApiController(Controller):
         rectifications: RectificationsDep,
         data: SkipValidation[RectificationBody],
     ) -> Response[RectificationReceipt]:
-        status, receipt = await rectifications.put(
-            request.user, finding_id, rect_uuid_or_404(rect_uuid), data
+        rect_uuid = rect_uuid_or_404(rect_uuid)
+        return receipt(
+            await rectifications.put(request.user, finding_id, rect_uuid, data), RectificationReceipt
         )
-        return Response(shaped(receipt, RectificationReceipt), status_code=status)
 
     @photo_put("/rectifications/{rect_uuid:str}/photos/{photo_uuid:str}", RectificationPhotoReceipt)
     async def put_rectification_photo(
-        self,
-        request: Request[User, Any, Any],
-        rect_uuid: FromPath[str],
-        photo_uuid: FromPath[str],
-        rectifications: RectificationsDep,
+        self, rect_uuid: FromPath[str], rectifications: RectificationsDep, upload: PhotoUploadDep
     ) -> Response[RectificationPhotoReceipt]:
-        return await stored_photo(
-            request,
-            RectificationPhotoReceipt,
-            lambda content_type, data: rectifications.put_photo(
-                request.user,
-                rect_uuid_or_404(rect_uuid),
-                uuid_or_404(photo_uuid, "The photo UUID"),
-                content_type,
-                data,
-            ),
+        return await upload.store(
+            rectifications.put_photo, rect_uuid_or_404(rect_uuid), RectificationPhotoReceipt
         )
 
-    @get(
-        "/findings/{finding_id:int}/notice.pdf",
-        media_type=PDF,
-        responses=PDF_RESPONSES,
-    )
-    async def notice_pdf(
-        self,
-        request: Request[User, Any, Any],
-        finding_id: FindingId,
-        findings: FindingsDep,
-        photos: PhotosDep,
-        settings: SettingsDep,
-    ) -> Response[bytes]:
-        pdf, number = await notice_pdf(findings, photos, settings, request.user, finding_id)
+    @get("/findings/{finding_id:int}/notice.pdf", media_type=PDF, responses=PDF_RESPONSES)
+    async def notice_pdf(self, finding_id: FindingId, notice: NoticeDep) -> Response[bytes]:
+        pdf, number = await notice.pdf()
         return download(
             pdf, f"整改通知书{number}.pdf", PDF, inline=True, ascii_name=f"notice-{finding_id}.pdf"
         )

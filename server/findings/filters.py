@@ -129,7 +129,7 @@ def _in_utc_calendar(moment: datetime) -> bool:
     return True
 
 
-async def filters_from_query(campaigns: Any, **values: Any) -> FindingFilters:
+async def filters_from_query(campaigns: Any, values: Mapping[str, Any]) -> FindingFilters:
     """The findings API's (and the indicators API's) filters: codes and aware datetimes."""
     ref = await campaigns.reference()
     codes = Codes({code: c.id for code, c in ref.campaigns.items()}, ref.units_by_code, ref.sites_by_code)

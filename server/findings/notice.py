@@ -6,21 +6,26 @@ language the person reading the desk prefers.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import anyio.to_thread
+from litestar import Request
+from litestar.di import NamedDependency, Provide
 
+from ..api import FindingId
+from ..deps import FindingsDep, PhotosDep, SettingsDep
 from ..documents.fonts import cjk_font
 from ..documents.qr import qr_svg
 from ..errors import Conflict
 from ..i18n import gettext as _
-from ..models import CheckKind, UnitKind, User
+from ..models import CheckKind, Photo, UnitKind, User
 from ..photos.service import PhotoService
 from ..photos.store import PhotoMissing, PhotoStore, derived_key
 from ..settings import Settings
 from .notice_pdf import NO_PUBLIC_URL, NoticeData, NoticePhoto, format_datetime, render_notice_pdf
-from .service import FindingDetail, FindingService
+from .service import FindingDetail
 
 ISSUER = "十堰市城市管理综合执法局"
 SEVERITY_ZH = {"minor": "一般", "major": "较重", "critical": "严重"}
@@ -106,30 +111,54 @@ def notice_data(
     )
 
 
-async def notice_pdf(
-    findings: FindingService, photos: PhotoService, settings: Settings, user: User, finding_id: int
-) -> tuple[bytes, str]:
-    detail = await findings.detail(user, finding_id)
-    for photo in [p for p in detail.check_photos if p.received_at][:MAX_PHOTOS]:
-        try:
-            await photos.copies_ready(photo)  # made now when the background has not yet
-        except Conflict:
-            pass
-    store = photos.store
-    # Finding (and, the first time, reading) the font, reading the photos and drawing the PDF are
-    # blocking work: all off the event loop. Without a font this answers 503 before reading photos.
-    font = await anyio.to_thread.run_sync(cjk_font, settings.pdf_font)
-    data = await anyio.to_thread.run_sync(lambda: notice_data(detail, settings, store))
-    pdf = await anyio.to_thread.run_sync(render_notice_pdf, data, font)
-    return pdf, data.number
+@dataclass(frozen=True)
+class FindingNotice:
+    """The notice of the finding a route's path names, as the reader may see it (a handler's
+    `notice: NoticeDep`, see NOTICE): as a page or as a PDF."""
+
+    detail: FindingDetail
+    photos: PhotoService
+    settings: Settings
+
+    async def pdf(self) -> tuple[bytes, str]:
+        """The PDF and the notice's number."""
+        for photo in self.shown_photos():
+            try:
+                await self.photos.copies_ready(photo)  # made now when the background has not yet
+            except Conflict:
+                pass
+        # Finding (and, the first time, reading) the font, reading the photos and drawing the PDF are
+        # blocking work: all off the event loop. Without a font this answers 503 before reading photos.
+        font = await anyio.to_thread.run_sync(cjk_font, self.settings.pdf_font)
+        data = await anyio.to_thread.run_sync(
+            lambda: notice_data(self.detail, self.settings, self.photos.store)
+        )
+        return await anyio.to_thread.run_sync(render_notice_pdf, data, font), data.number
+
+    def context(self) -> dict[str, Any]:
+        # The page shows the photos by URL; nothing is read from disk for it.
+        data = notice_data(self.detail, self.settings, self.photos.store, with_photos=False)
+        return {
+            "finding": self.detail.finding,
+            "notice": data,
+            "verify_qr": qr_svg(data.verify_url, "核验二维码") if data.verify_url else None,
+            "no_public_url": NO_PUBLIC_URL,
+            "photo_uuids": [p.uuid for p in self.shown_photos()],
+        }
+
+    def shown_photos(self) -> list[Photo]:
+        return [p for p in self.detail.check_photos if p.received_at][:MAX_PHOTOS]
 
 
-def notice_context(detail: FindingDetail, settings: Settings, store: PhotoStore) -> dict[str, Any]:
-    # The page shows the photos by URL; nothing is read from disk for it.
-    data = notice_data(detail, settings, store, with_photos=False)
-    return {
-        "notice": data,
-        "verify_qr": qr_svg(data.verify_url, "核验二维码") if data.verify_url else None,
-        "no_public_url": NO_PUBLIC_URL,
-        "photo_uuids": [p.uuid for p in detail.check_photos if p.received_at][:MAX_PHOTOS],
-    }
+async def _finding_notice(
+    request: Request[User, Any, Any],
+    finding_id: FindingId,
+    findings: FindingsDep,
+    photos: PhotosDep,
+    settings: SettingsDep,
+) -> FindingNotice:
+    return FindingNotice(await findings.detail(request.user, finding_id), photos, settings)
+
+
+NOTICE = {"notice": Provide(_finding_notice)}
+NoticeDep = NamedDependency[FindingNotice]

@@ -98,12 +98,17 @@ def rectification_messages() -> Mapping[str, Message]:
 # --- what goes out ------------------------------------------------------------------------------
 
 
-class Place(Struct, forbid_unknown_fields=True):
+class Out(Struct, forbid_unknown_fields=True):
+    """What the findings API answers: a key a presenter adds without its schema fails the tests
+    instead of going out undocumented."""
+
+
+class Place(Out):
     lat: float
     lon: float
 
 
-class FindingOut(Struct, forbid_unknown_fields=True):
+class FindingOut(Out):
     """A finding, as listed and as the workflow's requests answer it (200)."""
 
     id: int
@@ -129,14 +134,14 @@ class FindingOut(Struct, forbid_unknown_fields=True):
     covert: bool
 
 
-class FindingPage(Struct, forbid_unknown_fields=True):
+class FindingPage(Out):
     """GET /api/v1/findings: newest first; `next` is the following page's URL, or null."""
 
     items: list[FindingOut]
     next: str | None
 
 
-class EventOut(Struct, forbid_unknown_fields=True):
+class EventOut(Out):
     at: Timestamp
     action: str
     by: str | None
@@ -148,7 +153,7 @@ class EventOut(Struct, forbid_unknown_fields=True):
     related_finding: int | None
 
 
-class RectificationOut(Struct, forbid_unknown_fields=True):
+class RectificationOut(Out):
     uuid: str
     unit: str
     by: str
@@ -159,13 +164,13 @@ class RectificationOut(Struct, forbid_unknown_fields=True):
     photos: list[PhotoOut]
 
 
-class DuplicateCandidate(Struct, forbid_unknown_fields=True):
+class DuplicateCandidate(Out):
     id: int
     distance_m: float
     status: str
 
 
-class FindingDetail(FindingOut, forbid_unknown_fields=True):
+class FindingDetail(FindingOut):
     """GET /api/v1/findings/{id}: with its check's photos, history, rectifications and flags."""
 
     check: str
@@ -180,14 +185,14 @@ class FindingDetail(FindingOut, forbid_unknown_fields=True):
     ]
 
 
-class Disclosure(Struct, forbid_unknown_fields=True):
+class Disclosure(Out):
     """POST /api/v1/checks/{uuid}/disclose."""
 
     uuid: str
     disclosed_findings: int
 
 
-class RectificationReceipt(Struct, forbid_unknown_fields=True):
+class RectificationReceipt(Out):
     """PUT /api/v1/findings/{id}/rectifications/{uuid}: 201 when stored, 200 for the same body again."""
 
     uuid: str
@@ -205,16 +210,16 @@ class RectificationPhotoReceipt(PhotoOut, forbid_unknown_fields=True):
     finding_status: str
 
 
-class UnitFinding(FindingOut, forbid_unknown_fields=True):
+class UnitFinding(FindingOut):
     page: Annotated[str, Meta(description="The finding's page, which the phone keeps for use offline.")]
 
 
-class UnitFindingWaiting(UnitFinding, forbid_unknown_fields=True):
+class UnitFindingWaiting(UnitFinding):
     rework_reason: str | None
     photos: list[PhotoOut]
 
 
-class UnitWork(Struct, forbid_unknown_fields=True):
+class UnitWork(Out):
     """GET /api/v1/unit/findings: a handler's work list, nearest deadline first, and what is done."""
 
     unit: Named

@@ -2,35 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Controller, Request, get
+from litestar import Controller, get
 from litestar.response import Template
 
 from ..accounts.guards import roles
-from ..deps import CampaignsDep, ChecksDep, DutiesDep, OfficeDep
+from ..deps import ChecksDep, DutiesDep, OfficeDep
 from ..desk.filters import deadline_mark
-from ..models import Role, User
-from ..web import page
+from ..models import Role
+from ..page_views import PageView, PageViewDep, provided_view
 
 
 class OverviewPages(Controller):
+    dependencies = provided_view(PageView)
+
     @get("/office", guards=[roles(Role.office)])
     async def office(
-        self,
-        request: Request[User, Any, Any],
-        office: OfficeDep,
-        checks: ChecksDep,
-        campaigns: CampaignsDep,
-        duties: DutiesDep,
+        self, view: PageViewDep, office: OfficeDep, checks: ChecksDep, duties: DutiesDep
     ) -> Template:
-        user = request.user
+        user = view.request.user
         recent = await checks.list_checks(user, limit=30)
         year = duties.current_year()
-        return page(
-            request,
+        return view.template(
             "office/home.html",
-            campaigns=list((await campaigns.reference()).campaigns.values()),
+            campaigns=list((await view.campaigns.reference()).campaigns.values()),
             checks=recent.checks,
             counts=await office.counts(user),
             overdue=await office.overdue_by_campaign(),

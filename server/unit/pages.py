@@ -19,15 +19,17 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from ..accounts.guards import roles
-from ..api import FindingId, shaped
-from ..deps import DutiesDep, FindingsDep, PhotosDep, RectificationsDep, SettingsDep, UnitDep
+from ..api import shaped
+from ..deps import DutiesDep, PhotosDep, RectificationsDep, UnitDep
 from ..errors import AppError
+from ..findings.pages import FindingView, FindingViewDep
 from ..findings.schemas import UnitWork
 from ..findings.service import WAITING_FOR_UNIT, FindingDetail, finding_json, is_due_soon, is_overdue
 from ..forms import field_errors, form_uuid, form_values, location_from_form, store_uploads
 from ..i18n import gettext as _
 from ..i18n import lang
 from ..models import Finding, FindingEvent, Role, User, utcnow
+from ..page_views import provided_view
 from ..photos.forms import FORM_BODY_LIMIT, FormPhoto, photos_from_form
 from ..photos.presenters import photo_json
 from ..photos.service import PhotoService
@@ -53,6 +55,7 @@ def latest_rework(events: list[FindingEvent]) -> FindingEvent | None:
 
 class UnitPages(Controller):
     guards = [roles(Role.handler)]
+    dependencies = provided_view(FindingView)
 
     @get("/unit")
     async def unit(self, request: Request[User, Any, Any], unit_work: UnitDep, duties: DutiesDep) -> Template:
@@ -94,30 +97,17 @@ class UnitPages(Controller):
         return shaped(listed, UnitWork)
 
     @get("/unit/findings/{finding_id:int}")
-    async def finding(
-        self,
-        request: Request[User, Any, Any],
-        finding_id: FindingId,
-        findings: FindingsDep,
-        settings: SettingsDep,
-        saved: FromQuery[str | None] = None,
-    ) -> Template:
-        detail = await findings.detail(request.user, finding_id)
-        return _finding_page(request, detail, settings, saved=bool(saved))
+    async def finding(self, view: FindingViewDep, saved: FromQuery[str | None] = None) -> Template:
+        return _finding_page(view.request, await view.detail(), view.settings, saved=bool(saved))
 
     # Photo parts above 1 MB are spooled to disk by the multipart parser, not held in memory.
     @post("/unit/findings/{finding_id:int}", request_max_body_size=FORM_BODY_LIMIT)
     async def rectify(
-        self,
-        request: Request[User, Any, Any],
-        finding_id: FindingId,
-        settings: SettingsDep,
-        findings: FindingsDep,
-        rectifications: RectificationsDep,
-        photos: PhotosDep,
+        self, view: FindingViewDep, rectifications: RectificationsDep, photos: PhotosDep
     ) -> Template | Redirect:
         """The plain form's way in; the phone's outbox PUTs the same body to the Findings API."""
-        detail = await findings.detail(request.user, finding_id)  # 404 for another unit's finding
+        request, finding_id, settings = view.request, view.finding_id, view.settings
+        detail = await view.detail()  # 404 for another unit's finding
         form = await request.form()
         try:
             rect_uuid, body, uploads = await _body_from_form(form, photos)
