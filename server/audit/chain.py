@@ -8,6 +8,7 @@ changed without an entry saying so.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..models import (
@@ -44,6 +46,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..sqlite_direct import Statement
 
 GENESIS = "0" * 64
 # Core tables: appending is on every write path, and the ORM's bulk machinery costs more.
@@ -172,8 +175,12 @@ def state_of(object_type: str, row: Any) -> dict[str, Any]:
     return {name: _plain(getattr(row, name)) for name in AUDITED_FIELDS[object_type]}
 
 
+# One encoder for every entry: json.dumps with these options builds a new one per call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def canonical(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _CANONICAL.encode(payload)
 
 
 def entry_hash(
@@ -224,8 +231,24 @@ class AuditLog:
                 select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
             )
         ).one()
-        seq, prev = head.seq, head.hash
+        rows, seq, prev = self.entries(head.seq, head.hash)
+        await session.execute(insert(ENTRIES), rows)
+        await session.execute(update(HEAD).where(HEAD.c.id == 1).values(seq=seq, hash=prev))
+
+    def write_direct(self, connection: Any, dialect: Dialect) -> None:
+        """`write` on the sqlite3 connection of a `Database.write_in_loop` transaction (which holds
+        SQLite's write lock, so the head needs no row lock), for rows written with Core."""
+        if not self.pending:
+            return
+        seq, prev = connection.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+        rows, seq, prev = self.entries(seq, prev)
+        _entry_insert(dialect).executemany(connection, rows)
+        connection.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (seq, prev))
+
+    def entries(self, seq: int, prev: str) -> tuple[list[dict[str, Any]], int, str]:
+        """The pending entries as rows chained after (seq, prev), and the new head; clears them."""
         at = utcnow()
+        at_text = at.isoformat()
         rows = []
         for action, object_type, row, actor, details in self.pending:
             seq += 1
@@ -235,7 +258,7 @@ class AuditLog:
                 data["details"] = details
             text = canonical(data)
             object_id = str(row["id"] if isinstance(row, dict) else row.id)
-            digest = entry_hash(prev, seq, at.isoformat(), actor, action, object_type, object_id, text)
+            digest = entry_hash(prev, seq, at_text, actor, action, object_type, object_id, text)
             rows.append(
                 {
                     "seq": seq,
@@ -250,9 +273,13 @@ class AuditLog:
                 }
             )
             prev = digest
-        await session.execute(insert(ENTRIES), rows)
-        await session.execute(update(HEAD).where(HEAD.c.id == 1).values(seq=seq, hash=prev))
         self.pending.clear()
+        return rows, seq, prev
+
+
+@functools.cache
+def _entry_insert(dialect: Dialect) -> Statement:
+    return Statement(insert(ENTRIES), dialect)
 
 
 async def add_audited(session: AsyncSession, row: Any, actor_id: int, action: str, object_type: str) -> None:
