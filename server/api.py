@@ -271,9 +271,15 @@ def receipt_responses(schema: type[Any], what: str) -> dict[int, ResponseSpec]:
     }
 
 
+# What str(uuid.UUID(...)) gives: a value already in this form is its own canonical form.
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def canonical_uuid(value: Any) -> str | None:
     if not isinstance(value, str) or len(value) > 40:
         return None
+    if _CANONICAL_UUID.fullmatch(value):
+        return value
     try:
         return str(uuidlib.UUID(value))
     except ValueError:
