@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -90,7 +91,7 @@ class CheckWriter:
     async def _write_isolating_failures(self, batch: list[NewCheck]) -> None:
         try:
             results = await self._write(batch)
-        except IntegrityError:
+        except (IntegrityError, sqlite3.IntegrityError):  # the latter from statements sent directly
             if len(batch) > 1:
                 # One check's bad photo UUID must not fail the others: write them alone.
                 for item in batch:
