@@ -89,11 +89,17 @@ class JsonRequest(Request[Any, Any, Any]):
 
 def parse_json(raw: bytes) -> Any:
     try:
-        # The standard parser accepts NaN and Infinity, so they reach the validator
-        # and get a message about the field instead of a bare syntax error.
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise BadBody(_("The body is not valid JSON: %(detail)s", detail=str(exc)[:120])) from None
+        # msgspec first, several times faster and the same result for what it takes; what it
+        # refuses (NaN, Infinity, a lone surrogate, a byte-order mark, bad JSON) is decided by
+        # the standard parser, as it always was.
+        body = msgspec.json.decode(raw)
+    except (msgspec.MsgspecError, RecursionError):
+        try:
+            # The standard parser accepts NaN and Infinity, so they reach the validator
+            # and get a message about the field instead of a bare syntax error.
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            raise BadBody(_("The body is not valid JSON: %(detail)s", detail=str(exc)[:120])) from None
     if _ESCAPED_SURROGATE.search(raw):
         refuse_lone_surrogates(body)
     return body
@@ -284,9 +290,15 @@ def receipt_responses(schema: type[Any], what: str) -> dict[int, ResponseSpec]:
     }
 
 
+# What str(uuid.UUID(...)) gives: a value already in this form is its own canonical form.
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def canonical_uuid(value: Any) -> str | None:
     if not isinstance(value, str) or len(value) > 40:
         return None
+    if _CANONICAL_UUID.fullmatch(value):
+        return value
     try:
         return str(uuidlib.UUID(value))
     except ValueError:
@@ -318,10 +330,13 @@ def next_page_url(request: Request[Any, Any, Any], cursor: int | None, key: str 
     return f"{request.app.state.settings.public_url}{request.url.path}?{urlencode(params)}"
 
 
+# One encoder, as json.dumps with these options would build for every call.
+_DIGEST_TEXT = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True)
+
+
 def body_digest(body: Any) -> str:
     # Key order and whitespace do not make a different body; content does.
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(_DIGEST_TEXT.encode(body).encode()).hexdigest()
 
 
 def event_json(event: Any) -> dict[str, Any]:

@@ -25,7 +25,6 @@ from litestar.template.config import TemplateConfig
 
 from .accounts import routes as accounts
 from .accounts.controller import home_of
-from .accounts.guards import csrf_guard
 from .accounts.middleware import AuthMiddleware
 from .admin import routes as admin
 from .admin.account import password_current_guard
@@ -107,7 +106,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     state = State(services)
 
     def _from_state(name: str) -> Provide:
-        def provide(state: State) -> Any:
+        # No parameters: Litestar then has nothing to resolve or validate for it per request.
+        def provide() -> Any:
             return state[name]
 
         return Provide(provide, sync_to_thread=False)
@@ -165,8 +165,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         state=state,
         # Every service in the state is injectable by its name.
         dependencies={name: _from_state(name) for name in state.dict() if name not in NOT_INJECTED},
-        middleware=[DefineMiddleware(AuthMiddleware)],
-        guards=[csrf_guard, password_current_guard],
+        # Also refuses a failed CSRF check and an account that must change its password first:
+        # once per request there, instead of app-wide guards (accounts/middleware.py).
+        middleware=[DefineMiddleware(AuthMiddleware, user_guard=password_current_guard)],
         before_send=[security_headers(settings)],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         template_config=template_config,

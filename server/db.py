@@ -156,11 +156,14 @@ _BUSY_WAIT = 15.0  # seconds, as the busy_timeout of the other connections
 
 
 class _LoopSession:
-    """A synchronous session behind the awaitable calls of an AsyncSession."""
+    """A synchronous session behind the awaitable calls of an AsyncSession. `dbapi` is the sqlite3
+    connection of its transaction, for the statements the writers send directly
+    (server/sqlite_direct.py); the async sessions of `write()` have none."""
 
     def __init__(self, session: Session) -> None:
         self.sync_session = session
         self.bind = session.get_bind()
+        self.dbapi = session.connection().connection.driver_connection
 
     async def execute(self, *args: Any, **kwargs: Any) -> Any:
         return self.sync_session.execute(*args, **kwargs)

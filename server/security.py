@@ -12,7 +12,6 @@ import base64
 import hashlib
 from urllib.parse import urlsplit
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
 from .settings import Settings
@@ -52,25 +51,34 @@ def content_security_policy(settings: Settings) -> str:
 
 def security_headers(settings: Settings):  # type: ignore[no-untyped-def]
     policy = content_security_policy(settings)
-    fixed = {
-        "Content-Security-Policy": policy,
-        "X-Content-Type-Options": "nosniff",
-        "X-Frame-Options": "DENY",
-        "Referrer-Policy": "same-origin",
-    }
+    fixed = [
+        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        for name, value in {
+            "Content-Security-Policy": policy,
+            "X-Content-Type-Options": "nosniff",
+            "X-Frame-Options": "DENY",
+            "Referrer-Policy": "same-origin",
+        }.items()
+    ]
+    private = (b"cache-control", b"private, no-store")
 
     async def add_headers(message: Message, scope: Scope) -> None:
+        # On the raw header list: every response goes through here, and Litestar's
+        # MutableScopeHeaders decodes the whole list again for every header it looks up.
         if message["type"] != "http.response.start":
             return
-        headers = MutableScopeHeaders.from_message(message)
-        for name, value in fixed.items():
-            if name not in headers:
-                headers[name] = value
+        headers = message.get("headers")
+        if headers is None:
+            raise ValueError(f"Invalid message type: {message['type']!r}")
+        if not isinstance(headers, list):
+            message["headers"] = headers = list(headers)
+        present = {name.lower() for name, _value in headers}
+        headers.extend(header for header in fixed if header[0] not in present)
         if (
             scope.get("user") is not None
-            and "cache-control" not in headers
+            and b"cache-control" not in present
             and not scope["path"].startswith("/static/")  # the same for everyone, fingerprinted
         ):
-            headers["Cache-Control"] = "private, no-store"
+            headers.append(private)
 
     return add_headers

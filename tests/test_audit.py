@@ -131,3 +131,57 @@ async def test_records_made_before_they_were_audited_are_adopted_once(client, se
         assert await adopt(db) == {}
     finally:
         await db.dispose()
+
+
+def test_entries_are_the_text_and_hash_earlier_versions_wrote():
+    """A trail written before entries were encoded with msgspec must still verify: every entry's
+    text and hash are the ones json.dumps made (floats in exponent form, control characters,
+    non-ASCII text, enums and details included)."""
+    import hashlib
+    import json
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from server.audit.chain import entry_data, entry_hash, state_of
+    from server.models import CheckKind
+
+    def old_canonical(payload):
+        return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+    when = datetime(2026, 3, 1, 8, 30, 0, 123456, tzinfo=timezone(timedelta(hours=8)))
+    rows = [
+        {
+            "uuid": "u",
+            "lat": 32.6293,
+            "lon": 110.7981,
+            "accuracy_m": 0.0,
+            "recorded_at": when,
+            "covert": False,
+        },
+        {"uuid": '路口\u2028\x00\x1f"\\', "lat": 1e-05, "lon": -1.7976931348623157e308, "accuracy_m": 1e16},
+        {
+            "uuid": "u",
+            "lat": float("nan"),
+            "lon": float("inf"),
+            "kind": CheckKind.patrol,
+            "note": "\ud7ff\U0001f600",
+        },
+        {
+            "uuid": "u",
+            "lat": -0.0,
+            "lon": 9999999999999998.0,
+            "accuracy_m": 0.0001,
+            "disclosed_at": datetime.now(UTC),
+        },
+    ]
+    for row in rows:
+        for details in ({}, {"from": "new", "to": 3, "why": "逾期"}):
+            data = {"state": state_of("check", row)} | ({"details": details} if details else {})
+            text = entry_data("check", row, details)
+            assert text == old_canonical(data)
+            for actor in (None, 7):
+                fields = {"seq": 12, "at": when.isoformat(), "actor": actor, "action": "check.recorded"}
+                body = old_canonical(fields | {"type": "check", "id": "41", "data": text})
+                expected = hashlib.sha256(("f" * 64 + body).encode()).hexdigest()
+                assert entry_hash(
+                    "f" * 64, 12, when.isoformat(), actor, "check.recorded", "check", "41", text
+                ) == (expected)

@@ -16,15 +16,6 @@ from ..i18n import gettext as _
 from ..models import Role
 
 
-async def csrf_guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
-    if connection.scope.get("state", {}).get("csrf_failed"):
-        raise PermissionDeniedException(
-            _(
-                "The form was out of date or came from elsewhere (CSRF check failed). Reload the page and try again."
-            )
-        )
-
-
 async def logged_in(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
     if connection.scope.get("user") is None:
         raise NotAuthorizedException()

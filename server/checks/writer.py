@@ -11,14 +11,16 @@ is answered only after the commit, so nothing is acknowledged that is not stored
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.chain import AuditLog
@@ -27,6 +29,7 @@ from ..db import Database
 from ..findings import counts
 from ..models import Answer, Check, CheckKind, CheckStatus, Finding, FindingStatus, Result, utcnow
 from ..photos.service import declare_photos
+from ..sqlite_direct import Inserter, Statement
 from ..tasks import cancel_and_wait
 from .schemas import CheckIn
 
@@ -88,7 +91,7 @@ class CheckWriter:
     async def _write_isolating_failures(self, batch: list[NewCheck]) -> None:
         try:
             results = await self._write(batch)
-        except IntegrityError:
+        except (IntegrityError, sqlite3.IntegrityError):  # the latter from statements sent directly
             if len(batch) > 1:
                 # One check's bad photo UUID must not fail the others: write them alone.
                 for item in batch:
@@ -108,29 +111,24 @@ class CheckWriter:
     async def _write(self, batch: list[NewCheck]) -> list[dict[str, Any] | Outcome]:
         now = utcnow()
         async with self.db.write_in_loop() as session:
-            stored = set(
-                (
-                    await session.scalars(
-                        select(CHECKS.c.uuid).where(CHECKS.c.uuid.in_([i.uuid for i in batch]))
-                    )
-                ).all()
-            )
+            rows = _Direct(session) if getattr(session, "dbapi", None) is not None else _Core(session)
+            stored = await rows.existing([i.uuid for i in batch])
             fresh: list[NewCheck] = []
             for item in batch:
                 if item.uuid in stored:
                     continue
                 stored.add(item.uuid)  # a second copy in the same batch is a replay of the first
                 fresh.append(item)
-            receipts = await self._insert(session, fresh, now) if fresh else {}
+            receipts = await self._insert(session, rows, fresh, now) if fresh else {}
         return [receipts.get(id(item), Outcome.exists) for item in batch]
 
-    async def _insert(self, session: Any, items: list[NewCheck], now: datetime) -> dict[int, dict[str, Any]]:
+    async def _insert(
+        self, session: Any, rows: _Core, items: list[NewCheck], now: datetime
+    ) -> dict[int, dict[str, Any]]:
         checks = [_check_row(item, now) for item in items]
         # Rows are matched to their new ids by a unique key: asking for RETURNING in
         # parameter order would make SQLite insert one row per statement.
-        ids = dict(
-            (await session.execute(insert(CHECKS).returning(CHECKS.c.uuid, CHECKS.c.id), checks)).all()
-        )
+        ids = dict(await rows.insert(CHECKS, checks, ("uuid", "id")))
         for row in checks:
             row["id"] = ids[row["uuid"]]
         audit = AuditLog(actor_id=None)
@@ -139,10 +137,8 @@ class CheckWriter:
         for item, check in zip(items, checks, strict=True):
             audit.record("check.recorded", "check", check, actor=item.user_id)
             answers.extend(_answer_rows(item, check["id"]))
-        returned = await session.execute(
-            insert(ANSWERS).returning(ANSWERS.c.check_id, ANSWERS.c.item_id, ANSWERS.c.id), answers
-        )
-        answer_ids = {(check_id, item_id): answer_id for check_id, item_id, answer_id in returned.all()}
+        returned = await rows.insert(ANSWERS, answers, ("check_id", "item_id", "id"))
+        answer_ids = {(check_id, item_id): answer_id for check_id, item_id, answer_id in returned}
         for answer in answers:
             answer["id"] = answer_ids[(answer["check_id"], answer["item_id"])]
 
@@ -152,32 +148,31 @@ class CheckWriter:
         findings: list[dict[str, Any]] = []
         finders: list[int] = []
         for item, check in zip(items, checks, strict=True):
-            rows = _finding_rows(item, check, by_check[check["id"]], now)
-            findings.extend(rows)
-            finders.extend([item.user_id] * len(rows))
+            found = _finding_rows(item, check, by_check[check["id"]], now)
+            findings.extend(found)
+            finders.extend([item.user_id] * len(found))
         if findings:
-            finding_ids = dict(
-                (
-                    await session.execute(
-                        insert(FINDINGS).returning(FINDINGS.c.answer_id, FINDINGS.c.id), findings
-                    )
-                ).all()
-            )
+            finding_ids = dict(await rows.insert(FINDINGS, findings, ("answer_id", "id")))
             for finding, finder in zip(findings, finders, strict=True):
                 finding["id"] = finding_ids[finding["answer_id"]]
                 audit.record("finding.opened", "finding", finding, actor=finder)
-            await counts.apply(session, ((None, counts.share(f, self.zone)) for f in findings))
+            await rows.count(counts.deltas((None, counts.share(f, self.zone)) for f in findings))
 
         photos = [
             row for item, check in zip(items, checks, strict=True) for row in _photo_rows(item, check, now)
         ]
         if photos:
             await declare_photos(session, photos, audit, by_uploader=True)
-        await audit.write(session)
+        await rows.audit(audit)
 
         receipts: dict[int, dict[str, Any]] = {}
+        by_check_findings: dict[int, list[dict[str, Any]]] = {}
+        for f in findings:
+            by_check_findings.setdefault(f["check_id"], []).append(f)
+        received_at = now.isoformat()
         for item, check in zip(items, checks, strict=True):
-            codes = {i.id: i.code for i in item.campaign.items}
+            opened = by_check_findings.get(check["id"], ())
+            codes = {i.id: i.code for i in item.campaign.items} if opened else {}
             receipts[id(item)] = {
                 "uuid": item.uuid,
                 "status": check["status"],
@@ -189,12 +184,78 @@ class CheckWriter:
                         "severity": f["severity"],
                         "status": f["status"],
                     }
-                    for f in findings
-                    if f["check_id"] == check["id"]
+                    for f in opened
                 ],
-                "received_at": now.isoformat(),
+                "received_at": received_at,
             }
         return receipts
+
+
+class _Core:
+    """The writer's statements through the session: any database."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    async def existing(self, uuids: list[str]) -> set[str]:
+        return set((await self.session.scalars(select(CHECKS.c.uuid).where(CHECKS.c.uuid.in_(uuids)))).all())
+
+    async def insert(
+        self, table: Table, rows: list[dict[str, Any]], returning: tuple[str, ...]
+    ) -> list[tuple[Any, ...]]:
+        statement = insert(table).returning(*(table.c[name] for name in returning))
+        return [tuple(r) for r in (await self.session.execute(statement, rows)).all()]
+
+    async def count(self, change: dict[counts.Key, list[int]]) -> None:
+        if change:
+            await self.session.execute(
+                counts.upsert(self.session.bind.dialect.name), counts.upsert_rows(change)
+            )
+
+    async def audit(self, audit: AuditLog) -> None:
+        await audit.write(self.session)
+
+
+class _Direct(_Core):
+    """The same statements on the sqlite3 connection of the loop's transaction (server/sqlite_direct.py)."""
+
+    def __init__(self, session: Any) -> None:
+        super().__init__(session)
+        self.connection = session.dbapi
+        self.dialect = session.bind.dialect
+
+    async def existing(self, uuids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(uuids), 500):
+            chunk = uuids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            sql = f"SELECT uuid FROM checks WHERE uuid IN ({marks})"  # noqa: S608 - only placeholders
+            found.update(uuid for (uuid,) in self.connection.execute(sql, chunk).fetchall())
+        return found
+
+    async def insert(
+        self, table: Table, rows: list[dict[str, Any]], returning: tuple[str, ...]
+    ) -> list[tuple[Any, ...]]:
+        if not rows:
+            return []
+        return _inserter(table, tuple(rows[0]), returning, self.dialect).insert(self.connection, rows)
+
+    async def count(self, change: dict[counts.Key, list[int]]) -> None:
+        if change:
+            _upsert(self.dialect).executemany(self.connection, counts.upsert_rows(change))
+
+    async def audit(self, audit: AuditLog) -> None:
+        audit.write_direct(self.connection, self.dialect)
+
+
+@functools.cache
+def _inserter(table: Table, columns: tuple[str, ...], returning: tuple[str, ...], dialect: Any) -> Inserter:
+    return Inserter(table, columns, returning, dialect)
+
+
+@functools.cache
+def _upsert(dialect: Any) -> Statement:
+    return Statement(counts.upsert("sqlite"), dialect)
 
 
 def _check_row(item: NewCheck, now: datetime) -> dict[str, Any]:
