@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import Any, TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select
@@ -174,25 +175,40 @@ def scope(
     return clauses
 
 
+class Scope(TypedDict, total=False):
+    """Which findings the figures are of (a campaign, a unit, a month: each left out is all) and
+    the moment they are taken at (now when left out)."""
+
+    campaign_id: int | None
+    unit_id: int | None
+    month: date | None
+    now: datetime | None
+
+
 class IndicatorService:
     def __init__(self, db: Database, timezone: str) -> None:
         self.db = db
         self.timezone = timezone
 
-    async def compute(
-        self,
-        *,
-        campaign_id: int | None = None,
-        unit_id: int | None = None,
-        month: date | None = None,
-        now: datetime | None = None,
-    ) -> Indicators:
+    def _window(self, within: Scope) -> tuple[int | None, int | None, date | None, Any, Any, datetime]:
+        """The scope's campaign, unit and month, the month's bounds and the moment of the figures."""
+        month = within.get("month")
+        start, end = month_bounds(month, self.timezone) if month else (None, None)
+        return (
+            within.get("campaign_id"),
+            within.get("unit_id"),
+            month,
+            start,
+            end,
+            within.get("now") or utcnow(),
+        )
+
+    async def compute(self, **within: Unpack[Scope]) -> Indicators:
         """The figures from the running counts (findings/counts.py), and, for the two that move
         with the clock (overdue, and the deadlines passed in the on-time rate's denominator), the
         findings not yet settled whose deadline has passed: a few rows on an index, where
         recounting every finding of the month read tens of thousands."""
-        now = now or utcnow()
-        start, end = month_bounds(month, self.timezone) if month else (None, None)
+        campaign_id, unit_id, month, start, end, now = self._window(within)
         counts = select(
             FindingCount.status,
             *(func.coalesce(func.sum(getattr(FindingCount, name)), 0) for name in FIGURES),
@@ -250,18 +266,11 @@ class IndicatorService:
                 counts[status] = int(n or 0)
         return counts
 
-    async def recount(
-        self,
-        *,
-        campaign_id: int | None = None,
-        unit_id: int | None = None,
-        month: date | None = None,
-        now: datetime | None = None,
-    ) -> Indicators:
+    async def recount(self, **within: Unpack[Scope]) -> Indicators:
         """The same figures counted from the findings themselves, one aggregate statement: what
         `compute` must always equal, and the reference for the benchmark and the tests."""
-        start, end = month_bounds(month, self.timezone) if month else (None, None)
-        query = select(*aggregate_columns(now or utcnow())).where(
+        campaign_id, unit_id, _month, start, end, now = self._window(within)
+        query = select(*aggregate_columns(now)).where(
             *scope(campaign_id=campaign_id, unit_id=unit_id, start=start, end=end)
         )
         async with self.db.read() as session:

@@ -87,18 +87,14 @@ def _photos_message(_detail: str, _value: Any) -> str:
     return _("Photos must be a list.")
 
 
-def location_messages() -> dict[str, Message]:
+def placed_photo_messages() -> dict[str, Message]:
+    """The messages of the position and the photos, which a check and a rectification share."""
     return {
         "location": _("The position is required: allow location access, or enter it by hand."),
         "location.lat": _("Latitude must be a number from -90 to 90."),
         "location.lon": _("Longitude must be a number from -180 to 180."),
         "location.accuracy_m": _("Accuracy must be a number of metres from 0 to 100000."),
         "location.source": _("Source must be one of gps, exif, manual."),
-    }
-
-
-def photo_messages() -> dict[str, Message]:
-    return {
         "photos": _photos_message,
         "photos[]": _("Each photo is an object with a uuid."),
         "photos[].uuid": _("Must be a UUID made by the phone."),
@@ -123,8 +119,7 @@ def check_messages() -> Mapping[str, Message]:
         "answers[].result": _("Result must be one of pass, fail, na."),
         "answers[].severity": _("Severity must be one of minor, major, critical."),
         "answers[].note": text_message(ANSWER_NOTE_MAX),
-        **location_messages(),
-        **photo_messages(),
+        **placed_photo_messages(),
     }
 
 

@@ -16,7 +16,7 @@ from msgspec import Meta, Struct
 
 from ..api import MAX_ROW_ID, Message, text_message, time_message
 from ..checks.responses import LocationOut, Named, PhotoOut, Timestamp
-from ..checks.schemas import AwareTime, Code, LocationBody, PhotoBody, location_messages, photo_messages
+from ..checks.schemas import AwareTime, Code, LocationBody, PhotoBody, placed_photo_messages
 from ..i18n import gettext as _
 from .inputs import REASON_MAX
 
@@ -83,12 +83,11 @@ def _after_photos_message(_detail: str, value: object) -> str:
 
 def rectification_messages() -> Mapping[str, Message]:
     return {
-        **location_messages(),
+        **placed_photo_messages(),
         "location": _(
             "An after-photo needs the position where it was taken: allow location access, "
             "or enter it by hand."
         ),
-        **photo_messages(),
         "photos": _after_photos_message,
         "recorded_at": time_message,
         "note": text_message(NOTE_MAX),
