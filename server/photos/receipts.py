@@ -137,7 +137,7 @@ class ReceiptWriter:
                     select(Photo)
                     .where(Photo.id.in_([a.photo_id for a in batch]))
                     .order_by(Photo.id)
-                    .with_for_update()
+                    .with_for_update(of=Photo)
                     .execution_options(populate_existing=True)
                 )
             }

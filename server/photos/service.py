@@ -189,7 +189,7 @@ class PhotoService:
     ) -> Answer | Unwritten:
         """Mark the photo received in a transaction of its own (the shared one failed)."""
         async with self.db.write() as session:
-            fresh = await session.get(Photo, photo.id, populate_existing=True, with_for_update=True)
+            fresh = await session.get(Photo, photo.id, populate_existing=True, with_for_update={"of": Photo})
             if fresh is None:
                 raise NotFound(_("There is no photo with this UUID that you may see."))
             audit = AuditLog(actor_id=user.id)
