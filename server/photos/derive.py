@@ -1,13 +1,13 @@
 """Making the display copy and thumbnail of received photos, after they were acknowledged.
 
 Every server process runs a PhotoDeriver in the background; `xuncha photos process` drains the
-queue from the command line. Jobs are claimed and recorded several at a time. In the background the
-work runs in threads of its own, at most one per core and at a lower priority than the requests, so
-a rush of uploads is acknowledged first and its copies are made with the CPU left over. Decoding goes
-through the service's decode budget, so a burst of uploads never decodes more at once than the
-budget allows. A photo that cannot be decoded is marked
-undecodable (its original stays, for the office), and one that keeps killing its worker is given up
-after a few attempts instead of being retried forever.
+queue from the command line. Jobs are claimed and recorded several at a time. In the background at
+most one job per core is worked on at once, and while photos keep arriving that work runs in
+threads of a lower priority than the requests, so a rush of uploads is acknowledged first and its
+copies are made with the CPU left over. Decoding goes through the service's decode budget, so a
+burst of uploads never decodes more at once than the budget allows. A photo that cannot be decoded
+is marked undecodable (its original stays, for the office), and one that keeps killing its worker
+is given up after a few attempts instead of being retried forever.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import os
 import random
 import sys
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -45,8 +46,11 @@ PROCESSING, READY, UNDECODABLE = "processing", "ready", "undecodable"
 # Jobs taken per claim and recorded per transaction: three transactions for eight photos instead
 # of three for each. Eight phone photos take well under a second, far inside a lease.
 CLAIM_BATCH = 8
-# The background threads' nice value (Linux, where it is per thread): the copies are made with the
-# CPU the acknowledgements leave over, so a rush of uploads is answered first and derived after.
+# While photos keep arriving (one within this many seconds), the background makes the copies in
+# threads with this nice value (Linux, where it is per thread): with the CPU the acknowledgements
+# leave over, so a rush of uploads is answered first. Once the rush is over, at normal priority
+# again, so that the copies are not left behind whatever else runs on the machine.
+YIELD_SECONDS = 5.0
 BACKGROUND_NICE = 10
 # Called in the transaction that records a derived photo: the domains that own photos add the
 # flags that need the decoded picture (a rectification photo that repeats the finding's photo).
@@ -93,8 +97,9 @@ class PhotoDeriver:
         self.hooks: list[DerivedHook] = []
         self._wake: asyncio.Event | None = None
         self._tasks: list[asyncio.Task[None]] = []
-        # The background's own threads, at a lower priority; None: anyio's (a command, a request).
+        # The background's own threads, at a lower priority, for while photos are arriving.
         self._pool: ThreadPoolExecutor | None = None
+        self._last_arrival = -YIELD_SECONDS
 
     # --- jobs --------------------------------------------------------------------------------------------
 
@@ -159,7 +164,10 @@ class PhotoDeriver:
     async def _derive(self, claim: Claim, original: _Original, urgent: bool) -> ProcessedPhoto | None | bool:
         """The copies made and stored, None when the photo cannot be decoded, False when the job
         was given back for later."""
-        thread = anyio.to_thread.run_sync if urgent or self._pool is None else self._in_pool
+        yielding = time.monotonic() - self._last_arrival < YIELD_SECONDS
+        thread = (
+            self._in_pool if yielding and not urgent and self._pool is not None else anyio.to_thread.run_sync
+        )
         try:
             data = await thread(self.store.get, original_key(original.sha256, original.media_type))
             async with self.decoding.admit(original.pixels):
@@ -236,6 +244,7 @@ class PhotoDeriver:
 
     def wake(self) -> None:
         """A photo was queued in this process: look now rather than at the next poll."""
+        self._last_arrival = time.monotonic()
         if self._wake is not None:
             self._wake.set()
 
