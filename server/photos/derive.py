@@ -44,7 +44,9 @@ MAX_ATTEMPTS = 5
 STORE_RETRY_SECONDS = 60.0
 PROCESSING, READY, UNDECODABLE = "processing", "ready", "undecodable"
 # Jobs taken per claim and recorded per transaction: three transactions for eight photos instead
-# of three for each. Eight phone photos take well under a second, far inside a lease.
+# of three for each. Eight phone photos take well under a second, far inside a lease. Only jobs no
+# worker has died on are claimed together; the others one at a time, so that a photo that kills
+# its worker takes no other photo's attempts with it.
 CLAIM_BATCH = 8
 # While photos keep arriving (one within this many seconds), the background makes the copies in
 # threads with this nice value (Linux, where it is per thread): with the CPU the acknowledgements
@@ -107,7 +109,10 @@ class PhotoDeriver:
         """Process jobs until none is free; the number processed. `held_too`: see PhotoQueue.claim;
         a job given back for later (a store that cannot write) is not taken again by this drain."""
         done: set[int] = set()
-        while claims := await self.queue.claim_many(CLAIM_BATCH, held_too=held_too):
+        while claims := (
+            await self.queue.claim_many(CLAIM_BATCH, held_too=held_too, untried=True)
+            or await self.queue.claim_many(1, held_too=held_too)
+        ):
             again = [c for c in claims if c.job_id in done]
             for claim in again:
                 await self.queue.release(claim, retry_in=STORE_RETRY_SECONDS)

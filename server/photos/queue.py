@@ -69,14 +69,18 @@ class PhotoQueue:
         photo_id: int | None = None,
         now: datetime | None = None,
         held_too: bool = False,
+        untried: bool = False,
     ) -> list[Claim]:
         """Take up to `limit` of the oldest free jobs in one statement, oldest first, all under one
-        token. On PostgreSQL rows another worker is claiming are skipped, not waited for; on SQLite
-        the write transaction (BEGIN IMMEDIATE) already keeps other writers out."""
+        token; `untried`: only jobs no worker has died on. On PostgreSQL rows another worker is
+        claiming are skipped, not waited for; on SQLite the write transaction (BEGIN IMMEDIATE)
+        already keeps other writers out."""
         now = now or utcnow()
         token = f"{self.holder}/{secrets.token_hex(4)}"
         free = true() if held_too else or_(JOBS.c.lease_until.is_(None), JOBS.c.lease_until < now)
         wanted = [free] if photo_id is None else [free, JOBS.c.photo_id == photo_id]
+        if untried:
+            wanted.append(JOBS.c.attempts == 0)
         oldest = select(JOBS.c.id).where(*wanted).order_by(JOBS.c.id).limit(max(1, limit))
         if self.db.engine.dialect.name == "postgresql":
             oldest = oldest.with_for_update(skip_locked=True)
