@@ -5,8 +5,8 @@ queued job, the audit entries), but every one of them ends by appending to the a
 whose head row is locked until the commit: one transaction per photo makes every upload in
 every process wait in line for that lock, and on SQLite for the single writer besides. So a
 request whose original is stored hands the photo to the writer of its process, which records
-whatever photos are waiting in one transaction, one after another, and answers each request
-only after the commit: nothing is acknowledged that is not stored.
+the photos waiting in one transaction (a few such transactions at a time), one after another,
+and answers each request only after the commit: nothing is acknowledged that is not stored.
 
 Each photo's own step runs in its request's context (its language, among others), and is
 flushed before the next one starts, so it sees the photos before it exactly as if they had
@@ -36,7 +36,10 @@ from .presenters import photo_json
 from .queue import PhotoQueue
 
 log = logging.getLogger("xuncha.photos")
-MAX_BATCH = 100
+MAX_BATCH = 25
+# Transactions under way at once in one process: each runs its photos' statements one after another,
+# so a few side by side keep the database busy while each waits for its answers.
+MAX_WRITERS = 4
 PROCESSING = "processing"
 
 OnReceived = Callable[[Any, Photo, PhotoFacts, AuditLog], Awaitable[dict[str, Any]]]
@@ -84,12 +87,15 @@ async def record_received(
 
 
 class ReceiptWriter:
-    """One per process; a task runs while photos are waiting and ends when none is."""
+    """One per process; up to MAX_WRITERS tasks run while photos are waiting, each taking what is
+    waiting when it is free, and end when none is. The same photo sent twice at once may reach two
+    of them: the second waits on the photo's row lock (PostgreSQL) or the write lock (SQLite), then
+    finds it received and answers it as a replay."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
         self._waiting: list[Arrival] = []
-        self._task: asyncio.Task[None] | None = None
+        self._writers: set[asyncio.Task[None]] = set()
 
     async def submit(
         self, user_id: int, photo_id: int, facts: PhotoFacts, on_received: OnReceived, on_replay: OnReplay
@@ -99,8 +105,10 @@ class ReceiptWriter:
             user_id, photo_id, facts, on_received, on_replay, contextvars.copy_context(), loop.create_future()
         )
         self._waiting.append(arrival)
-        if self._task is None or self._task.done():
-            self._task = loop.create_task(self._run(), name="xuncha-photo-receipts")
+        if len(self._writers) < MAX_WRITERS:
+            writer = loop.create_task(self._run(), name="xuncha-photo-receipts")
+            self._writers.add(writer)
+            writer.add_done_callback(self._writers.discard)
         # Shielded: a client that hangs up does not undo a write already under way.
         return await asyncio.shield(arrival.future)
 
