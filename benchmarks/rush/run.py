@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import secrets
 import shutil
 import time
@@ -47,6 +48,35 @@ class Result:
     derived_after: float | None = None
     derivation_left: int = 0
     undecodable: int = 0
+    # CPU seconds the server's processes used until every outbox was drained, and until every copy
+    # was made: on a machine shared with other work these say more than the seconds on the clock.
+    cpu_drained: float | None = None
+    cpu_derived: float | None = None
+
+
+def tree_cpu_seconds(root: int) -> float | None:
+    """User and system CPU seconds of a process and all its descendants (Linux /proc; else None)."""
+    proc = Path("/proc")
+    if not (proc / str(root) / "stat").exists():
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        parents[int(entry.name)] = int(fields[1])
+        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    tree, grown = {root}, True
+    while grown:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grown = bool(more)
+    return sum(used.get(pid, 0.0) for pid in tree)
 
 
 def settings_of(server: LiveServer) -> Settings:
@@ -115,6 +145,8 @@ async def rush(
     watcher = asyncio.create_task(watch())
     await asyncio.gather(*tasks)
     elapsed = time.monotonic() - started
+    server_pid = server.process.pid if server.process is not None else None
+    cpu_drained = tree_cpu_seconds(server_pid) if server_pid is not None else None
     watcher.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await watcher
@@ -133,6 +165,7 @@ async def rush(
         if time.monotonic() > deadline:
             break
         await asyncio.sleep(1)
+    cpu_derived = tree_cpu_seconds(server_pid) if server_pid is not None else None
     counts = await count(settings, officers, server.env())
     return Result(
         elapsed,
@@ -144,6 +177,8 @@ async def rush(
         derived_after,
         left,
         undecodable,
+        cpu_drained,
+        cpu_derived,
     )
 
 
@@ -168,6 +203,13 @@ def report(result: Result, plan: Plan, backend: str) -> list[str]:
         )
         + f"; undecodable: {result.undecodable}",
     ]
+    if result.cpu_drained is not None and result.cpu_derived is not None:
+        lines.append(
+            f"server CPU: {result.cpu_drained:.0f} s until drained "
+            f"({result.cpu_drained / max(1, c.acked_checks) * 1000:.0f} ms a check with its photos), "
+            f"{result.cpu_derived:.0f} s until the copies were made or the timeout; "
+            f"load average {' '.join(f'{v:.1f}' for v in os.getloadavg())}"
+        )
     for kind in ("check", "photo", "me"):
         lat = result.stats.latencies.get(kind, [])
         statuses = dict(sorted(result.stats.statuses.get(kind, {}).items()))

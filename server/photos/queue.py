@@ -1,8 +1,8 @@
 """The photo queue in the database: received photos whose copies are still to be made.
 
-A job is claimed by setting its lease; on PostgreSQL the claim picks a row with
-`FOR UPDATE SKIP LOCKED`, so workers never wait on each other's rows, and on SQLite (whose writes
-are serialised) a conditional UPDATE on a free lease does the same. The job row is deleted in the
+A job is claimed by setting its lease, several at a time in one statement; on PostgreSQL the claim
+picks rows with `FOR UPDATE SKIP LOCKED`, so workers never wait on each other's rows, and on SQLite
+(whose writes are serialised) a conditional UPDATE on a free lease does the same. The job row is deleted in the
 very transaction that records its result, and only by the claim that still holds it: a worker
 killed half-way leaves the row with a lease that runs out, another worker takes it, and a worker
 that comes back after its lease was taken over records nothing. So each photo's result is
@@ -44,51 +44,57 @@ class PhotoQueue:
         """Queue the photo, in the transaction that marks it received."""
         await session.execute(insert(JOBS).values(photo_id=photo_id, enqueued_at=utcnow(), attempts=0))
 
+    @staticmethod
+    async def enqueue_many(session: AsyncSession, photo_ids: list[int]) -> None:
+        """Queue several photos in one statement, in the transaction that marks them received."""
+        if photo_ids:
+            now = utcnow()
+            await session.execute(
+                insert(JOBS), [{"photo_id": i, "enqueued_at": now, "attempts": 0} for i in photo_ids]
+            )
+
     async def claim(
         self, *, photo_id: int | None = None, now: datetime | None = None, held_too: bool = False
     ) -> Claim | None:
         """Take the oldest free job (or the given photo's, when it is free) for one lease;
         `held_too` takes jobs whose lease has not run out as well, for when no other worker can
         be running (after a restore, with every server stopped)."""
+        claims = await self.claim_many(1, photo_id=photo_id, now=now, held_too=held_too)
+        return claims[0] if claims else None
+
+    async def claim_many(
+        self,
+        limit: int,
+        *,
+        photo_id: int | None = None,
+        now: datetime | None = None,
+        held_too: bool = False,
+        untried: bool = False,
+    ) -> list[Claim]:
+        """Take up to `limit` of the oldest free jobs in one statement, oldest first, all under one
+        token; `untried`: only jobs no worker has died on. On PostgreSQL rows another worker is
+        claiming are skipped, not waited for; on SQLite the write transaction (BEGIN IMMEDIATE)
+        already keeps other writers out."""
         now = now or utcnow()
         token = f"{self.holder}/{secrets.token_hex(4)}"
         free = true() if held_too else or_(JOBS.c.lease_until.is_(None), JOBS.c.lease_until < now)
         wanted = [free] if photo_id is None else [free, JOBS.c.photo_id == photo_id]
+        if untried:
+            wanted.append(JOBS.c.attempts == 0)
+        oldest = select(JOBS.c.id).where(*wanted).order_by(JOBS.c.id).limit(max(1, limit))
+        if self.db.engine.dialect.name == "postgresql":
+            oldest = oldest.with_for_update(skip_locked=True)
         values = {"claimed_by": token, "lease_until": now + self.lease, "attempts": JOBS.c.attempts + 1}
-        returning = (JOBS.c.id, JOBS.c.photo_id, JOBS.c.attempts)
+        statement = (
+            update(JOBS)
+            .where(JOBS.c.id.in_(oldest), free)
+            .values(values)
+            .returning(JOBS.c.id, JOBS.c.photo_id, JOBS.c.attempts)
+        )
         async with self.db.write() as session:
-            if self.db.engine.dialect.name == "postgresql":
-                oldest = (
-                    select(JOBS.c.id)
-                    .where(*wanted)
-                    .order_by(JOBS.c.id)
-                    .limit(1)
-                    .with_for_update(skip_locked=True)
-                    .scalar_subquery()
-                )
-                row = (
-                    await session.execute(
-                        update(JOBS).where(JOBS.c.id == oldest).values(values).returning(*returning)
-                    )
-                ).first()
-            else:
-                row = None
-                for _try in range(3):  # another process may take the candidate between the two statements
-                    job_id = await session.scalar(
-                        select(JOBS.c.id).where(*wanted).order_by(JOBS.c.id).limit(1)
-                    )
-                    if job_id is None:
-                        break
-                    row = (
-                        await session.execute(
-                            update(JOBS).where(JOBS.c.id == job_id, free).values(values).returning(*returning)
-                        )
-                    ).first()
-                    if row is not None:
-                        break
-        if row is None:
-            return None
-        return Claim(job_id=row.id, photo_id=row.photo_id, attempts=row.attempts, token=token)
+            rows = (await session.execute(statement)).all()
+        claims = [Claim(job_id=r.id, photo_id=r.photo_id, attempts=r.attempts, token=token) for r in rows]
+        return sorted(claims, key=lambda c: c.job_id)
 
     @staticmethod
     async def finish(session: AsyncSession, claim: Claim) -> bool:
@@ -98,6 +104,21 @@ class PhotoQueue:
             delete(JOBS).where(JOBS.c.id == claim.job_id, JOBS.c.claimed_by == claim.token)
         )
         return (result.rowcount or 0) == 1
+
+    @staticmethod
+    async def finish_many(session: AsyncSession, claims: list[Claim]) -> set[int]:
+        """`finish` for several claims in one statement: the job ids this worker still held (and
+        has now deleted); the others' leases ran out and another worker has them."""
+        held: set[int] = set()
+        by_token: dict[str, list[int]] = {}
+        for claim in claims:
+            by_token.setdefault(claim.token, []).append(claim.job_id)
+        for token, ids in by_token.items():
+            result = await session.execute(
+                delete(JOBS).where(JOBS.c.id.in_(ids), JOBS.c.claimed_by == token).returning(JOBS.c.id)
+            )
+            held.update(result.scalars().all())
+        return held
 
     async def release(self, claim: Claim, *, retry_in: float = 0.0) -> None:
         """Give the job back (a full store, a saturated decoder): any worker may take it again after

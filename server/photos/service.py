@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -33,6 +33,7 @@ from .limits import DecodeLimiter
 from .pipeline import ACCEPTED_TYPES, PhotoFacts, PhotoRejected, inspect_photo
 from .presenters import photo_json
 from .queue import PhotoQueue
+from .receipts import Answer, OnReceived, OnReplay, ReceiptWriter, Unwritten, is_new, record_received
 from .store import PhotoStore, original_key
 
 log = logging.getLogger("xuncha")
@@ -62,6 +63,13 @@ _T = TypeVar("_T")
 # The flag of a photo whose own capture time cannot be true (see PhotoService.implausible_time).
 IMPLAUSIBLE_TIME = "implausible_time"
 _REJECTIONS: dict[int, type[AppError]] = {413: TooLarge, 415: Unsupported, 422: Invalid}
+
+
+class _StoreFailed(Exception):
+    def __init__(self, sha256: str, error: OSError) -> None:
+        super().__init__(str(error))
+        self.sha256 = sha256
+        self.error = error
 
 
 async def declare_photos(
@@ -134,6 +142,7 @@ class PhotoService:
         )
         self.queue = PhotoQueue(db, lease_seconds=settings.photo_job_lease_seconds)
         self.deriver = PhotoDeriver(db, settings, store, self.queue, self.decoding)
+        self.receipts = ReceiptWriter(db)
 
     async def receive(
         self,
@@ -142,40 +151,53 @@ class PhotoService:
         content_type: str | None,
         data: bytes,
         facts: PhotoFacts | None,
-        on_received: Callable[[Any, Photo, PhotoFacts, AuditLog], Awaitable[dict[str, Any]]],
-        on_replay: Callable[[Any, Photo], Awaitable[dict[str, Any]]],
-    ) -> tuple[int, dict[str, Any]]:
+        on_received: OnReceived,
+        on_replay: OnReplay,
+    ) -> Answer:
         """Check and store one declared photo's original, then mark it received and queue it.
 
         The original is written before the transaction that marks the photo received, so a
-        failure anywhere leaves the photo "missing" and the client sends it again.
+        failure anywhere leaves the photo "missing" and the client sends it again. That
+        transaction is shared with the other photos arriving at the same moment (receipts.py).
         """
         media_type = media_type_of(content_type)
         refuse_type(media_type)
         if len(data) > self.settings.max_photo_bytes:
             raise TooLarge(self._too_large(len(data)), code="too_large")
-        sha = hashlib.sha256(data).hexdigest()
         if photo.received_at is not None:
-            self._same_bytes(photo, sha)
+            self._same_bytes(photo, hashlib.sha256(data).hexdigest())
             async with self.db.read() as session:
                 return 200, photo_json(photo) | await on_replay(session, photo)
 
-        facts = facts or await self.inspect(data, media_type)
-        await self._store_original(data, facts)
+        facts = await self._checked_and_stored(data, media_type, facts)
+        answer = await self.receipts.submit(user.id, photo.id, facts, on_received, on_replay)
+        if answer is Unwritten.alone:
+            answer = await self._record_alone(user, photo, facts, on_received, on_replay)
+        if isinstance(answer, Unwritten):
+            raise self._differs()
+        if is_new(answer):
+            self.deriver.wake()
+        return answer
+
+    async def _record_alone(
+        self,
+        user: User,
+        photo: Photo,
+        facts: PhotoFacts,
+        on_received: OnReceived,
+        on_replay: OnReplay,
+    ) -> Answer | Unwritten:
+        """Mark the photo received in a transaction of its own (the shared one failed)."""
         async with self.db.write() as session:
-            fresh = await session.get(Photo, photo.id, populate_existing=True)
-            assert fresh is not None
-            if fresh.received_at is not None:  # a concurrent upload won the race
-                self._same_bytes(fresh, sha)
-                return 200, photo_json(fresh) | await on_replay(session, fresh)
+            fresh = await session.get(Photo, photo.id, populate_existing=True, with_for_update={"of": Photo})
+            if fresh is None:
+                raise NotFound(_("There is no photo with this UUID that you may see."))
             audit = AuditLog(actor_id=user.id)
-            extra = await on_received(session, fresh, facts, audit)
-            fresh.status = PROCESSING
-            await self.queue.enqueue(session, fresh.id)
+            answer = await record_received(session, fresh, user.id, facts, on_received, on_replay, audit)
+            if is_new(answer):
+                await self.queue.enqueue(session, fresh.id)
             await audit.write(session)
-            body = photo_json(fresh) | extra
-        self.deriver.wake()
-        return 201, body
+        return answer
 
     @staticmethod
     async def missing(session: Any, owner_clause: Any, except_id: int) -> int:
@@ -186,15 +208,19 @@ class PhotoService:
             or 0
         )
 
-    @staticmethod
-    def _same_bytes(photo: Photo, sha: str) -> None:
+    @classmethod
+    def _same_bytes(cls, photo: Photo, sha: str) -> None:
         if photo.sha256 != sha:
-            raise Conflict(
-                _(
-                    "Other bytes were already received under this photo UUID; a received photo cannot be replaced."
-                ),
-                code="photo_differs",
-            )
+            raise cls._differs()
+
+    @staticmethod
+    def _differs() -> Conflict:
+        return Conflict(
+            _(
+                "Other bytes were already received under this photo UUID; a received photo cannot be replaced."
+            ),
+            code="photo_differs",
+        )
 
     def _too_large(self, size: int) -> str:
         return _(
@@ -203,30 +229,42 @@ class PhotoService:
             limit=self.settings.max_photo_bytes / 1048576,
         )
 
-    async def _store_original(self, data: bytes, facts: PhotoFacts) -> None:
+    async def _checked_and_stored(self, data: bytes, media_type: str, facts: PhotoFacts | None) -> PhotoFacts:
+        """The photo's facts (unless the caller has them) and its original stored durably, in one
+        trip to a worker thread; the bytes are hashed once, by the inspection."""
+
+        def work() -> PhotoFacts:
+            checked = facts or self._inspect_sync(data, media_type)
+            try:
+                self.store.put(original_key(checked.sha256, checked.media_type), data)
+            except OSError as exc:
+                raise _StoreFailed(checked.sha256, exc) from exc
+            return checked
+
         try:
-            await anyio.to_thread.run_sync(self.store.put, original_key(facts.sha256, facts.media_type), data)
-        except OSError as exc:
+            return await self._refused_as_app_error(work)
+        except _StoreFailed as exc:
             # A full or read-only disk (or an unreachable bucket) is the server's state, not the
             # photo's fault: the phone keeps the photo and sends it again later.
-            log.error("the photo store cannot write %s: %s", facts.sha256, exc)
+            log.error("the photo store cannot write %s: %s", exc.sha256, exc.error)
             raise Unavailable(
                 _("The server cannot store photos at the moment; the photo is kept and sent again later."),
                 retry_after=STORE_RETRY_AFTER,
                 code="storage_unavailable",
             ) from None
 
+    def _inspect_sync(self, data: bytes, media_type: str) -> PhotoFacts:
+        return inspect_photo(
+            data,
+            media_type,
+            max_bytes=self.settings.max_photo_bytes,
+            max_pixels=self.settings.max_photo_pixels,
+        )
+
     async def inspect(self, data: bytes, media_type: str) -> PhotoFacts:
         """The photo's facts from its header and structure, refused (4xx) as decoding would refuse
         it; no pixel is decoded, so this needs no turn in the decode budget."""
-        return await self._refused_as_app_error(
-            lambda: inspect_photo(
-                data,
-                media_type,
-                max_bytes=self.settings.max_photo_bytes,
-                max_pixels=self.settings.max_photo_pixels,
-            )
-        )
+        return await self._refused_as_app_error(lambda: self._inspect_sync(data, media_type))
 
     async def _refused_as_app_error(self, work: Callable[[], _T]) -> _T:
         try:
