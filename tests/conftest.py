@@ -23,10 +23,10 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from server.app import create_app
 from server.db import upgrade
 from server.demo.loader import load_demo
 from server.settings import Settings
+from tests.helpers_app import app_for
 
 PG_URL = os.environ.get("XUNCHA_TEST_DATABASE_URL", "")
 DEMO_PASSWORD = "xuncha-demo"
@@ -232,9 +232,10 @@ async def settings(tmp_path: Path, database_url: str) -> Settings:
 
 @pytest.fixture
 async def client(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
-    app = create_app(settings)
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as c:
-        yield c
+    # create_app(settings), its routes registered once per test process (tests/helpers_app.py).
+    with app_for(settings) as app:
+        async with AsyncTestClient(app=app, base_url="http://testserver.local") as c:
+            yield c
 
 
 CSRF_RE = re.compile(r'name="_csrf" value="([^"]+)"')
