@@ -209,6 +209,8 @@ class Settings:
             "redis_url": os.environ.get("XUNCHA_REDIS_URL", "").strip(),
             "token_purge_seconds": _env_int("XUNCHA_TOKEN_PURGE_SECONDS", 3600),
             "password_checks": _env_int("XUNCHA_PASSWORD_CHECKS", _default_password_checks()),
+            "argon2_time_cost": _env_int("XUNCHA_ARGON2_TIME_COST", 3),
+            "argon2_memory_kib": _env_int("XUNCHA_ARGON2_MEMORY_KIB", 64 * 1024),
             "login_max_failures": _env_int("XUNCHA_LOGIN_MAX_FAILURES", 5),
             "login_source_max_failures": _env_int("XUNCHA_LOGIN_SOURCE_MAX_FAILURES", 30),
             "trusted_proxies": tuple(
