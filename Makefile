@@ -64,8 +64,9 @@ test-postgres: install system-deps
 	XUNCHA_TEST_DATABASE_URL=$(PG_URL) XUNCHA_TEST_REDIS_URL=$(REDIS_URL) $(BIN)/python -m pytest -m "not browser and not faults" -n $(TEST_WORKERS)
 
 # The modules run on TEST_WORKERS processes, each module (its server, its tests) on one of them.
+# Only tests/browser is collected (where every browser test lives), not the whole suite per process.
 test-browser: install
-	XUNCHA_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -m browser -n $(TEST_WORKERS) --dist loadfile
+	XUNCHA_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -m browser -n $(TEST_WORKERS) --dist loadfile tests/browser
 
 # Schemathesis against a real server's OpenAPI schema, as officer and as lead: any 5xx or any
 # answer that contradicts the schema fails (about a minute and a half).
