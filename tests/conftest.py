@@ -345,3 +345,19 @@ def in_a_new_bucket(settings: Settings, endpoint: str) -> Settings:
         s3_secret_key="test-secret",
         s3_region="us-east-1",
     )
+
+
+BROWSER_TESTS = Path(__file__).resolve().parent / "browser"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`make test-browser` collects tests/browser only: a browser test elsewhere would never run."""
+    astray = [
+        item.nodeid
+        for item in items
+        if item.get_closest_marker("browser") and BROWSER_TESTS not in Path(item.path).resolve().parents
+    ]
+    if astray:
+        raise pytest.UsageError(
+            f"browser tests belong in tests/browser (make test-browser runs only those): {astray}"
+        )
