@@ -2,8 +2,8 @@
 #   make run   - install into .venv, migrate, load the demo data, serve on http://127.0.0.1:8000
 #   make test  - install with the test extras and run every test that needs no outside service
 #   make ci    - make test, then the whole suite again on PostgreSQL, then the browser tests, then
-#                schemathesis against the API (make test-api), then the faults of a small morning rush
-#                (make test-faults: root, for a tmpfs, and the PostgreSQL server binaries)
+#                schemathesis against the API (make test-api) side by side with the faults of a small
+#                morning rush (make test-faults: root, for a tmpfs, and the PostgreSQL server binaries)
 #   make system-deps - the Debian packages beside Python: the CJK font PDFs embed, and poppler and
 #                Ghostscript, which the tests print the notice with (installed only when missing)
 
@@ -25,7 +25,7 @@ SYSTEM_PACKAGES := fonts-arphic-uming poppler-utils ghostscript
 # Reinstall whenever pyproject.toml changes.
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install system-deps run test test-postgres test-browser test-api test-faults ci lint messages bench
+.PHONY: install system-deps run test test-postgres test-browser test-api test-faults test-api-and-faults ci lint messages bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,8 +63,10 @@ test: install system-deps
 test-postgres: install system-deps
 	XUNCHA_TEST_DATABASE_URL=$(PG_URL) XUNCHA_TEST_REDIS_URL=$(REDIS_URL) $(BIN)/python -m pytest -m "not browser and not faults" -n $(TEST_WORKERS)
 
+# The modules run on TEST_WORKERS processes, each module (its server, its tests) on one of them.
+# Only tests/browser is collected (where every browser test lives), not the whole suite per process.
 test-browser: install
-	XUNCHA_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -m browser
+	XUNCHA_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -m browser -n $(TEST_WORKERS) --dist loadfile tests/browser
 
 # Schemathesis against a real server's OpenAPI schema, as officer and as lead: any 5xx or any
 # answer that contradicts the schema fails (about a minute and a half).
@@ -76,7 +78,18 @@ test-api: install
 test-faults: install
 	$(BIN)/python -m pytest -m faults tests/test_faults.py
 
-ci: test test-postgres test-browser test-api test-faults
+# test-api keeps a core busy while test-faults mostly waits (for a worker to be replaced, PostgreSQL
+# to restart, phones to retry): CI runs them side by side, the faults' output held until both end.
+test-api-and-faults: install
+	@log=$$(mktemp); \
+	$(MAKE) --no-print-directory test-faults >$$log 2>&1 & faults=$$!; \
+	$(MAKE) --no-print-directory test-api; api=$$?; \
+	wait $$faults; faults_status=$$?; \
+	cat $$log; rm -f $$log; \
+	echo "test-api: exit $$api; test-faults: exit $$faults_status"; \
+	test $$api = 0 && test $$faults_status = 0
+
+ci: test test-postgres test-browser test-api-and-faults
 
 lint: install
 	$(BIN)/ruff check server tests benchmarks

@@ -68,8 +68,8 @@ class Settings:
     # Reverse proxies whose X-Forwarded-For names the client (addresses or networks, "*": any).
     trusted_proxies: tuple[str, ...] = env("XUNCHA_TRUSTED_PROXIES", (), _proxies)
     # argon2id cost; tests lower it so that hundreds of logins stay quick.
-    argon2_time_cost: int = 3
-    argon2_memory_kib: int = 64 * 1024
+    argon2_time_cost: int = env("XUNCHA_ARGON2_TIME_COST", 3, INT)
+    argon2_memory_kib: int = env("XUNCHA_ARGON2_MEMORY_KIB", 64 * 1024, INT)
 
     max_photo_bytes: int = env("XUNCHA_MAX_PHOTO_BYTES", 20 * 1024 * 1024, INT)
     max_photo_pixels: int = env("XUNCHA_MAX_PHOTO_PIXELS", 40_000_000, INT)

@@ -23,10 +23,10 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from server.app import create_app
 from server.db import upgrade
 from server.demo.loader import load_demo
 from server.settings import Settings
+from tests.helpers_app import app_for
 
 PG_URL = os.environ.get("XUNCHA_TEST_DATABASE_URL", "")
 DEMO_PASSWORD = "xuncha-demo"
@@ -232,9 +232,10 @@ async def settings(tmp_path: Path, database_url: str) -> Settings:
 
 @pytest.fixture
 async def client(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
-    app = create_app(settings)
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as c:
-        yield c
+    # create_app(settings), its routes registered once per test process (tests/helpers_app.py).
+    with app_for(settings) as app:
+        async with AsyncTestClient(app=app, base_url="http://testserver.local") as c:
+            yield c
 
 
 CSRF_RE = re.compile(r'name="_csrf" value="([^"]+)"')
@@ -344,3 +345,19 @@ def in_a_new_bucket(settings: Settings, endpoint: str) -> Settings:
         s3_secret_key="test-secret",
         s3_region="us-east-1",
     )
+
+
+BROWSER_TESTS = Path(__file__).resolve().parent / "browser"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`make test-browser` collects tests/browser only: a browser test elsewhere would never run."""
+    astray = [
+        item.nodeid
+        for item in items
+        if item.get_closest_marker("browser") and BROWSER_TESTS not in Path(item.path).resolve().parents
+    ]
+    if astray:
+        raise pytest.UsageError(
+            f"browser tests belong in tests/browser (make test-browser runs only those): {astray}"
+        )

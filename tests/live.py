@@ -4,6 +4,7 @@ and benchmarks: migrated, loaded with the demo data, stopped on exit."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -46,6 +47,10 @@ class LiveServer:
             XUNCHA_DATA_DIR=str(self.data_dir),
             XUNCHA_SECRET_KEY="live-test-secret",
             XUNCHA_DEMO_PASSWORD="xuncha-demo",
+            # Cheap hashes keep the tests' many logins quick; production keeps argon2's defaults
+            # (tests/test_password_cost.py). A test may ask for others through extra_env.
+            XUNCHA_ARGON2_TIME_COST="1",
+            XUNCHA_ARGON2_MEMORY_KIB=str(8 * 1024),
             PYTHONUNBUFFERED="1",
         )
         if self.database_url:
@@ -54,9 +59,17 @@ class LiveServer:
         return env
 
     def prepare(self) -> None:
+        """`xuncha db upgrade` then `xuncha demo`, in one process (one start-up and import, not two)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        for args in (["db", "upgrade"], ["demo"]):
-            subprocess.run([*_xuncha(), *args], cwd=REPO, env=self.env(), check=True, capture_output=True)
+        both = "import sys; from server.cli import main; sys.exit(main(['db', 'upgrade']) or main(['demo']))"
+        subprocess.run(
+            [sys.executable, "-c", both], cwd=REPO, env=self.env(), check=True, capture_output=True
+        )
+
+    def copy_of(self, template: Path) -> LiveServer:
+        """Start from a copy of a data folder another server prepared (migrated, with the demo data)."""
+        shutil.copytree(template, self.data_dir, dirs_exist_ok=True)
+        return self
 
     def start(self) -> LiveServer:
         self.port = self.port or free_port()

@@ -13,9 +13,9 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
-from server.app import create_app
 from server.db import Database
 from server.findings.workflow import Workflow
+from tests.helpers_app import app_for
 from tests.helpers_findings import (
     HERE,
     assign,
@@ -43,9 +43,9 @@ from tests.live import REPO
 @pytest.fixture
 async def client(settings):
     # No background sweep: each test sweeps when and with the clock it wants.
-    app = create_app(replace(settings, deadline_sweep_seconds=0))
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
-        yield test_client
+    with app_for(replace(settings, deadline_sweep_seconds=0)) as app:
+        async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+            yield test_client
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from conftest import login
-from server.app import create_app
+from tests.helpers_app import app_for
 from tests.helpers_findings import assign, auth, finding_in, new_finding, rectify
 from tests.html_tree import Element, parse
 
@@ -19,12 +19,12 @@ HX = {"HX-Request": "true", "Accept-Language": "en"}
 
 @pytest.fixture
 async def client(settings):
-    app = create_app(replace(settings, deadline_sweep_seconds=0))
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
-        await auth(test_client, "officer")
-        await auth(test_client, "handler")
-        await auth(test_client, "lead")
-        yield test_client
+    with app_for(replace(settings, deadline_sweep_seconds=0)) as app:
+        async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+            await auth(test_client, "officer")
+            await auth(test_client, "handler")
+            await auth(test_client, "lead")
+            yield test_client
 
 
 def poll_url(page: Element) -> str:

@@ -22,6 +22,7 @@ from server.app import create_app
 from server.db import Database
 from server.findings.workflow import Workflow
 from server.maps.gcj02 import wgs84_to_gcj02
+from tests.helpers_app import app_for
 from tests.helpers_findings import (
     HERE,
     assign,
@@ -47,10 +48,10 @@ ZONE = ZoneInfo("Asia/Shanghai")
 
 @pytest.fixture
 async def client(settings):
-    app = create_app(replace(settings, deadline_sweep_seconds=0))
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
-        await bearer_tokens(test_client)
-        yield test_client
+    with app_for(replace(settings, deadline_sweep_seconds=0)) as app:
+        async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+            await bearer_tokens(test_client)
+            yield test_client
 
 
 @pytest.fixture

@@ -25,9 +25,9 @@ from litestar.testing import AsyncTestClient
 from conftest import DEMO_PASSWORD
 from server import i18n
 from server.accounts.admin import create_user
-from server.app import create_app
 from server.assessment.indicators import DEFINITIONS, IndicatorService, Rate, month_bounds
 from server.db import Database
+from tests.helpers_app import app_for
 from tests.helpers_findings import (
     assign,
     auth,
@@ -49,9 +49,9 @@ NOVEMBER = date(2026, 11, 1)
 @pytest.fixture
 async def client(settings):
     # No background sweep: it would only stamp escalations, but a test should own its clock.
-    app = create_app(replace(settings, deadline_sweep_seconds=0))
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
-        yield test_client
+    with app_for(replace(settings, deadline_sweep_seconds=0)) as app:
+        async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+            yield test_client
 
 
 @pytest.fixture

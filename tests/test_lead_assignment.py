@@ -14,8 +14,8 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
 from conftest import login
-from server.app import create_app
 from server.db import Database
+from tests.helpers_app import app_for
 from tests.helpers_findings import (
     HERE,
     assign,
@@ -38,9 +38,9 @@ ZONE = ZoneInfo("Asia/Shanghai")
 
 @pytest.fixture
 async def client(settings):
-    app = create_app(replace(settings, deadline_sweep_seconds=0))
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
-        yield test_client
+    with app_for(replace(settings, deadline_sweep_seconds=0)) as app:
+        async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+            yield test_client
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from conftest import login
-from server.app import create_app
 from server.i18n import format_distance, set_locale
+from tests.helpers_app import app_for
 from tests.helpers_findings import assign, auth, finding_in, fixture_photo, new_finding, rectify
 from tests.html_tree import parse
 
@@ -23,11 +23,11 @@ ITALY = "gps_DSCN0010.jpg"  # its EXIF position is in Italy, about 8,000 km from
 
 @pytest.fixture
 async def client(settings):
-    app = create_app(replace(settings, deadline_sweep_seconds=0))
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
-        for user in ("officer", "lead", "handler", "office"):
-            await auth(test_client, user)
-        yield test_client
+    with app_for(replace(settings, deadline_sweep_seconds=0)) as app:
+        async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+            for user in ("officer", "lead", "handler", "office"):
+                await auth(test_client, user)
+            yield test_client
 
 
 @pytest.mark.parametrize(

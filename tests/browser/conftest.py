@@ -1,5 +1,9 @@
 """Browser fixtures: one headless Chromium per session, a phone context per test, and a real
-server per module (SQLite in a temporary folder). A missing Chromium fails, never skips."""
+server per module (SQLite in a temporary folder, copied from one migrated with the demo data once
+per session). A missing Chromium fails, never skips.
+
+`make test-browser` runs the modules on two processes (pytest-xdist, --dist loadfile): each module
+keeps its server and its tests to itself, and each process has its own Chromium."""
 
 from __future__ import annotations
 
@@ -26,15 +30,21 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
-def start_live(folder: Path, **env: str) -> LiveServer:
-    server = LiveServer(folder, extra_env=dict(env))
-    server.prepare()
-    return server.start()
+@pytest.fixture(scope="session")
+def live_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder migrated and loaded with the demo data once; every module's server starts from a copy."""
+    folder = tmp_path_factory.mktemp("live-template")
+    LiveServer(folder).prepare()
+    return folder
+
+
+def start_live(folder: Path, template: Path, **env: str) -> LiveServer:
+    return LiveServer(folder, extra_env=dict(env)).copy_of(template).start()
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    server = start_live(tmp_path_factory.mktemp("live"))
+def live(tmp_path_factory: pytest.TempPathFactory, live_template: Path) -> Iterator[LiveServer]:
+    server = start_live(tmp_path_factory.mktemp("live"), live_template)
     yield server
     server.stop()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -28,8 +29,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    server = start_live(tmp_path_factory.mktemp("live-release"), XUNCHA_RELEASE="2026.11.1")
+def live(tmp_path_factory: pytest.TempPathFactory, live_template: Path) -> Iterator[LiveServer]:
+    server = start_live(tmp_path_factory.mktemp("live-release"), live_template, XUNCHA_RELEASE="2026.11.1")
     yield server
     server.stop()
 
