@@ -64,7 +64,10 @@ def app_for(settings: Settings) -> Iterator[Litestar]:
     reusable = next((i for i, (registered, _) in enumerate(_free) if registered == key), None)
     if reusable is not None:
         app = _free.pop(reusable)[1]
-        app.state = kwargs["state"]
+        # The same State object, its contents replaced: what create_app's providers closed over.
+        fresh = kwargs["state"].dict()
+        app.state.clear()
+        app.state.update(fresh)
         app.on_startup = list(kwargs["on_startup"])
         app.on_shutdown = list(kwargs["on_shutdown"])
         app.before_send = [ensure_async_callable(hook) for hook in kwargs["before_send"]]
