@@ -8,6 +8,7 @@ import asyncio
 import hashlib
 import io
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -20,9 +21,10 @@ from typing import Any
 import httpx
 from PIL import Image
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from conftest import PG_URL, check_body, new_uuid
+from conftest import PG_URL, check_body, drop_database, new_uuid, recreate_database
 from tests.live import REPO, LiveServer
 
 
@@ -90,13 +92,23 @@ def sql(url: str, statements: list[str]) -> list[Any]:
     return asyncio.run(go())
 
 
+def own_database(name: str) -> str:
+    """A new empty PostgreSQL database beside PG_URL's, one per test process."""
+    url = make_url(PG_URL)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    own = url.set(database=f"{url.database}_{name}_{worker}").render_as_string(hide_password=False)
+    recreate_database(own)
+    return own
+
+
 def test_a_backup_under_load_restores_to_its_manifest(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    server = LiveServer(data, database_url=PG_URL)
+    # On PostgreSQL a fresh database of its own, whose every photo row has its files in this test's
+    # data dir; the database the other tests of this process share is not wiped under them.
+    pg_url = own_database("backup") if PG_URL else ""
+    server = LiveServer(data, database_url=pg_url)
     env = server.env()
-    database_url = PG_URL or f"sqlite+aiosqlite:///{data / 'xuncha.db'}"
-    if PG_URL:  # a fresh database, whose every photo row has its files in this test's data dir
-        sql(PG_URL, ["DROP SCHEMA public CASCADE", "CREATE SCHEMA public"])
+    database_url = pg_url or f"sqlite+aiosqlite:///{data / 'xuncha.db'}"
     with server:
         writer = Writer(server.url)
         writer.start()
@@ -118,8 +130,8 @@ def test_a_backup_under_load_restores_to_its_manifest(tmp_path: Path) -> None:
     assert tables["checks"] >= len(before) and manifest["photos"]["count"] >= len(before)
 
     # The install is lost: database and photos gone.
-    if PG_URL:
-        sql(PG_URL, ["DROP SCHEMA public CASCADE", "CREATE SCHEMA public"])
+    if pg_url:
+        sql(pg_url, ["DROP SCHEMA public CASCADE", "CREATE SCHEMA public"])
     shutil.rmtree(data)
 
     run(["bash", "deploy/restore.sh", str(archive)], env)
@@ -146,7 +158,7 @@ def test_a_backup_under_load_restores_to_its_manifest(tmp_path: Path) -> None:
     assert {row[0] for row in shas} <= originals
 
     # The server starts on the restored install, is ready, and serves what was acknowledged.
-    again = LiveServer(data, database_url=PG_URL).start()
+    again = LiveServer(data, database_url=pg_url).start()
     try:
         assert httpx.get(again.url + "/readyz").status_code == 200
         token = httpx.post(
@@ -158,6 +170,8 @@ def test_a_backup_under_load_restores_to_its_manifest(tmp_path: Path) -> None:
         assert httpx.get(f"{again.url}/api/v1/photos/{photo}", headers=headers).status_code == 200
     finally:
         again.stop()
+        if pg_url:
+            drop_database(pg_url)
     print(f"backed up with {during} checks acknowledged while it ran; {tables['checks']} checks restored")
 
 
