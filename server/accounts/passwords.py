@@ -9,9 +9,6 @@ all busy is refused at once (the caller answers 429) rather than queued.
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -21,18 +18,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from ..errors import AppError
 from ..i18n import gettext as _
 from ..settings import Settings
+from ..tasks.background import lower_thread_priority
 
 BUSY_RETRY_AFTER = 1  # seconds
-_NICENESS = 10
-
-
-def _yield_to_serving() -> None:
-    # Linux schedules threads one by one, so this lowers only the password-check thread.
-    if sys.platform == "linux":
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _NICENESS)
-        except OSError:
-            pass
 
 
 class PasswordChecksBusy(AppError):
@@ -50,7 +38,7 @@ class Passwords:
         # Threads of their own, at a lower scheduling priority: when the cores are contended,
         # answering requests comes before checking passwords.
         self._threads = ThreadPoolExecutor(
-            max_workers=self.capacity, thread_name_prefix="password-check", initializer=_yield_to_serving
+            max_workers=self.capacity, thread_name_prefix="password-check", initializer=lower_thread_priority
         )
         # Verified against when the username is unknown, so the answer takes as long
         # as for a real account and does not reveal which usernames exist.

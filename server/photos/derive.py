@@ -13,11 +13,10 @@ is given up after a few attempts instead of being retried forever.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import random
-import sys
-import threading
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +31,7 @@ from ..db import Database
 from ..models import Photo
 from ..settings import Settings
 from ..tasks import cancel_and_wait
+from ..tasks.background import lower_thread_priority
 from .limits import DecodeBusy, DecodeLimiter
 from .pipeline import PhotoRejected, ProcessedPhoto, process_photo
 from .queue import Claim, PhotoQueue
@@ -71,15 +71,6 @@ class _Original:
 def background_threads(workers: int) -> int:
     """Derivation threads for one server process: as asked, but never more than the cores."""
     return max(0, min(workers, os.cpu_count() or 1))
-
-
-def _lower_priority() -> None:
-    # On Linux the nice value belongs to the thread; elsewhere it would slow the whole process.
-    if sys.platform == "linux":
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
-        except OSError:
-            pass
 
 
 class PhotoDeriver:
@@ -258,7 +249,9 @@ class PhotoDeriver:
         if self._tasks or threads < 1:
             return
         self._wake = asyncio.Event()
-        self._pool = ThreadPoolExecutor(threads, "xuncha-photos", initializer=_lower_priority)
+        self._pool = ThreadPoolExecutor(
+            threads, "xuncha-photos", initializer=functools.partial(lower_thread_priority, BACKGROUND_NICE)
+        )
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._loop(), name=f"xuncha-photos-{n}") for n in range(threads)]
 
