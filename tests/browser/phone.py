@@ -70,8 +70,17 @@ def log_in(page: Page, username: str = "officer", lands_on: str = "/field") -> N
     page.wait_for_url(f"**{lands_on}")
 
 
+def wait_in_page(page: Page, function: str, arg: Any = None, timeout: float = 15, what: str = "") -> Any:
+    """Poll a function of the page (of `arg`) from here until it gives a true value. Not
+    wait_for_function: when its first try fails it polls with an eval, which the page's
+    Content-Security-Policy refuses (so it passed only when the first try was already true)."""
+    return until(lambda: page.evaluate(function, arg), timeout, what or function, page=page)
+
+
 def wait_for_worker(page: Page) -> None:
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_in_page(
+        page, "() => navigator.serviceWorker.controller !== null", what="no service worker took the page"
+    )
 
 
 def wait_offline_ready(page: Page, forms: tuple[str, ...] = ("sanitation",), timeout: float = 15) -> None:

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from server.demo import data as demo
-from tests.browser.phone import Server, answer, log_in, open_form, until
+from tests.browser.phone import Server, answer, log_in, open_form, until, wait_in_page
 from tests.support import PHOTOS_DIR
 
 pytestmark = pytest.mark.browser
@@ -41,10 +41,11 @@ def half_fill(page: Page) -> str:
     page.fill("textarea[name=note]", "market street, morning round")
     uuid = page.input_value("input[name=uuid]")
     # Kept as typed: the draft's time shows once it is written.
-    page.wait_for_function(
+    wait_in_page(
+        page,
         "(n) => document.getElementById('check-form').dataset.draftSaved && "
         "document.querySelector('textarea[name=note]').value === n",
-        arg="market street, morning round",
+        "market street, morning round",
     )
     page.wait_for_timeout(400)  # the last keystroke's write
     return uuid

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tests.browser.phone import wait_in_page
 from tests.live import LiveServer
 from tests.support import fixture_photo
 
@@ -128,9 +129,7 @@ def test_a_street_finding_reaches_the_open_desk_is_assigned_and_a_far_rectificat
         expect(arrived).to_contain_text("Gutters or storm drains")
         assert page.evaluate("window.__sameDesk") is True
         # The map follows: the new finding is among its points.
-        page.wait_for_function(
-            "n => Number(document.getElementById('desk-map').dataset.points) >= n", arg=1, timeout=10_000
-        )
+        wait_in_page(page, "n => Number(document.getElementById('desk-map').dataset.points) >= n", 1, 10)
 
         # The lead opens it from the feed and assigns it to the responsible unit.
         arrived.locator("a").click()

@@ -17,6 +17,7 @@ from tests.browser.phone import (
     log_in,
     outbox_states,
     until,
+    wait_in_page,
     wait_offline_ready,
     wait_unit_ready,
 )
@@ -62,7 +63,7 @@ def test_a_rectification_made_offline_reaches_the_server_once_with_its_photo(
     expect(page.locator("h1")).to_contain_text(f"#{finding_id}")
     expect(page.locator("[data-position-status]")).to_contain_text("Located ±8 m")
     expect(page.locator("[data-distance]")).to_have_text("0 m from the finding")
-    page.wait_for_function("document.querySelector('.before-photos img').complete")
+    wait_in_page(page, "() => document.querySelector('.before-photos img').complete")
     assert thumbnail_shown(page)
 
     page.set_input_files("input[name=photos]", str(AFTER_PHOTO))

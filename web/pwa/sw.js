@@ -219,6 +219,10 @@ self.addEventListener("message", function (event) {
     reply(event, { type: "version", version: VERSION, release: RELEASE });
   } else if (data.type === "send") {
     event.waitUntil(XunchaOutbox.sendAll({ now: true }));
+  } else if (data.type === "claim") {
+    // A page whose load began before this worker was active (the log-in's redirect, racing the
+    // activation's own claim) asks to be taken over, so that it too works without signal.
+    event.waitUntil(self.clients.claim());
   }
 });
 
