@@ -22,6 +22,7 @@ from litestar.types import Empty
 
 from .errors import AppError, Invalid, NotFound
 from .i18n import gettext as _
+from .photos.pipeline import SentPhoto
 from .photos.service import media_type_of, refuse_type
 
 # The limit for a JSON body (a check, a rectification); bigger bodies are refused unread.
@@ -382,7 +383,7 @@ def receipt(stored: tuple[int, Mapping[str, Any]], schema: type[Any] | None = No
 
 
 # How a service keeps a photo: (user, the UUID of what it belongs to, its UUID, type, bytes).
-PutPhoto = Callable[[Any, str, str, str | None, bytes], Awaitable[tuple[int, Mapping[str, Any]]]]
+PutPhoto = Callable[[Any, str, SentPhoto], Awaitable[tuple[int, Mapping[str, Any]]]]
 
 
 @dataclass(frozen=True)
@@ -397,7 +398,8 @@ class PhotoUpload:
         photo's UUID and type are checked, and answers its receipt with its status."""
         photo_uuid = uuid_or_404(self.photo_uuid, "The photo UUID")
         content_type, data = await read_photo_body(self.request)
-        return receipt(await put_photo(self.request.user, owner, photo_uuid, content_type, data), schema)
+        sent = SentPhoto(photo_uuid, content_type, data)
+        return receipt(await put_photo(self.request.user, owner, sent), schema)
 
 
 PhotoUploadDep = NamedDependency[PhotoUpload]

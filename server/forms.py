@@ -10,6 +10,7 @@ from .accounts.middleware import CSRF_FIELD
 from .api import canonical_uuid
 from .errors import AppError, Invalid
 from .i18n import gettext as _
+from .photos.pipeline import SentPhoto
 
 
 def form_values(form: Any) -> dict[str, str]:
@@ -54,9 +55,9 @@ def location_from_form(form: Any) -> dict[str, Any] | None:
 
 async def store_uploads(uploads: Iterable[Any], put_photo: Callable[..., Awaitable[Any]]) -> None:
     """After the record a form saved: each photo uploaded with it, through the record's photo PUT
-    (`put_photo(uuid, media_type, data, facts=...)`), as the phone's outbox would send it."""
+    (`put_photo(SentPhoto)`), as the phone's outbox would send it."""
     for upload in uploads:
-        await put_photo(upload.uuid, upload.media_type, await upload.read(), facts=upload.facts)
+        await put_photo(SentPhoto(upload.uuid, upload.media_type, await upload.read(), upload.facts))
 
 
 def form_uuid(form: Any, lost: str) -> str:

@@ -16,6 +16,7 @@ from ..campaigns.service import CampaignRef, CampaignService, Reference
 from ..db import Database
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..i18n import gettext as _
+from ..labels import N_
 from ..models import (
     KINDS_BY_ROLE,
     Check,
@@ -25,8 +26,8 @@ from ..models import (
     Role,
     User,
 )
-from ..photos.pipeline import PhotoFacts
-from ..photos.service import PhotoService
+from ..photos.pipeline import PhotoFacts, SentPhoto
+from ..photos.service import OwnerWords, PhotoService, declared_photo
 from ..settings import Settings
 from .access import visible_checks
 from .schemas import CheckIn, Errors, parse_check
@@ -75,6 +76,13 @@ class CheckPage:
     next_cursor: int | None
 
 
+CHECK_PHOTO_WORDS = OwnerWords(
+    missing=N_("There is no check with this UUID that you may see; send the check first."),
+    not_author=N_("Only the check's author may add its photos."),
+    not_listed=N_("The check does not list a photo with this UUID."),
+)
+
+
 class CheckService:
     def __init__(
         self, db: Database, settings: Settings, campaigns: CampaignService, photos: PhotoService
@@ -116,27 +124,10 @@ class CheckService:
         assert isinstance(result, dict)
         return 201, result
 
-    async def put_photo(
-        self,
-        user: User,
-        check_uuid: str,
-        photo_uuid: str,
-        content_type: str | None,
-        data: bytes,
-        *,
-        facts: PhotoFacts | None = None,
-    ) -> tuple[int, dict[str, Any]]:
+    async def put_photo(self, user: User, check_uuid: str, sent: SentPhoto) -> tuple[int, dict[str, Any]]:
         async with self.db.read() as session:
             check = await session.scalar(select(Check).where(Check.uuid == check_uuid, visible_checks(user)))
-            if check is None:
-                raise NotFound(_("There is no check with this UUID that you may see; send the check first."))
-            if check.author_id != user.id:
-                raise Forbidden(_("Only the check's author may add its photos."))
-            photo = await session.scalar(
-                select(Photo).where(Photo.uuid == photo_uuid, Photo.check_id == check.id)
-            )
-        if photo is None:
-            raise NotFound(_("The check does not list a photo with this UUID."), code="photo_not_declared")
+            photo = await declared_photo(session, user, check, Photo.check_id, sent, CHECK_PHOTO_WORDS)
 
         async def complete_check(
             session: Any, photo: Photo, facts: PhotoFacts, audit: AuditLog
@@ -159,7 +150,7 @@ class CheckService:
                 "check_status": await session.scalar(select(Check.status).where(Check.id == photo.check_id))
             }
 
-        return await self.photos.receive(user, photo, content_type, data, facts, complete_check, check_status)
+        return await self.photos.receive(user, photo, sent, complete_check, check_status)
 
     async def _exists(self, check_uuid: str) -> bool:
         async with self.db.read() as session:

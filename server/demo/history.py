@@ -39,6 +39,7 @@ from ..findings.rectifications import RectificationService
 from ..findings.workflow import Workflow
 from ..models import Check, User
 from ..models import base as model_base
+from ..photos.pipeline import SentPhoto
 from ..settings import Settings
 from . import data
 
@@ -162,7 +163,7 @@ async def _rectify(
     }
     await h.rectifications.put(handler, finding["id"], rect_uuid, body)
     data_bytes = after_photo(finding["id"] * 10 + n, when - timedelta(minutes=25), (lat, lon), h.zone)
-    await h.rectifications.put_photo(handler, rect_uuid, photo_uuid, "image/jpeg", data_bytes)
+    await h.rectifications.put_photo(handler, rect_uuid, SentPhoto(photo_uuid, "image/jpeg", data_bytes))
     h.count("rectifications")
 
 

@@ -19,9 +19,10 @@ from ..api import body_digest, decode_body, uuid_or_404
 from ..audit.chain import AuditLog
 from ..checks.schemas import Errors, LocationIn, PhotoIn, location_in, note_text, photos_in, recent
 from ..db import Database
-from ..errors import Conflict, Forbidden, NotFound
+from ..errors import Conflict, Forbidden
 from ..geo import distance_m
 from ..i18n import gettext as _
+from ..labels import N_
 from ..models import (
     CheckStatus,
     Finding,
@@ -31,8 +32,8 @@ from ..models import (
     User,
     utcnow,
 )
-from ..photos.pipeline import PhotoFacts, phash_distance
-from ..photos.service import IMPLAUSIBLE_TIME, PhotoService, declare_photos
+from ..photos.pipeline import PhotoFacts, SentPhoto, phash_distance
+from ..photos.service import IMPLAUSIBLE_TIME, OwnerWords, PhotoService, declare_photos, declared_photo
 from ..settings import Settings
 from .access import locked_finding, visible_findings
 from .schemas import RectificationBody, rectification_messages
@@ -51,6 +52,13 @@ def rectification_receipt(rect: Rectification, missing: list[str], finding: Find
         "finding_status": finding.status,
         "received_at": rect.received_at.isoformat(),
     }
+
+
+RECT_PHOTO_WORDS = OwnerWords(
+    missing=N_("There is no rectification with this UUID that you may see; send it first."),
+    not_author=N_("Only the rectification's author may add its photos."),
+    not_listed=N_("The rectification does not list a photo with this UUID."),
+)
 
 
 class RectificationService:
@@ -182,32 +190,14 @@ class RectificationService:
             ).all()
         )
 
-    async def put_photo(
-        self,
-        user: User,
-        rect_uuid: str,
-        photo_uuid: str,
-        content_type: str | None,
-        data: bytes,
-        facts: PhotoFacts | None = None,
-    ) -> tuple[int, dict[str, Any]]:
+    async def put_photo(self, user: User, rect_uuid: str, sent: SentPhoto) -> tuple[int, dict[str, Any]]:
         async with self.db.read() as session:
             rect = await session.scalar(
                 select(Rectification)
                 .join(Finding, Finding.id == Rectification.finding_id)
                 .where(Rectification.uuid == rect_uuid, visible_findings(user))
             )
-            if rect is None:
-                raise NotFound(_("There is no rectification with this UUID that you may see; send it first."))
-            if rect.author_id != user.id:
-                raise Forbidden(_("Only the rectification's author may add its photos."))
-            photo = await session.scalar(
-                select(Photo).where(Photo.uuid == photo_uuid, Photo.rectification_id == rect.id)
-            )
-        if photo is None:
-            raise NotFound(
-                _("The rectification does not list a photo with this UUID."), code="photo_not_declared"
-            )
+            photo = await declared_photo(session, user, rect, Photo.rectification_id, sent, RECT_PHOTO_WORDS)
 
         async def on_received(
             session: Any, photo: Photo, facts: PhotoFacts, audit: AuditLog
@@ -239,7 +229,7 @@ class RectificationService:
                 "flags": photo.flags.split(),
             }
 
-        return await self.photos.receive(user, photo, content_type, data, facts, on_received, on_replay)
+        return await self.photos.receive(user, photo, sent, on_received, on_replay)
 
     async def _flags(self, session: Any, photo: Photo, rect: Rectification, finding: Finding) -> list[str]:
         flags = []

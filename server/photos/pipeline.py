@@ -74,6 +74,17 @@ class PhotoFacts:
 
 
 @dataclass(frozen=True)
+class SentPhoto:
+    """A photo as a client sent it: the UUID its check or rectification declared, the type it
+    gave, its bytes, and, from a plain form, what was already read from its header."""
+
+    uuid: str
+    content_type: str | None
+    data: bytes = field(repr=False)
+    facts: PhotoFacts | None = None
+
+
+@dataclass(frozen=True)
 class ProcessedPhoto(PhotoFacts):
     display_jpeg: bytes = field(repr=False)
     display_width: int

@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -23,14 +24,14 @@ from sqlalchemy import Select, func, insert, select
 
 from ..audit.chain import AuditLog
 from ..db import Database
-from ..errors import AppError, Conflict, Invalid, NotFound, TooLarge, Unavailable, Unsupported
+from ..errors import AppError, Conflict, Forbidden, Invalid, NotFound, TooLarge, Unavailable, Unsupported
 from ..geo import distance_m
 from ..i18n import gettext as _
 from ..models import Photo, Role, User, utcnow
 from ..settings import Settings
 from .derive import PROCESSING, READY, UNDECODABLE, PhotoDeriver
 from .limits import DecodeLimiter
-from .pipeline import ACCEPTED_TYPES, PhotoFacts, PhotoRejected, inspect_photo
+from .pipeline import ACCEPTED_TYPES, PhotoFacts, PhotoRejected, SentPhoto, inspect_photo
 from .presenters import photo_json
 from .queue import PhotoQueue
 from .receipts import Answer, OnReceived, OnReplay, ReceiptWriter, Unwritten, is_new, record_received
@@ -84,6 +85,32 @@ async def declare_photos(
             audit.record("photo.declared", "photo", row, actor=row["uploader_id"])
         else:
             audit.record("photo.declared", "photo", row)
+
+
+@dataclass(frozen=True)
+class OwnerWords:
+    """What a photo's PUT answers when its owner (a check, a rectification) is not one the caller
+    may see, is someone else's, or does not list the photo: messages marked with N_, translated
+    when they are raised."""
+
+    missing: str
+    not_author: str
+    not_listed: str
+
+
+async def declared_photo(
+    session: Any, user: User, owner: Any, owner_column: Any, sent: SentPhoto, words: OwnerWords
+) -> Photo:
+    """The photo `sent` names among those `owner` (None when the caller may not see it) declared,
+    where `owner_column` is the photo's column naming its owner; only the owner's author may send it."""
+    if owner is None:
+        raise NotFound(_(words.missing))
+    if owner.author_id != user.id:
+        raise Forbidden(_(words.not_author))
+    photo = await session.scalar(select(Photo).where(Photo.uuid == sent.uuid, owner_column == owner.id))
+    if photo is None:
+        raise NotFound(_(words.not_listed), code="photo_not_declared")
+    return photo
 
 
 def rejection_message(exc: PhotoRejected, settings: Settings) -> str:
@@ -148,9 +175,7 @@ class PhotoService:
         self,
         user: User,
         photo: Photo,
-        content_type: str | None,
-        data: bytes,
-        facts: PhotoFacts | None,
+        sent: SentPhoto,
         on_received: OnReceived,
         on_replay: OnReplay,
     ) -> Answer:
@@ -160,7 +185,8 @@ class PhotoService:
         failure anywhere leaves the photo "missing" and the client sends it again. That
         transaction is shared with the other photos arriving at the same moment (receipts.py).
         """
-        media_type = media_type_of(content_type)
+        data = sent.data
+        media_type = media_type_of(sent.content_type)
         refuse_type(media_type)
         if len(data) > self.settings.max_photo_bytes:
             raise TooLarge(self._too_large(len(data)), code="too_large")
@@ -169,7 +195,7 @@ class PhotoService:
             async with self.db.read() as session:
                 return 200, photo_json(photo) | await on_replay(session, photo)
 
-        facts = await self._checked_and_stored(data, media_type, facts)
+        facts = await self._checked_and_stored(data, media_type, sent.facts)
         answer = await self.receipts.submit(user.id, photo.id, facts, on_received, on_replay)
         if answer is Unwritten.alone:
             answer = await self._record_alone(user, photo, facts, on_received, on_replay)
