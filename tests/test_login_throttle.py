@@ -11,8 +11,9 @@ import httpx
 from litestar.testing import AsyncTestClient
 
 from conftest import DEMO_PASSWORD
-from server.accounts.throttle import TrustedProxies, source_address
+from server.accounts.throttle import Throttle, TrustedProxies, source_address
 from server.app import create_app
+from server.counters import Tally
 
 EN = {"Accept-Language": "en"}
 
@@ -154,3 +155,12 @@ async def test_a_source_that_ignores_retry_after_spends_its_allowance(settings: 
         late = await attempt(client, "officer", DEMO_PASSWORD)
         assert late.status_code == 429
         assert late.json()["message"].startswith("Too many wrong passwords")
+
+
+def test_failures_under_the_limit_make_nobody_wait_even_one_recorded_a_moment_later() -> None:
+    # Eight logins at once from one office's address: one that started at 1000.0 reads the tally
+    # after another recorded its failure at 1000.4. Under the limit that is no reason to wait.
+    throttle = Throttle(counters=None, name="login-source", limit=5, first_wait=60, max_wait=900)  # type: ignore[arg-type]
+    assert throttle.remaining(Tally(count=4, last_at=1000.4), now=1000.0) == 0
+    # At the limit the wait runs from the latest failure.
+    assert throttle.remaining(Tally(count=5, last_at=1000.4), now=1000.0) == 61

@@ -52,9 +52,12 @@ class Throttle:
 
     def remaining(self, tally: Tally | None, now: float) -> int:
         """Whole seconds left of the wait this tally's latest failure started."""
-        if tally is None:
+        wait = self.wait_for(tally.count) if tally is not None else 0
+        if tally is None or wait == 0:
+            # Under the limit nobody waits, even when a request that overlaps this one recorded
+            # its failure a moment after this one's `now` was taken.
             return 0
-        until = tally.last_at + self.wait_for(tally.count)
+        until = tally.last_at + wait
         return math.ceil(until - now) if until > now else 0
 
     async def wait(self, key: str, now: float) -> int:

@@ -38,10 +38,9 @@
   if ("serviceWorker" in navigator && cfg.sw) {
     registration = navigator.serviceWorker.register(cfg.sw, { scope: "/", updateViaCache: "none" })
       .then(function () { return navigator.serviceWorker.ready; })
-      .then(function (ready) {
-        // Active but not in charge of this page: its load began before the worker took over.
-        if (!navigator.serviceWorker.controller && ready.active) ready.active.postMessage({ type: "claim" });
-        return ready;
+      .then(function (r) {
+        if (!navigator.serviceWorker.controller) r.active.postMessage({ type: "claim" }); // see sw.js
+        return r;
       })
       .catch(function () { return null; });
     navigator.serviceWorker.addEventListener("message", function (event) {
