@@ -38,10 +38,7 @@
   if ("serviceWorker" in navigator && cfg.sw) {
     registration = navigator.serviceWorker.register(cfg.sw, { scope: "/", updateViaCache: "none" })
       .then(function () { return navigator.serviceWorker.ready; })
-      .then(function (r) {
-        if (!navigator.serviceWorker.controller) r.active.postMessage({ type: "claim" }); // see sw.js
-        return r;
-      })
+      .then(function (r) { if (!navigator.serviceWorker.controller) r.active.postMessage({ type: "claim" }); return r; })
       .catch(function () { return null; });
     navigator.serviceWorker.addEventListener("message", function (event) {
       var data = event.data || {};
@@ -53,9 +50,8 @@
 
   if (!Outbox || !cfg.records || !cfg.user) return;
 
-  // Keep this person's pages on the phone: after log-in, every half hour, when a new service
-  // worker takes over (its pages must name the new release's files), and when the page shown
-  // names a page to keep that is not kept yet (a finding newly assigned to the unit).
+  // Keep this person's pages on the phone: after log-in, every half hour, on a new worker, and
+  // when the page names one not kept yet.
   function warm(force) {
     if (!registration || !navigator.onLine) return;
     var mark = {};
