@@ -151,9 +151,9 @@ def pg_migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-def recreate_database(url: str) -> None:
-    """An empty database of the URL's name, whatever an earlier run left under that name (a
-    restore into it must find no schema of a previous one)."""
+def _on_server(url: str, *, drop: bool, create: bool) -> None:
+    """Drop and/or create (when missing) the database `url` names, from the server's maintenance
+    database; one place that knows how."""
     import asyncpg
     from sqlalchemy.engine import make_url
 
@@ -164,44 +164,11 @@ def recreate_database(url: str) -> None:
     async def run() -> None:
         conn = await asyncpg.connect(maintenance.render_as_string(hide_password=False))
         try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
-    asyncio.run(run())
-
-
-def drop_database(url: str) -> None:
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    maintenance = parsed.set(drivername="postgresql", database="postgres")
-    name = str(parsed.database).replace('"', '""')
-
-    async def run() -> None:
-        conn = await asyncpg.connect(maintenance.render_as_string(hide_password=False))
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    asyncio.run(run())
-
-
-def create_database_if_missing(url: str) -> None:
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    maintenance = parsed.set(drivername="postgresql", database="postgres")
-
-    async def run() -> None:
-        conn = await asyncpg.connect(maintenance.render_as_string(hide_password=False))
-        try:
-            if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", parsed.database):
-                name = str(parsed.database).replace('"', '""')
+            if drop:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            if create and not await conn.fetchval(
+                "SELECT 1 FROM pg_database WHERE datname = $1", parsed.database
+            ):
                 await conn.execute(f'CREATE DATABASE "{name}"')
         finally:
             await conn.close()
@@ -210,6 +177,20 @@ def create_database_if_missing(url: str) -> None:
         asyncio.run(run())
     except OSError as exc:  # connection refused and friends
         raise RuntimeError(f"PostgreSQL at XUNCHA_TEST_DATABASE_URL is not reachable: {exc}") from exc
+
+
+def recreate_database(url: str) -> None:
+    """An empty database of the URL's name, whatever an earlier run left under that name (a
+    restore into it must find no schema of a previous one)."""
+    _on_server(url, drop=True, create=True)
+
+
+def drop_database(url: str) -> None:
+    _on_server(url, drop=True, create=False)
+
+
+def create_database_if_missing(url: str) -> None:
+    _on_server(url, drop=False, create=True)
 
 
 @pytest.fixture
