@@ -11,6 +11,7 @@ from operator import attrgetter
 from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery, PathParameter
 from msgspec import Meta, Struct
 
@@ -25,13 +26,20 @@ from ..photos.forms import FORM_BODY_LIMIT
 from ..web import UserRequest
 from .consequences import eligibility_json, interview_json, notice_json, praise_json
 from .notice_pdf import unit_notice_pdf
-from .notices import answer_document
+from .notices import NoticeQuery, answer_document
 
 NoticeId = Annotated[
     int,
     PathParameter(ge=1, le=MAX_ROW_ID, description="The notice's number in the system.", title="notice_id"),
 ]
 JSON_LIMIT = 64 * 1024
+
+
+def notice_query(
+    period: FromQuery[str | None] = None, unit: FromQuery[str | None] = None, overdue: FromQuery[bool] = False
+) -> NoticeQuery:
+    """GET /notices's query: `period`, `unit` (a code), `overdue`."""
+    return NoticeQuery(period, unit, overdue)
 
 
 class _Out(Struct, forbid_unknown_fields=True):
@@ -171,17 +179,12 @@ class ConsequenceApiController(Controller):
         """Issue a unit rectification notice: `{"period", "unit", "deadline", "problems"?, "override_reason"?}`.""",
     )
 
-    @get("/notices")
+    @get("/notices", dependencies={"which": Provide(notice_query, sync_to_thread=False)})
     async def notices(
-        self,
-        request: UserRequest,
-        unit_notices: UnitNoticesDep,
-        period: FromQuery[str | None] = None,
-        unit: FromQuery[str | None] = None,
-        overdue: FromQuery[bool] = False,
+        self, request: UserRequest, unit_notices: UnitNoticesDep, which: NamedDependency[NoticeQuery]
     ) -> list[UnitNoticeOut]:
         """The notices the caller may read, newest first."""
-        rows = await unit_notices.list_for(request.user, period=period, unit=unit, overdue=overdue)
+        rows = await unit_notices.list_for(request.user, which)
         return [shaped(notice_json(n, lang()), UnitNoticeOut) for n in rows]
 
     @get("/notices/{notice_id:int}")

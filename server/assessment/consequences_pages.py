@@ -27,7 +27,7 @@ from ..photos.forms import FORM_BODY_LIMIT
 from ..web import UserRequest, form_page, form_step, page
 from .consequences_api import NoticeId
 from .notice_pdf import opening, unit_notice_data
-from .notices import NOTICE_DOCUMENTS, answer_document
+from .notices import NOTICE_DOCUMENTS, NoticeQuery, answer_document
 from .periods import parse_period
 
 # The office's forms on a unit's results: the ConsequenceService call each makes its record with.
@@ -75,7 +75,7 @@ async def _results_page(request: UserRequest, consequences: Any, period_key: str
         period=period.key,
         rows=rows,
         records=by_unit,
-        overdue=await consequences.notices.list_for(request.user, overdue=True),
+        overdue=await consequences.notices.list_for(request.user, NoticeQuery(overdue=True)),
     )
 
 
@@ -194,7 +194,7 @@ class ConsequencePages(Controller):
         self, request: UserRequest, unit_notices: UnitNoticesDep, period: FromQuery[str | None] = None
     ) -> Template:
         """The notices the reader may see: a unit its own, with those to answer first."""
-        rows = await unit_notices.list_for(request.user, period=period or None)
+        rows = await unit_notices.list_for(request.user, NoticeQuery(period=period or None))
         return page(request, "assessment/notices.html", notices=rows, period=period or "", now_utc=utcnow())
 
     @get("/assessment/notices/{notice_id:int}", guards=[roles(*READERS)])

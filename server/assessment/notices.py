@@ -3,6 +3,7 @@ answered by the unit (text and an optional document), accepted or returned by th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +34,16 @@ OPEN = ("issued", "returned")
 NOTICE_FIELDS = {"period", "unit", "deadline", "problems", "override_reason"}
 # What may come with an answer; the limit is XUNCHA_MAX_DOCUMENT_BYTES.
 NOTICE_DOCUMENTS = Accepted((PDF_KIND, JPEG_KIND, PNG_KIND, DOCX_KIND), N_("PDF, JPEG, PNG or Word (DOCX)"))
+
+
+@dataclass(frozen=True)
+class NoticeQuery:
+    """Which notices a list shows: of a period (and the periods within it), of a unit (by its
+    code), only those overdue; each left empty shows all."""
+
+    period: str | None = None
+    unit: str | None = None
+    overdue: bool = False
 
 
 async def answer_document(upload: Any, limit: int) -> Document | None:
@@ -109,28 +120,23 @@ class UnitNoticeService:
             raise NotFound(_("There is no notice %(id)s that you may see.", id=notice_id))
         return notice
 
-    async def list_for(
-        self,
-        user: User,
-        *,
-        period: str | None = None,
-        unit: str | None = None,
-        overdue: bool = False,
-    ) -> list[UnitNotice]:
-        """The notices the user may read, newest first, of a period (and the periods within it),
-        a unit, or only those overdue."""
+    async def list_for(self, user: User, which: NoticeQuery = NoticeQuery()) -> list[UnitNotice]:
+        """The notices the user may read, newest first, narrowed by `which`."""
         visible = await self.rules.visible_unit_ids(user)
         query = select(UnitNotice).where(UnitNotice.unit_id.in_(visible))
-        if period:
-            query = query.where(UnitNotice.period.in_(contained_periods(parse_period(period))))
-        if unit:
-            named = await self.rules.scores.scored_unit(unit)
+        if which.period:
+            query = query.where(UnitNotice.period.in_(contained_periods(parse_period(which.period))))
+        if which.unit:
+            named = await self.rules.scores.scored_unit(which.unit)
             if named is None or named.id not in visible:
                 raise Forbidden(
-                    _("You may read the notices of your own units only: %(code)s is not one.", code=unit[:40])
+                    _(
+                        "You may read the notices of your own units only: %(code)s is not one.",
+                        code=which.unit[:40],
+                    )
                 )
             query = query.where(UnitNotice.unit_id == named.id)
-        if overdue:
+        if which.overdue:
             query = query.where(UnitNotice.status.in_(OPEN), UnitNotice.deadline < utcnow())
         async with self.db.read() as session:
             rows = await session.scalars(query.order_by(UnitNotice.year.desc(), UnitNotice.seq.desc()))

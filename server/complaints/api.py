@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post, put
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
 from msgspec import Struct
 
@@ -47,6 +48,18 @@ def filters_from_query(
     if errors:
         raise Invalid(_("The filters have mistakes."), errors=errors)
     return ComplaintFilters(status=status or None, unit_id=unit_id, campaign_id=campaign_id, late=late)
+
+
+async def query_filters(
+    campaigns: CampaignsDep,
+    status: FromQuery[str | None] = None,
+    unit: FromQuery[str | None] = None,
+    campaign: FromQuery[str | None] = None,
+    late: FromQuery[bool] = False,
+) -> ComplaintFilters:
+    """GET /complaints's filters: a status, a unit's and a campaign's codes, only those late."""
+    ref = await campaigns.reference()
+    return filters_from_query(ref, status=status, unit=unit, campaign=campaign, late=late)
 
 
 def may_read_indicators(user: User, ref: Reference, unit_id: int | None, campaign_id: int | None) -> None:
@@ -111,20 +124,14 @@ class ComplaintApiController(Controller):
         )
         return Response(complaint_json(complaint, request.user), status_code=status)
 
-    @get("/complaints")
+    @get("/complaints", dependencies={"filters": Provide(query_filters)})
     async def list_complaints(
         self,
         request: UserRequest,
         complaints: ComplaintsDep,
-        status: FromQuery[str | None] = None,
-        unit: FromQuery[str | None] = None,
-        campaign: FromQuery[str | None] = None,
-        late: FromQuery[bool] = False,
+        filters: NamedDependency[ComplaintFilters],
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 200,
     ) -> dict[str, Any]:
-        filters = filters_from_query(
-            await complaints.campaigns.reference(), status=status, unit=unit, campaign=campaign, late=late
-        )
         rows = await complaints.list(request.user, filters, limit=limit)
         office = request.user.role == Role.office
         return {"items": [complaint_json(c, request.user, finding_visible=office) for c in rows]}
