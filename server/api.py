@@ -269,6 +269,11 @@ def text_message(limit: int) -> Callable[[str, Any], str]:
     return message
 
 
+def within(field: str, message: Message, **parts: Message) -> dict[str, Message]:
+    """The messages of an object's field (or a list's items, `field[]`) and of its own fields."""
+    return {field: message, **{f"{field}.{name}": part for name, part in parts.items()}}
+
+
 def time_message(detail: str, _value: Any) -> str:
     if "timezone" in detail:
         return _("The time needs its UTC offset, like +08:00, so it is not misread.")

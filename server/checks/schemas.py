@@ -18,7 +18,7 @@ from uuid import UUID
 
 from msgspec import Meta, Struct
 
-from ..api import Message, canonical_uuid, decode_body, free_text, text_message, time_message
+from ..api import Message, canonical_uuid, decode_body, free_text, text_message, time_message, within
 from ..errors import Invalid
 from ..i18n import gettext as _
 from ..models import CheckKind, LocationSource, Result, Severity, utcnow
@@ -89,36 +89,45 @@ def _photos_message(_detail: str, _value: Any) -> str:
 
 def placed_photo_messages() -> dict[str, Message]:
     """The messages of the position and the photos, which a check and a rectification share."""
+    code = _("Give a code.")
     return {
-        "location": _("The position is required: allow location access, or enter it by hand."),
-        "location.lat": _("Latitude must be a number from -90 to 90."),
-        "location.lon": _("Longitude must be a number from -180 to 180."),
-        "location.accuracy_m": _("Accuracy must be a number of metres from 0 to 100000."),
-        "location.source": _("Source must be one of gps, exif, manual."),
+        **within(
+            "location",
+            _("The position is required: allow location access, or enter it by hand."),
+            lat=_("Latitude must be a number from -90 to 90."),
+            lon=_("Longitude must be a number from -180 to 180."),
+            accuracy_m=_("Accuracy must be a number of metres from 0 to 100000."),
+            source=_("Source must be one of gps, exif, manual."),
+        ),
         "photos": _photos_message,
-        "photos[]": _("Each photo is an object with a uuid."),
-        "photos[].uuid": _("Must be a UUID made by the phone."),
-        "photos[].item": _("Give a code."),
-        "photos[].taken_at": time_message,
-        "photos[].exif_location": _("The photo's position must be a valid latitude and longitude."),
+        **within(
+            "photos[]",
+            _("Each photo is an object with a uuid."),
+            uuid=_("Must be a UUID made by the phone."),
+            item=code,
+            taken_at=time_message,
+            exif_location=_("The photo's position must be a valid latitude and longitude."),
+        ),
     }
 
 
 def check_messages() -> Mapping[str, Message]:
+    code = _("Give a code.")
     return {
-        "campaign": _("Give a code."),
-        "site": _("Give a code."),
-        "target_unit": _("Give a code."),
+        **dict.fromkeys(("campaign", "site", "target_unit"), code),
         "kind": _("Kind must be one of patrol, unannounced, open, recheck."),
         "recorded_at": time_message,
         "note": text_message(NOTE_MAX),
         "checklist_version": _("The checklist version is a whole number from 1."),
         "answers": _answers_message,
-        "answers[]": _("Each answer is an object with item and result."),
-        "answers[].item": _("Give a code."),
-        "answers[].result": _("Result must be one of pass, fail, na."),
-        "answers[].severity": _("Severity must be one of minor, major, critical."),
-        "answers[].note": text_message(ANSWER_NOTE_MAX),
+        **within(
+            "answers[]",
+            _("Each answer is an object with item and result."),
+            item=code,
+            result=_("Result must be one of pass, fail, na."),
+            severity=_("Severity must be one of minor, major, critical."),
+            note=text_message(ANSWER_NOTE_MAX),
+        ),
         **placed_photo_messages(),
     }
 

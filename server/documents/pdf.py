@@ -43,27 +43,18 @@ def cjk_document(out, font: CjkFont, **kw) -> SimpleDocTemplate:
     return SimpleDocTemplate(out, initialFontName=font.name, **kw)
 
 
+# What every document of ours says about itself, in the viewer's document properties.
+DOCUMENT_INFO = {"creator": "Xuncha", "lang": "zh-CN", "displayDocTitle": 1}
+MARGINS = ("leftMargin", "rightMargin", "topMargin", "bottomMargin")
+
+
 def a4_document(
     out, font: CjkFont, *, title: str, author: str, margins: tuple[float, float, float, float], **kw
 ) -> SimpleDocTemplate:
     """An A4 document in the CJK font with the metadata every document of ours carries; `margins`
     are left, right, top and bottom."""
-    left, right, top, bottom = margins
-    return cjk_document(
-        out,
-        font,
-        pagesize=A4,
-        leftMargin=left,
-        rightMargin=right,
-        topMargin=top,
-        bottomMargin=bottom,
-        title=title,
-        author=author,
-        creator="Xuncha",
-        lang="zh-CN",
-        displayDocTitle=1,
-        **kw,
-    )
+    placed = dict(zip(MARGINS, margins, strict=True))
+    return cjk_document(out, font, pagesize=A4, title=title, author=author, **placed, **DOCUMENT_INFO, **kw)
 
 
 def cjk_table(rows: list, font: CjkFont, style: Sequence = (), **kw) -> Table:
