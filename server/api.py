@@ -8,7 +8,7 @@ import json
 import re
 import unicodedata
 import uuid as uuidlib
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
@@ -17,19 +17,14 @@ import msgspec
 from litestar import Request, Response, put
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, PathParameter, QueryParameter
+from litestar.params import PathParameter, QueryParameter
 from litestar.types import Empty
 
 from .errors import AppError, Invalid, NotFound
 from .i18n import gettext as _
-from .photos.pipeline import SentPhoto
-from .photos.service import media_type_of, refuse_type
 
 # The limit for a JSON body (a check, a rectification); bigger bodies are refused unread.
 JSON_BODY_LIMIT = 1024 * 1024
-# The body limit for photo uploads is enforced before the body is read; a little
-# headroom over the pipeline's own limit lets it give the more precise message.
-PHOTO_BODY_LIMIT = 21 * 1024 * 1024
 
 
 # Row ids are 32-bit integers in PostgreSQL (64-bit in SQLite): a number past that names no row,
@@ -166,13 +161,6 @@ def free_text(value: str) -> str:
         for ch in value
         if ch not in _DISGUISING and (ch in _KEPT_CONTROLS or unicodedata.category(ch) != "Cc")
     )
-
-
-async def read_photo_body(request: Request[Any, Any, Any]) -> tuple[str | None, bytes]:
-    """The upload's declared type and bytes; a type no photo has is refused before a byte is read."""
-    content_type = request.headers.get("content-type")
-    refuse_type(media_type_of(content_type))
-    return content_type, await request.body()
 
 
 T = TypeVar("T")
@@ -368,43 +356,8 @@ def sync_put(path: str, receipt: type[Any], what: str) -> Any:
     )
 
 
-def photo_put(path: str, receipt: type[Any]) -> Any:
-    """The route of a PUT of a photo's bytes: the photo body limit, its receipts documented, and
-    the handler's `upload: PhotoUploadDep`."""
-    return put(
-        path,
-        request_max_body_size=PHOTO_BODY_LIMIT,
-        status_code=200,
-        responses=receipt_responses(receipt, "photo"),
-        dependencies={"upload": Provide(PhotoUpload, sync_to_thread=False)},
-    )
-
-
 def receipt(stored: tuple[int, Mapping[str, Any]], schema: type[Any] | None = None) -> Response[Any]:
     """What an idempotent PUT's store answered, with its status (201 new, 200 again): as its
     receipt schema when it has one."""
     status, body = stored
     return Response(shaped(body, schema) if schema else body, status_code=status)
-
-
-# How a service keeps a photo: (user, the UUID of what it belongs to, its UUID, type, bytes).
-PutPhoto = Callable[[Any, str, SentPhoto], Awaitable[tuple[int, Mapping[str, Any]]]]
-
-
-@dataclass(frozen=True)
-class PhotoUpload:
-    """The photo a PUT's path names and its bytes, read only when `store` is called."""
-
-    request: Request[Any, Any, Any]
-    photo_uuid: FromPath[str]
-
-    async def store(self, put_photo: PutPhoto, owner: str, schema: type[T]) -> Response[T]:
-        """Has `put_photo` keep the photo for `owner` (a canonical UUID, checked first), once the
-        photo's UUID and type are checked, and answers its receipt with its status."""
-        photo_uuid = uuid_or_404(self.photo_uuid, "The photo UUID")
-        content_type, data = await read_photo_body(self.request)
-        sent = SentPhoto(photo_uuid, content_type, data)
-        return receipt(await put_photo(self.request.user, owner, sent), schema)
-
-
-PhotoUploadDep = NamedDependency[PhotoUpload]

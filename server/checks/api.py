@@ -11,12 +11,13 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter, SkipValidation
 
 from ..accounts.guards import logged_in
-from ..api import JsonRequest, PhotoUploadDep, page_of, photo_put, receipt, shaped, sync_put, uuid_or_404
+from ..api import JsonRequest, page_of, receipt, shaped, sync_put, uuid_or_404
 from ..deps import CampaignsDep, ChecksDep
 from ..errors import Invalid
 from ..i18n import gettext as _
 from ..i18n import lang
 from ..models import Check, User
+from ..photos.upload import PhotoUploadDep, photo_put
 from .presenters import check_json
 from .responses import CheckDetail, CheckPage, CheckPhotoReceipt, CheckReceipt
 from .schemas import CheckBody

@@ -18,10 +18,8 @@ from ..api import (
     FindingId,
     JsonRequest,
     PagingDep,
-    PhotoUploadDep,
     decode_body,
     page_of,
-    photo_put,
     receipt,
     shaped,
     sync_put,
@@ -34,6 +32,7 @@ from ..i18n import gettext as _
 from ..i18n import lang
 from ..models import User
 from ..photos.presenters import photo_json
+from ..photos.upload import PhotoUploadDep, photo_put
 from .filters import FindingFilters, filters_from_query
 from .notice import NOTICE, NoticeDep
 from .proposals import deadline_rule
