@@ -2,7 +2,9 @@
 
 No accounts, no validation beyond reading the JSON, no audit, no findings: what is left when
 everything Xuncha adds is taken away. The database file is named by BARE_DB; SQLite in WAL
-mode with synchronous=NORMAL, as Xuncha runs it. benchmarks/ingest_ratio.py serves it.
+mode with synchronous=NORMAL. Xuncha syncs every commit (FULL); the bare app keeps the faster
+setting, which spares it a sync for every PUT, so the ratio is never flattered by the bare app's
+own fsyncs. benchmarks/ingest_ratio.py serves it.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Engines, sessions and migrations, one code path for SQLite and PostgreSQL.
 
-SQLite is configured for a server: WAL so readers never wait for the writer, foreign
+SQLite is configured for a server: WAL so readers never wait for the writer, every commit
+synced to the disk (synchronous=FULL: an acknowledged check survives a power cut), foreign
 keys on, a busy timeout, and write transactions that take the write lock up front
 (BEGIN IMMEDIATE) so that two writers queue instead of one failing with "database is
 locked" halfway through. Within one process, writers also queue on an asyncio lock, so
@@ -10,10 +11,11 @@ they wait in the event loop rather than in SQLite's sleeping busy handler.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -26,6 +28,7 @@ from .settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _WRITE = "xuncha_write"
+T = TypeVar("T")
 
 
 def make_engine(database_url: str, *, echo: bool = False, foreign_keys: bool = True) -> AsyncEngine:
@@ -54,7 +57,7 @@ def _configure_sqlite(engine: AsyncEngine | Engine, foreign_keys: bool = True, b
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cur.execute(f"PRAGMA busy_timeout={busy_ms}")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA synchronous=FULL")
         cur.close()
 
     @event.listens_for(sync_engine, "begin")
@@ -74,7 +77,8 @@ class Database:
         write_engine = self.engine.execution_options(**{_WRITE: True}) if self.sqlite else self.engine
         self._write = async_sessionmaker(write_engine, expire_on_commit=False, autoflush=False)
         self._write_lock = asyncio.Lock() if self.sqlite else None
-        self._loop_engine: Engine | None = None
+        self._writer_engine: Engine | None = None
+        self._writer: ThreadPoolExecutor | None = None
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -91,44 +95,43 @@ class Database:
         async with self._write_lock, self._write() as session, session.begin():
             yield session
 
-    @asynccontextmanager
-    async def write_in_loop(self) -> AsyncIterator[Any]:
-        """A write transaction like `write()`; on SQLite its statements run on a connection of the
-        event loop's own thread.
+    async def write_batch(self, work: Callable[[Any], Coroutine[Any, Any, T]]) -> T:
+        """`await work(session)` in a write transaction like `write()`'s, committed after it.
 
-        Through aiosqlite every statement is several trips to the driver's thread and back, and
-        on a busy machine each trip waits for the thread to be scheduled: a transaction of ten
-        small statements spends far longer travelling than in SQLite. For short transactions
-        of a few statements over rows already in hand (the checks' group commit) the loop's own
-        connection does the same work at once. The write lock is still taken up front (BEGIN
-        IMMEDIATE); a lock held by another process is waited for in the loop, not in SQLite's
-        busy handler, so the loop never stalls on it. The session offers the awaitable calls the
-        writers use (execute, scalar, scalars, flush, bind).
+        On a SQLite file the transaction runs on a connection of its own, in the writer's own
+        thread, in one trip: its statements and the commit, with the commit's wait for the disk,
+        are done while the event loop goes on reading the next requests (sqlite3 lets go of the
+        GIL while SQLite works). Through aiosqlite every statement would be several trips to the
+        driver's thread, each waiting on a busy machine to be scheduled. The write lock is taken
+        in the loop first (BEGIN IMMEDIATE): a lock held by another process is waited for there,
+        not in SQLite's busy handler. `work` may await only the session's calls (execute, scalar,
+        scalars, flush, bind; `dbapi` is the sqlite3 connection, for statements sent directly):
+        on this path they never wait for the loop.
         """
         if self._write_lock is None or self.engine.url.database in (None, "", ":memory:"):
             async with self.write() as session:
-                yield session
-            return
+                return await work(session)
         async with self._write_lock:
-            session = await self._in_loop_session()
+            session = await self._writer_session()
+            if self._writer is None:
+                self._writer = ThreadPoolExecutor(1, thread_name_prefix="xuncha-sqlite-writer")
+            done = asyncio.get_running_loop().run_in_executor(self._writer, _committed, session, work)
             try:
-                yield _LoopSession(session)
-                session.commit()
-            except BaseException:
-                session.rollback()
+                return await asyncio.shield(done)
+            except asyncio.CancelledError:
+                # The transaction is the thread's to finish: keep the lock until it has.
+                await asyncio.wait([done])
                 raise
-            finally:
-                session.close()
 
-    async def _in_loop_session(self) -> Session:
-        if self._loop_engine is None:
+    async def _writer_session(self) -> Session:
+        if self._writer_engine is None:
             url = self.engine.url.set(drivername="sqlite")
             engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
             _configure_sqlite(engine, busy_ms=0)
-            self._loop_engine = engine.execution_options(**{_WRITE: True})
+            self._writer_engine = engine.execution_options(**{_WRITE: True})
         waited = 0.0
         while True:
-            session = Session(self._loop_engine, expire_on_commit=False, autoflush=False)
+            session = Session(self._writer_engine, expire_on_commit=False, autoflush=False)
             try:
                 session.connection()  # BEGIN IMMEDIATE: the write lock, or "database is locked" at once
                 return session
@@ -140,8 +143,11 @@ class Database:
             waited += 0.002
 
     async def dispose(self) -> None:
-        if self._loop_engine is not None:
-            self._loop_engine.dispose()
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
+        if self._writer_engine is not None:
+            self._writer_engine.dispose()
         await self.engine.dispose()
 
     async def __aenter__(self) -> Database:
@@ -155,7 +161,28 @@ class Database:
 _BUSY_WAIT = 15.0  # seconds, as the busy_timeout of the other connections
 
 
-class _LoopSession:
+def _committed(session: Session, work: Callable[[Any], Coroutine[Any, Any, T]]) -> T:
+    """Runs `work` on the session to its end (its awaits never suspend) and commits; rolls back
+    on any exception. In the writer's thread."""
+    try:
+        coroutine = work(_ThreadSession(session))
+        try:
+            coroutine.send(None)
+        except StopIteration as finished:
+            result: T = finished.value
+        else:
+            coroutine.close()
+            raise RuntimeError("a batch write awaited something other than its session")
+        session.commit()
+        return result
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+class _ThreadSession:
     """A synchronous session behind the awaitable calls of an AsyncSession. `dbapi` is the sqlite3
     connection of its transaction, for the statements the writers send directly
     (server/sqlite_direct.py); the async sessions of `write()` have none."""

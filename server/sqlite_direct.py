@@ -1,4 +1,4 @@
-"""Statements sent straight to the sqlite3 connection of a `Database.write_in_loop` transaction.
+"""Statements sent straight to the sqlite3 connection of a `Database.write_batch` transaction.
 
 For a small INSERT, SQLAlchemy's work per execution (cache keys, parameter building, result
 objects, events) costs several times what SQLite itself spends. The check writer runs the
@@ -6,7 +6,7 @@ same few statements for every batch, so on SQLite it sends them on the transacti
 connection instead: each built once from the table's columns or compiled once by SQLAlchemy,
 and every value converted by its column's own bind processor, so that what is stored is
 exactly what SQLAlchemy would have stored. The transaction is still the session's: BEGIN
-IMMEDIATE, commit and rollback stay with `write_in_loop`.
+IMMEDIATE, commit and rollback stay with `write_batch`.
 """
 
 from __future__ import annotations

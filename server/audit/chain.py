@@ -269,7 +269,7 @@ class AuditLog:
         await session.execute(update(HEAD).where(HEAD.c.id == 1).values(seq=seq, hash=prev))
 
     def write_direct(self, connection: Any, dialect: Dialect) -> None:
-        """`write` on the sqlite3 connection of a `Database.write_in_loop` transaction (which holds
+        """`write` on the sqlite3 connection of a `Database.write_batch` transaction (which holds
         SQLite's write lock, so the head needs no row lock), for rows written with Core."""
         if not self.pending:
             return

@@ -110,7 +110,8 @@ class CheckWriter:
 
     async def _write(self, batch: list[NewCheck]) -> list[dict[str, Any] | Outcome]:
         now = utcnow()
-        async with self.db.write_in_loop() as session:
+
+        async def work(session: Any) -> dict[int, dict[str, Any]]:
             rows = _Direct(session) if getattr(session, "dbapi", None) is not None else _Core(session)
             stored = await rows.existing([i.uuid for i in batch])
             fresh: list[NewCheck] = []
@@ -119,7 +120,9 @@ class CheckWriter:
                     continue
                 stored.add(item.uuid)  # a second copy in the same batch is a replay of the first
                 fresh.append(item)
-            receipts = await self._insert(session, rows, fresh, now) if fresh else {}
+            return await self._insert(session, rows, fresh, now) if fresh else {}
+
+        receipts = await self.db.write_batch(work)
         return [receipts.get(id(item), Outcome.exists) for item in batch]
 
     async def _insert(
