@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import raiseload, selectinload
 
 from ..api import body_digest
 from ..audit.chain import AuditLog
@@ -126,13 +126,16 @@ class CheckService:
 
     async def put_photo(self, user: User, check_uuid: str, sent: SentPhoto) -> tuple[int, dict[str, Any]]:
         async with self.db.read() as session:
-            check = await session.scalar(select(Check).where(Check.uuid == check_uuid, visible_checks(user)))
+            # Only the check's own columns: its author, campaign, site and unit are not needed here.
+            check = await session.scalar(
+                select(Check).where(Check.uuid == check_uuid, visible_checks(user)).options(raiseload("*"))
+            )
             photo = await declared_photo(session, user, check, Photo.check_id, sent, CHECK_PHOTO_WORDS)
 
         async def complete_check(
             session: Any, photo: Photo, facts: PhotoFacts, audit: AuditLog
         ) -> dict[str, Any]:
-            owner = await session.get(Check, photo.check_id, populate_existing=True)
+            owner = await session.get(Check, photo.check_id, populate_existing=True, options=[raiseload("*")])
             self.photos.fill(photo, facts, owner.lat, owner.lon)
             photo.far_from_check = (
                 photo.distance_m is not None and photo.distance_m > self.settings.photo_far_m
