@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.orm import raiseload
 
 from ..api import body_digest, decode_body, uuid_or_404
 from ..audit.chain import AuditLog
@@ -196,6 +197,7 @@ class RectificationService:
                 select(Rectification)
                 .join(Finding, Finding.id == Rectification.finding_id)
                 .where(Rectification.uuid == rect_uuid, visible_findings(user))
+                .options(raiseload("*"))
             )
             photo = await declared_photo(session, user, rect, Photo.rectification_id, sent, RECT_PHOTO_WORDS)
 
