@@ -5,11 +5,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
 
 from .settings import Settings
+
+
+def photo_workers_for(server_workers: int) -> int:
+    """The photo workers of each of `server_workers` processes, when XUNCHA_PHOTO_WORKERS is unset."""
+    return max(1, (os.cpu_count() or 1) // max(1, server_workers))
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -20,6 +26,9 @@ def _serve(args: argparse.Namespace) -> int:
     trusted = args.forwarded_allow_ips
     if trusted is None:
         trusted = ",".join(Settings.from_env().trusted_proxies)
+    # Unless set, the server processes share the cores for making photos' copies: one process on
+    # two cores makes two photos' copies at a time, two processes one each.
+    os.environ.setdefault("XUNCHA_PHOTO_WORKERS", str(photo_workers_for(args.workers)))
     uvicorn.run(
         "server.asgi:create",
         factory=True,
