@@ -4,6 +4,7 @@ a queue that runs each photo once across workers, on the file store and on an S3
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import os
 import zlib
@@ -22,6 +23,7 @@ from server.app import create_app
 from server.audit.verify import verify
 from server.cli import main
 from server.models import AuditEntry, Photo, utcnow
+from server.photos import derive
 from server.photos.derive import MAX_ATTEMPTS
 from server.photos.queue import PhotoQueue
 from server.photos.store import derived_key, original_key
@@ -294,6 +296,51 @@ async def test_the_store_interface_round_trip(store_settings: Any) -> None:
 async def _audit_entries(db: Any) -> int:
     async with db.read() as session:
         return int(await session.scalar(select(func.count()).select_from(AuditEntry)) or 0)
+
+
+async def test_a_crowd_of_uploads_holds_the_copies_back_until_it_thins(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Phones coming back into signal together are acknowledged first: while CROWD uploads are
+    under way in the process, the background makes no copies; once they thin, it makes them."""
+    _check, _photo, answer = await sent_photo(client, fixture_photo(GPS_PHOTO))
+    assert answer.status_code == 201
+    photos = client.app.state.photos
+    deriver = photos.deriver
+    monkeypatch.setattr(derive, "CROWD_POLL_SECONDS", 0.02)
+
+    async def drain_after_a_crowd() -> tuple[int, int]:
+        with contextlib.ExitStack() as uploads:
+            for _ in range(derive.CROWD):
+                uploads.enter_context(deriver.arriving())
+            background = asyncio.create_task(deriver.drain(before_each=deriver.after_the_crowd))
+            await asyncio.sleep(0.5)
+            held_back = await photos.queue.pending()
+            assert not background.done()
+        return held_back, await background
+
+    held_back, made = await in_app(client, drain_after_a_crowd)
+    assert (held_back, made) == (1, 1)
+    assert await in_app(client, photos.queue.pending) == 0
+
+
+async def test_a_crowd_that_never_thins_still_lets_a_batch_through(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await sent_photo(client, fixture_photo(GPS_PHOTO))
+    photos = client.app.state.photos
+    deriver = photos.deriver
+    monkeypatch.setattr(derive, "CROWD_POLL_SECONDS", 0.02)
+    monkeypatch.setattr(derive, "CROWD_WAIT_SECONDS", 0.2)
+
+    async def drain_in_a_crowd() -> int:
+        with contextlib.ExitStack() as uploads:
+            for _ in range(derive.CROWD):
+                uploads.enter_context(deriver.arriving())
+            return await asyncio.wait_for(deriver.drain(before_each=deriver.after_the_crowd), 30)
+
+    assert await in_app(client, drain_in_a_crowd) == 1
+    assert await in_app(client, photos.queue.pending) == 0
 
 
 @pytest.mark.parametrize(("cores", "workers", "each"), [(2, 1, 2), (4, 2, 2), (2, 4, 1), (1, 1, 1)])

@@ -4,7 +4,8 @@ Every server process runs a PhotoDeriver in the background; `xuncha photos proce
 queue from the command line. Jobs are claimed and recorded several at a time. In the background at
 most one job per core is worked on at once, and while photos keep arriving that work runs in
 threads of a lower priority than the requests, so a rush of uploads is acknowledged first and its
-copies are made with the CPU left over. Decoding goes through the service's decode budget, so a
+copies are made with the CPU left over; while a crowd of uploads is under way at once, it waits
+(at most a minute between batches). Decoding goes through the service's decode budget, so a
 burst of uploads never decodes more at once than the budget allows. A photo that cannot be decoded
 is marked undecodable (its original stays, for the office), and one that keeps killing its worker
 is given up after a few attempts instead of being retried forever.
@@ -13,12 +14,13 @@ is given up after a few attempts instead of being retried forever.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import os
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -54,6 +56,14 @@ CLAIM_BATCH = 8
 # again, so that the copies are not left behind whatever else runs on the machine.
 YIELD_SECONDS = 5.0
 BACKGROUND_NICE = 10
+# While this many photo uploads are under way in the process at once (phones coming back into
+# signal together), the background makes no copies at all: the CPU goes to acknowledging the
+# uploads, so that phones can empty their outboxes sooner. The copies are the same work done a
+# little later, once the crowd has thinned; a crowd that never thins still lets one batch through
+# every CROWD_WAIT_SECONDS, so no copy waits for ever.
+CROWD = 4
+CROWD_WAIT_SECONDS = 60.0
+CROWD_POLL_SECONDS = 0.2
 # Called in the transaction that records a derived photo: the domains that own photos add the
 # flags that need the decoded picture (a rectification photo that repeats the finding's photo).
 DerivedHook = Callable[[Any, Photo, AuditLog], Awaitable[None]]
@@ -93,17 +103,25 @@ class PhotoDeriver:
         # The background's own threads, at a lower priority, for while photos are arriving.
         self._pool: ThreadPoolExecutor | None = None
         self._last_arrival = -YIELD_SECONDS
+        self._arriving = 0
 
     # --- jobs --------------------------------------------------------------------------------------------
 
-    async def drain(self, *, held_too: bool = False) -> int:
+    async def drain(
+        self, *, held_too: bool = False, before_each: Callable[[], Awaitable[None]] | None = None
+    ) -> int:
         """Process jobs until none is free; the number processed. `held_too`: see PhotoQueue.claim;
-        a job given back for later (a store that cannot write) is not taken again by this drain."""
+        a job given back for later (a store that cannot write) is not taken again by this drain.
+        `before_each` is awaited before each claim (the background waits there for a crowd)."""
         done: set[int] = set()
-        while claims := (
-            await self.queue.claim_many(CLAIM_BATCH, held_too=held_too, untried=True)
-            or await self.queue.claim_many(1, held_too=held_too)
-        ):
+        while True:
+            if before_each is not None:
+                await before_each()
+            claims = await self.queue.claim_many(
+                CLAIM_BATCH, held_too=held_too, untried=True
+            ) or await self.queue.claim_many(1, held_too=held_too)
+            if not claims:
+                break
             again = [c for c in claims if c.job_id in done]
             for claim in again:
                 await self.queue.release(claim, retry_in=STORE_RETRY_SECONDS)
@@ -238,6 +256,23 @@ class PhotoDeriver:
 
     # --- in the background -----------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def arriving(self) -> Iterator[None]:
+        """Around the receiving of an upload: while CROWD of them are under way, the background
+        waits (`after_the_crowd`)."""
+        self._arriving += 1
+        try:
+            yield
+        finally:
+            self._arriving -= 1
+
+    async def after_the_crowd(self) -> None:
+        """Return once fewer than CROWD uploads are under way, or after CROWD_WAIT_SECONDS."""
+        waited = 0.0
+        while self._arriving >= CROWD and waited < CROWD_WAIT_SECONDS:
+            await asyncio.sleep(CROWD_POLL_SECONDS)
+            waited += CROWD_POLL_SECONDS
+
     def wake(self) -> None:
         """A photo was queued in this process: look now rather than at the next poll."""
         self._last_arrival = time.monotonic()
@@ -267,7 +302,7 @@ class PhotoDeriver:
         poll = max(0.05, self.settings.photo_queue_poll_seconds)
         while True:
             try:
-                await self.drain()
+                await self.drain(before_each=self.after_the_crowd)
             except Exception:  # the database went away for a moment: the jobs stay queued
                 log.exception("photo derivation failed; retrying")
             assert self._wake is not None

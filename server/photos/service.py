@@ -185,6 +185,12 @@ class PhotoService:
         failure anywhere leaves the photo "missing" and the client sends it again. That
         transaction is shared with the other photos arriving at the same moment (receipts.py).
         """
+        with self.deriver.arriving():
+            return await self._receive(user, photo, sent, on_received, on_replay)
+
+    async def _receive(
+        self, user: User, photo: Photo, sent: SentPhoto, on_received: OnReceived, on_replay: OnReplay
+    ) -> Answer:
         data = sent.data
         media_type = media_type_of(sent.content_type)
         refuse_type(media_type)
