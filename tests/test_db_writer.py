@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from conftest import make_settings
 from server.db import Database
 from server.models import utcnow
-from tests.conftest import make_settings
 
 FULL = 2  # PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
 
