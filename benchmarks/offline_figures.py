@@ -27,6 +27,7 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # tests.support imports conftest as the tests do
 
 from playwright.sync_api import BrowserContext, Page, sync_playwright  # noqa: E402
 

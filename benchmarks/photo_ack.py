@@ -28,6 +28,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(REPO_ROOT / "tests"))  # tests.support imports conftest as the tests do
 
 from PIL import Image  # noqa: E402
 
@@ -88,7 +89,7 @@ def function_level(photos: list[bytes]) -> None:
 
 def through_the_app(photos: list[bytes]) -> None:
     from server.db import upgrade
-    from tests.conftest import make_settings
+    from conftest import make_settings
 
     with tempfile.TemporaryDirectory() as folder:
         data_dir = Path(folder)
@@ -102,7 +103,7 @@ async def _through_the_app(settings: Settings, photos: list[bytes]) -> None:
 
     from server.app import create_app
     from server.demo.loader import load_demo
-    from tests.conftest import check_body, token_for
+    from conftest import check_body, token_for
 
     await load_demo(settings)
     async with AsyncTestClient(app=create_app(settings), base_url="http://bench.local") as client:

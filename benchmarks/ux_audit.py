@@ -25,6 +25,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # tests.support imports conftest as the tests do
 
 from playwright.sync_api import Browser, Playwright, sync_playwright  # noqa: E402
 
