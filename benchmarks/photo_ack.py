@@ -88,8 +88,8 @@ def function_level(photos: list[bytes]) -> None:
 
 
 def through_the_app(photos: list[bytes]) -> None:
-    from server.db import upgrade
     from conftest import make_settings
+    from server.db import upgrade
 
     with tempfile.TemporaryDirectory() as folder:
         data_dir = Path(folder)
@@ -101,9 +101,9 @@ def through_the_app(photos: list[bytes]) -> None:
 async def _through_the_app(settings: Settings, photos: list[bytes]) -> None:
     from litestar.testing import AsyncTestClient
 
+    from conftest import check_body, token_for
     from server.app import create_app
     from server.demo.loader import load_demo
-    from conftest import check_body, token_for
 
     await load_demo(settings)
     async with AsyncTestClient(app=create_app(settings), base_url="http://bench.local") as client:

@@ -134,7 +134,7 @@ def test_kodak_with_odd_gps_is_processed() -> None:
 def test_olympus_with_damaged_exif_is_processed() -> None:
     photo = processed("corrupted.jpg")  # its 16 KB EXIF block is cut short, the picture itself is whole
     assert (photo.width, photo.height) == (3648, 2736)
-    assert (photo.display_width, photo.display_height) == (1600, 1200)
+    assert (photo.display_width, photo.display_height) == (2048, 1536)
     assert photo.taken_at == datetime(2015, 9, 8, 11, 2, 17)
     assert photo.exif_lat is None
 
@@ -155,7 +155,7 @@ def test_heic_is_processed_through_pillow_heif() -> None:
     photo = processed(HEIC)
     assert photo.media_type == "image/heic"
     assert (photo.width, photo.height) == (3024, 4032)
-    assert output_sizes(photo) == (1200, 1600, 240, 320)
+    assert output_sizes(photo) == (1536, 2048, 240, 320)
     assert photo.taken_at == datetime(2022, 2, 16, 12, 55, 41, 762000, tzinfo=timezone(timedelta(hours=1)))
     assert photo.exif_lat is None  # this iPhone had location off
 
@@ -239,7 +239,7 @@ def test_rgb_colour_profile_is_kept() -> None:
 def test_sizes_are_bounded_and_keep_the_aspect(name: str) -> None:
     photo = processed(name)
     for data, width, height, limit in (
-        (photo.display_jpeg, photo.display_width, photo.display_height, 1600),
+        (photo.display_jpeg, photo.display_width, photo.display_height, 2048),
         (photo.thumb_jpeg, photo.thumb_width, photo.thumb_height, 320),
     ):
         assert Image.open(io.BytesIO(data)).size == (width, height)
@@ -255,7 +255,7 @@ def test_small_photos_are_not_upscaled() -> None:
 def test_phone_photo_sizes() -> None:
     photo = processed("mobile_HMD_Nokia_8.3_5G.jpg")
     assert (photo.width, photo.height) == (4608, 1976)
-    assert output_sizes(photo) == (1600, 686, 320, 137)
+    assert output_sizes(photo) == (2048, 878, 320, 137)
 
 
 def test_hash_and_size_describe_the_original() -> None:
@@ -418,7 +418,7 @@ def test_webp_is_processed_and_sniffed_type_wins() -> None:
     Image.open(io.BytesIO(fixture_photo("mobile_jolla.jpg"))).save(out, "WEBP", quality=70)
     photo = process_photo(out.getvalue(), "image/jpeg")
     assert (photo.media_type, photo.width, photo.height) == ("image/webp", 3264, 2448)
-    assert output_sizes(photo) == (1600, 1200, 320, 240)
+    assert output_sizes(photo) == (2048, 1536, 320, 240)
     assert phash_distance(photo.phash, processed("mobile_jolla.jpg").phash) <= 6
 
 
@@ -443,7 +443,7 @@ def test_sixteen_bit_greyscale_png_is_not_washed_out() -> None:
 def test_cmyk_jpeg_comes_out_rgb() -> None:
     photo = process_photo(jpeg_bytes(Image.new("CMYK", (2000, 1000), (0, 255, 255, 0))), "image/jpeg")
     display = Image.open(io.BytesIO(photo.display_jpeg))
-    assert (display.mode, display.size) == ("RGB", (1600, 800))
+    assert (display.mode, display.size) == ("RGB", (2000, 1000))  # within 2048: not resized
     red, green, blue = display.getpixel((800, 400))
     assert red > 200 and green < 40 and blue < 40
 

@@ -100,7 +100,7 @@ async def test_a_photo_is_acknowledged_before_its_copies_are_made_then_served_wi
     assert len(page.find_all("img", src=f"/api/v1/photos/{photo}?size=thumb")) == 1
 
     officer = client.officer
-    for size, long_side in (("display", 1600), ("thumb", 320)):
+    for size, long_side in (("display", 2048), ("thumb", 320)):
         served = await client.get(f"/api/v1/photos/{photo}?size={size}", headers=officer)
         assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
         image = Image.open(io.BytesIO(served.content))

@@ -696,7 +696,7 @@ async def test_served_photos_carry_no_exif_and_the_original_is_for_the_office(
     assert response.status_code == 201
     assert response.json()["exif_location"]["lon"] < 0  # kept as data, west of Greenwich
 
-    for size, long_side in (("display", 1600), ("thumb", 320)):
+    for size, long_side in (("display", 2048), ("thumb", 320)):
         served = await client.get(f"/api/v1/photos/{photo}", params={"size": size}, headers=officer)
         assert served.status_code == 200, size
         assert served.headers["content-type"] == "image/jpeg"

@@ -19,6 +19,7 @@ from PIL import Image
 from .exif import IMAGE_ERRORS as _IMAGE_ERRORS
 from .exif import position as _position  # noqa: F401  (tests read positions through the pipeline)
 from .exif import read_exif as _read_exif
+from .jpegclean import without_metadata
 
 try:
     from pillow_heif import register_heif_opener
@@ -32,16 +33,19 @@ _HEIF_TYPES = frozenset({"image/heic", "image/heif"})
 ACCEPTED_TYPES: frozenset[str] = frozenset({"image/jpeg", "image/png", "image/webp"}) | (
     _HEIF_TYPES if HEIF_SUPPORTED else frozenset()
 )
-DISPLAY_LONG_SIDE = 1600
+# The display copy is at most the size the phone sends (static/js/field-kit.js), so that a photo the
+# phone has shrunk is shown as it was sent, with only its metadata left out (jpegclean.py): no
+# decoding, resizing or encoding for the copy, and no generation of JPEG loss.
+DISPLAY_LONG_SIDE = 2048
 THUMB_LONG_SIDE = 320
 JPEG_QUALITY = 82
-# Resizing is the biggest cost of making the copies, more than decoding and encoding together: a
-# phone's 2048 px photo to 1600 px takes about 37 ms with bicubic, 24 ms with Hamming, for 12 ms of
-# decoding. After draft's DCT scaling the display copy is always a reduction by less than 2, where
-# Hamming's one-pixel support stays within 48 dB of Lanczos (bicubic: 53 dB): no visible difference.
+# For the other photos (a camera's own file, a turned one, PNG, HEIC), resizing is the biggest cost
+# of making the copies. After draft's DCT scaling the display copy is always a reduction by less than
+# 2, where Hamming's one-pixel support stays within 48 dB of Lanczos (bicubic: 53 dB): no visible
+# difference, at two thirds of bicubic's cost.
 RESAMPLE = Image.Resampling.HAMMING
-# The thumbnail is taken from the display copy by averaging whole blocks of pixels (1600 to 320 is
-# exactly 5), then a light resampling of the remainder: 1.5 ms instead of 6 for a full bicubic pass.
+# A thumbnail is reduced by averaging whole blocks of pixels first, then a light resampling of the
+# remainder: 1.5 ms instead of 6 for a full bicubic pass.
 THUMB_REDUCING_GAP = 1.0
 _MB = 1024 * 1024
 _MAX_ICC_BYTES = 64 * 1024  # iPhones shoot Display P3, so a profile is worth keeping, unless bloated
@@ -204,20 +208,33 @@ def process_photo(
 
     # Past the header, any failure means the body was cut short or is damaged inside.
     with _refuse(422, "truncated", _TRUNCATED):
-        rgb = _decode_to_size(im, _fit(im.size, DISPLAY_LONG_SIDE))
+        icc = _keepable_icc(im)
+        as_sent = _as_sent(data, im, icc)
+        if as_sent is None:
+            rgb = _decode_to_size(im, _fit(im.size, DISPLAY_LONG_SIDE))
+        # After decoding: a PNG's EXIF may follow its pixels, and reading it would decode them.
         # pillow-heif has already applied the container's rotation; the EXIF tag is only informational.
         orientation, taken_at, position = _read_exif(im, ignore_orientation=media_type in _HEIF_TYPES)
-        display = _transpose(rgb, orientation)
-        thumb = display.resize(_fit(display.size, THUMB_LONG_SIDE), RESAMPLE, reducing_gap=THUMB_REDUCING_GAP)
-        icc = _keepable_icc(im)
-        display_jpeg, thumb_jpeg = _encode_jpeg(display, icc), _encode_jpeg(thumb, icc)
+        if as_sent is not None:
+            # Decoding the copy itself (at a quarter or an eighth of its size) for the thumbnail
+            # proves that what will be shown decodes.
+            display_jpeg, display_size = as_sent, header_size
+            copy = Image.open(io.BytesIO(as_sent), formats=["JPEG"])
+            thumb = _decode_to_size(copy, _fit(header_size, THUMB_LONG_SIDE))
+        else:
+            display = _transpose(rgb, orientation)
+            display_jpeg, display_size = _encode_jpeg(display, icc), display.size
+            thumb = display.resize(
+                _fit(display.size, THUMB_LONG_SIDE), RESAMPLE, reducing_gap=THUMB_REDUCING_GAP
+            )
+        thumb_jpeg = _encode_jpeg(thumb, icc)
         phash = str(imagehash.phash(thumb))
 
     return ProcessedPhoto(
         **vars(_facts(data, media_type, header_size, orientation, taken_at, position, sha256)),
         display_jpeg=display_jpeg,
-        display_width=display.width,
-        display_height=display.height,
+        display_width=display_size[0],
+        display_height=display_size[1],
         thumb_jpeg=thumb_jpeg,
         thumb_width=thumb.width,
         thumb_height=thumb.height,
@@ -344,6 +361,16 @@ def _decode_to_size(im: Image.Image, size: tuple[int, int]) -> Image.Image:
     rgb = _to_rgb(im)
     # reducing_gap=1 gives other formats the same cheap integer pre-shrink that draft gives JPEG.
     return rgb if rgb.size == size else rgb.resize(size, RESAMPLE, reducing_gap=1.0)
+
+
+def _as_sent(data: bytes, im: Image.Image, icc: bytes | None) -> bytes | None:
+    """The photo itself without its metadata, when it can be shown as it is: a colour JPEG, upright,
+    no larger than a display copy; None otherwise. Reads only the header."""
+    if im.format not in ("JPEG", "MPO") or im.mode != "RGB" or max(im.size) > DISPLAY_LONG_SIDE:
+        return None
+    if _read_exif(im, ignore_orientation=False)[0] != 1:  # a JPEG's EXIF is in its header
+        return None
+    return without_metadata(data, keep_icc=icc is not None)
 
 
 def _to_rgb(im: Image.Image) -> Image.Image:
