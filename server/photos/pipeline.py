@@ -41,8 +41,8 @@ THUMB_LONG_SIDE = 320
 JPEG_QUALITY = 82
 # For the other photos (a camera's own file, a turned one, PNG, HEIC), resizing is the biggest cost
 # of making the copies. After draft's DCT scaling the display copy is always a reduction by less than
-# 2, where Hamming's one-pixel support stays within 48 dB of Lanczos (bicubic: 53 dB): no visible
-# difference, at two thirds of bicubic's cost.
+# 2, where Hamming's one-pixel support stays 40-48 dB from Lanczos (bicubic: 47-53 dB;
+# benchmarks/photo_stages.py): no visible difference, at about 60 % of bicubic's cost.
 RESAMPLE = Image.Resampling.HAMMING
 # A thumbnail is reduced by averaging whole blocks of pixels first, then a light resampling of the
 # remainder: 1.5 ms instead of 6 for a full bicubic pass.
