@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/notice_pdf.py [--runs 20]
 
-The photos are the pipeline's own display copies (1600 px JPEGs) of four real phone photos, the
+The photos are the pipeline's own display copies (JPEGs up to 2048 px) of four real phone photos, the
 font is the one the server finds (XUNCHA_PDF_FONT or the usual places). Prints the PDF's size,
 its pages, the embedded fonts, the first render (font registration included) and the median
 and p95 of the rest.
