@@ -27,7 +27,7 @@ from ..models import (
     User,
 )
 from ..photos.pipeline import PhotoFacts, SentPhoto
-from ..photos.service import OwnerWords, PhotoService, declared_photo
+from ..photos.service import OwnerWords, PhotoService, listed_photo, sender_owns
 from ..settings import Settings
 from .access import visible_checks
 from .schemas import CheckIn, Errors, parse_check
@@ -126,24 +126,44 @@ class CheckService:
 
     async def put_photo(self, user: User, check_uuid: str, sent: SentPhoto) -> tuple[int, dict[str, Any]]:
         async with self.db.read() as session:
-            # Only the check's own columns: its author, campaign, site and unit are not needed here.
-            check = await session.scalar(
-                select(Check).where(Check.uuid == check_uuid, visible_checks(user)).options(raiseload("*"))
-            )
-            photo = await declared_photo(session, user, check, Photo.check_id, sent, CHECK_PHOTO_WORDS)
+            # The check with the photo it declared under this UUID, in one statement; only the
+            # check's own columns: its author, campaign, site and unit are not needed here.
+            declared = (
+                await session.execute(
+                    select(Check, Photo)
+                    .outerjoin(Photo, (Photo.check_id == Check.id) & (Photo.uuid == sent.uuid))
+                    .where(Check.uuid == check_uuid, visible_checks(user))
+                    .options(raiseload("*"))
+                )
+            ).first()
+            check, photo = declared if declared is not None else (None, None)
+            sender_owns(user, check, CHECK_PHOTO_WORDS)
+            photo = listed_photo(photo, CHECK_PHOTO_WORDS)
 
         async def complete_check(
             session: Any, photo: Photo, facts: PhotoFacts, audit: AuditLog
         ) -> dict[str, Any]:
-            owner = await session.get(Check, photo.check_id, populate_existing=True, options=[raiseload("*")])
+            # The check as it is now, with how many of its other photos are still to come: one
+            # statement, in the transaction that marks this photo received.
+            others_missing = (
+                select(func.count())
+                .where(Photo.check_id == Check.id, Photo.received_at.is_(None), Photo.id != photo.id)
+                .scalar_subquery()
+            )
+            owner, missing = (
+                await session.execute(
+                    select(Check, others_missing)
+                    .where(Check.id == photo.check_id)
+                    .options(raiseload("*"))
+                    .execution_options(populate_existing=True)
+                )
+            ).one()
             self.photos.fill(photo, facts, owner.lat, owner.lon)
             photo.far_from_check = (
                 photo.distance_m is not None and photo.distance_m > self.settings.photo_far_m
             )
             audit.record("photo.received", "photo", photo)
-            if not await self.photos.missing(session, Photo.check_id == owner.id, photo.id) and (
-                owner.status != CheckStatus.complete
-            ):
+            if not missing and owner.status != CheckStatus.complete:
                 owner.status = CheckStatus.complete
                 audit.record("check.completed", "check", owner)
             return {"check_status": owner.status}

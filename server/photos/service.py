@@ -103,11 +103,21 @@ async def declared_photo(
 ) -> Photo:
     """The photo `sent` names among those `owner` (None when the caller may not see it) declared,
     where `owner_column` is the photo's column naming its owner; only the owner's author may send it."""
+    sender_owns(user, owner, words)
+    photo = await session.scalar(select(Photo).where(Photo.uuid == sent.uuid, owner_column == owner.id))
+    return listed_photo(photo, words)
+
+
+def sender_owns(user: User, owner: Any, words: OwnerWords) -> None:
+    """Refuses a photo for an owner the sender may not see (None) or did not author."""
     if owner is None:
         raise NotFound(_(words.missing))
     if owner.author_id != user.id:
         raise Forbidden(_(words.not_author))
-    photo = await session.scalar(select(Photo).where(Photo.uuid == sent.uuid, owner_column == owner.id))
+
+
+def listed_photo(photo: Photo | None, words: OwnerWords) -> Photo:
+    """The photo its owner declared, when the caller read it with its owner in one statement."""
     if photo is None:
         raise NotFound(_(words.not_listed), code="photo_not_declared")
     return photo
