@@ -25,7 +25,7 @@ import imagehash  # noqa: E402
 from PIL import Image, ImageChops, ImageStat  # noqa: E402
 
 from benchmarks.rush.phone import FIXTURES, phone_photos  # noqa: E402
-from server.photos.jpegclean import without_metadata  # noqa: E402
+from server.photos.jpeg import without_metadata  # noqa: E402
 from server.photos.pipeline import (  # noqa: E402
     DISPLAY_LONG_SIDE,
     JPEG_QUALITY,

@@ -20,7 +20,7 @@ from PIL import Image, ImageChops, ImageStat
 from PIL.TiffImagePlugin import IFDRational as R
 
 from server.photos import pipeline
-from server.photos.jpegclean import without_metadata
+from server.photos.jpeg import without_metadata
 from server.photos.pipeline import (
     ACCEPTED_TYPES,
     HEIF_SUPPORTED,

@@ -19,7 +19,7 @@ from PIL import Image
 from .exif import IMAGE_ERRORS as _IMAGE_ERRORS
 from .exif import position as _position  # noqa: F401  (tests read positions through the pipeline)
 from .exif import read_exif as _read_exif
-from .jpegclean import without_metadata
+from .jpeg import jpeg_complete, without_metadata
 
 try:
     from pillow_heif import register_heif_opener
@@ -34,7 +34,7 @@ ACCEPTED_TYPES: frozenset[str] = frozenset({"image/jpeg", "image/png", "image/we
     _HEIF_TYPES if HEIF_SUPPORTED else frozenset()
 )
 # The display copy is at most the size the phone sends (static/js/field-kit.js), so that a photo the
-# phone has shrunk is shown as it was sent, with only its metadata left out (jpegclean.py): no
+# phone has shrunk is shown as it was sent, with only its metadata left out (jpeg.py): no
 # decoding, resizing or encoding for the copy, and no generation of JPEG loss.
 DISPLAY_LONG_SIDE = 2048
 THUMB_LONG_SIDE = 320
@@ -165,32 +165,12 @@ def _runs_to_its_end(data: bytes, media_type: str) -> bool:
     """Whether the file's own structure says it is whole: an upload cut off half-way is refused at
     once (the phone sends it again), not acknowledged and found undecodable later."""
     if media_type == "image/jpeg":
-        return _jpeg_complete(data)
+        return jpeg_complete(data)
     if media_type == "image/png":
         return data.find(b"IEND", 8) != -1
     if media_type == "image/webp":
         return int.from_bytes(data[4:8], "little") + 8 <= len(data)
     return True  # HEIF: its boxes were measured when it was opened
-
-
-def _jpeg_complete(data: bytes) -> bool:
-    # Walk the segments to the first scan; the end-of-image marker cannot occur inside entropy-coded
-    # data (a 0xFF there is always followed by 0x00 or a restart marker), so finding it is enough.
-    pos = 2
-    while pos + 4 <= len(data):
-        if data[pos] != 0xFF:
-            return True  # an odd layout: decoding will tell
-        marker = data[pos + 1]
-        if marker == 0xFF or marker == 0x01 or 0xD0 <= marker <= 0xD8:
-            pos += 1 if marker == 0xFF else 2
-            continue
-        if marker == 0xD9:
-            return False  # the image ends before any scan
-        length = int.from_bytes(data[pos + 2 : pos + 4], "big")
-        if marker == 0xDA:
-            return data.find(b"\xff\xd9", pos + 2 + length) != -1
-        pos += 2 + length
-    return False
 
 
 def process_photo(

@@ -7,7 +7,7 @@ import io
 
 from PIL import Image, ImageChops, ImageOps
 
-from server.photos.jpegclean import without_metadata
+from server.photos.jpeg import without_metadata
 from server.photos.pipeline import DISPLAY_LONG_SIDE, process_photo
 from tests.support import fixture_photo
 

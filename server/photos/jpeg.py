@@ -1,5 +1,6 @@
-"""A JPEG's own picture without its metadata, losslessly: the segments that carry the picture are
-copied byte for byte and every other one is left out.
+"""What the server reads of a JPEG from its segments, without decoding it: whether the file runs to
+its end (before a photo is acknowledged), and its own picture without its metadata, losslessly: the
+segments that carry the picture are copied byte for byte and every other one is left out.
 
 A phone sends its photo already shrunk to the size a screen shows (static/js/field-kit.js): long side
 2048 px, upright, without EXIF. Decoding, resizing and encoding it again would cost most of the CPU
@@ -100,3 +101,24 @@ def _entropy_end(data: bytes, pos: int) -> int | None:
             pos += 2
             continue
         return pos
+
+
+def jpeg_complete(data: bytes) -> bool:
+    """Whether the JPEG's structure says it is whole: an end-of-image marker after its first scan."""
+    # Walk the segments to the first scan; the end-of-image marker cannot occur inside entropy-coded
+    # data (a 0xFF there is always followed by 0x00 or a restart marker), so finding it is enough.
+    pos = 2
+    while pos + 4 <= len(data):
+        if data[pos] != 0xFF:
+            return True  # an odd layout: decoding will tell
+        marker = data[pos + 1]
+        if marker == 0xFF or marker == 0x01 or 0xD0 <= marker <= 0xD8:
+            pos += 1 if marker == 0xFF else 2
+            continue
+        if marker == 0xD9:
+            return False  # the image ends before any scan
+        length = int.from_bytes(data[pos + 2 : pos + 4], "big")
+        if marker == 0xDA:
+            return data.find(b"\xff\xd9", pos + 2 + length) != -1
+        pos += 2 + length
+    return False
