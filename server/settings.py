@@ -87,10 +87,12 @@ class Settings:
     # Photos are acknowledged once their original is stored; their copies are made in the
     # background by this many workers per server process (0: only `xuncha photos process`),
     # which look for queued photos this often, and hold a claimed photo this long before
-    # another worker may take it (a worker killed half-way).
+    # another worker may take it (a worker killed half-way); a photo whose copies could not be
+    # written (a full disk, an unreachable bucket) is tried again after the last of these.
     photo_workers: int = env("XUNCHA_PHOTO_WORKERS", 1, INT)
     photo_queue_poll_seconds: float = env("XUNCHA_PHOTO_QUEUE_POLL_SECONDS", 2.0, FLOAT)
     photo_job_lease_seconds: float = env("XUNCHA_PHOTO_JOB_LEASE_SECONDS", 120.0, FLOAT)
+    photo_store_retry_seconds: float = env("XUNCHA_PHOTO_STORE_RETRY_SECONDS", 60.0, FLOAT)
     # Where photo bytes live: "files" under the data directory, or "s3" (an S3-compatible object
     # store: MinIO, Ceph, a cloud's OSS), which several app machines can share.
     photo_store: str = env("XUNCHA_PHOTO_STORE", "files", _word)

@@ -42,8 +42,6 @@ from .store import PhotoMissing, PhotoStore, derived_key, original_key
 log = logging.getLogger("xuncha.photos")
 # A job claimed this often without a result (its worker died each time) is given up.
 MAX_ATTEMPTS = 5
-# How long a job waits after the store could not be read or written.
-STORE_RETRY_SECONDS = 60.0
 PROCESSING, READY, UNDECODABLE = "processing", "ready", "undecodable"
 # Jobs taken per claim and recorded per transaction: three transactions for eight photos instead
 # of three for each. Eight phone photos take well under a second, far inside a lease. Only jobs no
@@ -124,7 +122,7 @@ class PhotoDeriver:
                 break
             again = [c for c in claims if c.job_id in done]
             for claim in again:
-                await self.queue.release(claim, retry_in=STORE_RETRY_SECONDS)
+                await self.queue.release(claim, retry_in=self.settings.photo_store_retry_seconds)
             fresh = [c for c in claims if c.job_id not in done]
             done.update(c.job_id for c in fresh)
             if fresh:
@@ -197,7 +195,7 @@ class PhotoDeriver:
             await self.queue.release(claim, retry_in=exc.retry_after)
         except OSError as exc:
             log.error("the photo store failed for photo %s: %s; retried later", original.uuid, exc)
-            await self.queue.release(claim, retry_in=STORE_RETRY_SECONDS)
+            await self.queue.release(claim, retry_in=self.settings.photo_store_retry_seconds)
         else:
             return processed
         return False
