@@ -50,7 +50,9 @@ def assert_whole(result: Result) -> None:
 
 
 def test_a_killed_worker_loses_nothing(tmp_path: Path, template: Path) -> None:
-    plan = Plan(**{**SMALL.__dict__, "workers": 2})
+    # Photos the killed worker had claimed for their copies go to another worker when the claim's
+    # lease runs out: 10 s here instead of production's 120, so that the test sees it happen.
+    plan = Plan(**{**SMALL.__dict__, "workers": 2, "extra_env": {"XUNCHA_PHOTO_JOB_LEASE_SECONDS": "10"}})
     with live_server(tmp_path / "data", plan, template) as server:
         result = asyncio.run(rush(server, plan, faults.kill_worker(server)))
     assert_whole(result)
