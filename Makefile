@@ -1,9 +1,10 @@
 # The two commands of the README, and what CI runs.
 #   make run   - install into .venv, migrate, load the demo data, serve on http://127.0.0.1:8000
 #   make test  - install with the test extras and run every test that needs no outside service
-#   make ci    - make test, then the whole suite again on PostgreSQL, then the browser tests, then
-#                schemathesis against the API (make test-api) side by side with the faults of a small
-#                morning rush (make test-faults: root, for a tmpfs, and the PostgreSQL server binaries)
+#   make ci    - make test, then on PostgreSQL every test whose outcome can depend on the database,
+#                then side by side the browser tests, schemathesis against the API (make test-api)
+#                and the faults of a small morning rush (make test-faults: root, for a tmpfs, and the
+#                PostgreSQL server binaries)
 #   make system-deps - the Debian packages beside Python: the CJK font PDFs embed, and poppler and
 #                Ghostscript, which the tests print the notice with (installed only when missing)
 
@@ -25,7 +26,7 @@ SYSTEM_PACKAGES := fonts-arphic-uming poppler-utils ghostscript
 # Reinstall whenever pyproject.toml changes.
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install system-deps run test test-postgres test-browser test-api test-faults test-api-and-faults ci lint messages bench
+.PHONY: install system-deps run test test-postgres test-browser test-api test-faults test-side-by-side ci lint messages bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +61,7 @@ run: install system-deps
 test: install system-deps
 	$(BIN)/python -m pytest -m "not browser and not faults" -n $(TEST_WORKERS)
 
+# Only the tests whose outcome can depend on the database (tests/conftest.py): the rest repeat `make test`.
 test-postgres: install system-deps
 	XUNCHA_TEST_DATABASE_URL=$(PG_URL) XUNCHA_TEST_REDIS_URL=$(REDIS_URL) $(BIN)/python -m pytest -m "not browser and not faults" -n $(TEST_WORKERS)
 
@@ -78,18 +80,23 @@ test-api: install
 test-faults: install
 	$(BIN)/python -m pytest -m faults tests/test_faults.py
 
-# test-api keeps a core busy while test-faults mostly waits (for a worker to be replaced, PostgreSQL
-# to restart, phones to retry): CI runs them side by side, the faults' output held until both end.
-test-api-and-faults: install
-	@log=$$(mktemp); \
-	$(MAKE) --no-print-directory test-faults >$$log 2>&1 & faults=$$!; \
-	$(MAKE) --no-print-directory test-api; api=$$?; \
-	wait $$faults; faults_status=$$?; \
-	cat $$log; rm -f $$log; \
-	echo "test-api: exit $$api; test-faults: exit $$faults_status"; \
-	test $$api = 0 && test $$faults_status = 0
+# After the two suites, which keep both cores busy, the rest mostly waits: the browser tests on
+# Chromium and their own timers (about one core), schemathesis on one core, the faults on a worker
+# being replaced, PostgreSQL restarting and phones retrying. CI runs the three side by side, each
+# one's output held and printed whole when all have ended, and fails if any of them failed.
+test-side-by-side: install
+	@dir=$$(mktemp -d); \
+	for t in test-browser test-api test-faults; do \
+	  ( $(MAKE) --no-print-directory $$t >$$dir/$$t.log 2>&1; echo $$? >$$dir/$$t.status ) & \
+	done; \
+	wait; status=0; \
+	for t in test-browser test-api test-faults; do \
+	  echo "==== $$t"; cat $$dir/$$t.log; echo "$$t: exit $$(cat $$dir/$$t.status)"; \
+	  test "$$(cat $$dir/$$t.status)" = 0 || status=1; \
+	done; \
+	rm -rf $$dir; exit $$status
 
-ci: test test-postgres test-browser test-api-and-faults
+ci: test test-postgres test-side-by-side
 
 lint: install
 	$(BIN)/ruff check server tests benchmarks

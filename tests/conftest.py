@@ -331,8 +331,25 @@ def in_a_new_bucket(settings: Settings, endpoint: str) -> Settings:
 BROWSER_TESTS = Path(__file__).resolve().parent / "browser"
 
 
+def reads_the_test_database(item: pytest.Item) -> bool:
+    """Whether the test's outcome can depend on XUNCHA_TEST_DATABASE_URL: it uses the database_url
+    fixture (settings, client and the rest build on it), or its module reads PG_URL itself."""
+    module = getattr(item, "module", None)
+    return (
+        "database_url" in getattr(item, "fixturenames", ())
+        or hasattr(module, "PG_URL")
+        # Always run when asked for: make test-browser and test-faults may inherit the variable.
+        or item.get_closest_marker("browser") is not None
+        or item.get_closest_marker("faults") is not None
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """`make test-browser` collects tests/browser only: a browser test elsewhere would never run."""
+    """`make test-browser` collects tests/browser only: a browser test elsewhere would never run.
+
+    On PostgreSQL (`make test-postgres`) only the tests whose outcome can depend on the database
+    run: the others (the photo pipeline, the docs, a server on its own SQLite file, ...) do the
+    same thing as in the SQLite run of `make test` before it, which `make ci` always runs too."""
     astray = [
         item.nodeid
         for item in items
@@ -342,3 +359,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError(
             f"browser tests belong in tests/browser (make test-browser runs only those): {astray}"
         )
+    if PG_URL:
+        same = [item for item in items if not reads_the_test_database(item)]
+        if same:
+            config.hook.pytest_deselected(items=same)
+            items[:] = [item for item in items if reads_the_test_database(item)]
